@@ -1,0 +1,40 @@
+# ab2d-etl — see README.md. Every target works on a fresh machine with Go and gcc (cgo, for DuckDB).
+GO      ?= go
+BIN     := bin/ab2d-etl
+OUT     ?= ./warehouse
+# Sizes of generated NDJSON for `make bench` (space-separated).
+BENCH_SIZE ?= 100MB 1GB
+
+export CGO_ENABLED := 1
+
+.PHONY: build test demo bench lint fuzz clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/ab2d-etl
+
+test:
+	$(GO) test -count=1 -timeout 15m ./...
+
+demo: build
+	rm -rf $(OUT)
+	$(BIN) load --out $(OUT) testdata/demo
+	@echo
+	@echo "== claims per type =="
+	$(BIN) query --out $(OUT) "SELECT claim_type, count(*) AS claims, count(DISTINCT beneficiary_id) AS beneficiaries FROM claims_current GROUP BY ALL ORDER BY claims DESC"
+	@echo
+	@echo "== top diagnoses on current claims =="
+	$(BIN) query --out $(OUT) "SELECT d.code, count(*) AS claims FROM claim_diagnoses d JOIN claims_current c USING (eob_id) GROUP BY ALL ORDER BY claims DESC, d.code LIMIT 10"
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./pipeline/... ./internal/...
+	bash bench/load.sh $(BENCH_SIZE)
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzFlatten -fuzztime $${FUZZTIME:-60s} ./pipeline/transform/
+
+lint:
+	@fmt=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin $(OUT)

@@ -1,0 +1,382 @@
+package load
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/ab2d-etl/ab2d-etl/pipeline/transform"
+	"github.com/ab2d-etl/ab2d-etl/schema"
+)
+
+// Batch holds the Arrow records built from one chunk of input lines, one
+// record per Parquet table (in catalog order; nil when the chunk produced
+// no rows for that table).
+type Batch struct {
+	Seq     int
+	Records []arrow.RecordBatch
+	EOBs    int64 // EOB lines accepted
+	Issues  int64 // OperationOutcome lines accepted
+	Rejects int64 // lines rejected
+}
+
+// Release releases the batch's records.
+func (b *Batch) Release() {
+	for _, r := range b.Records {
+		if r != nil {
+			r.Release()
+		}
+	}
+}
+
+// builder turns flattened Records into columnar Arrow batches without
+// per-value interfaces. Each column builder is bound once, by name, to the
+// column defined in package schema: a column renamed or retyped there fails
+// loudly at construction, and a column left unfilled fails when the record
+// is built (TestBuilderFillsEveryColumn).
+type builder struct {
+	rbs  []*array.RecordBuilder
+	rows []int
+
+	claims  claimCols
+	lines   lineCols
+	diags   diagCols
+	procs   procCols
+	team    teamCols
+	mbis    mbiCols
+	rejects rejectCols
+	issues  issueCols
+
+	loadID, file, jobID string
+}
+
+// binder gives typed access to the column builders of one table.
+type binder struct {
+	idx  int
+	t    schema.Table
+	rb   *array.RecordBuilder
+	rows *int
+}
+
+func (b binder) field(name string) array.Builder {
+	i := b.t.Index(name)
+	if i < 0 {
+		panic(fmt.Sprintf("load: table %s has no column %s", b.t.Name, name))
+	}
+	return b.rb.Field(i)
+}
+
+func (b binder) str(name string) *array.StringBuilder  { return b.field(name).(*array.StringBuilder) }
+func (b binder) i64(name string) *array.Int64Builder   { return b.field(name).(*array.Int64Builder) }
+func (b binder) f64(name string) *array.Float64Builder { return b.field(name).(*array.Float64Builder) }
+func (b binder) date(name string) *array.Date32Builder { return b.field(name).(*array.Date32Builder) }
+func (b binder) ts(name string) *array.TimestampBuilder {
+	return b.field(name).(*array.TimestampBuilder)
+}
+
+// lineageCols are the load_id, source_file and source_line columns.
+type lineageCols struct {
+	loadID, file *array.StringBuilder
+	line         *array.Int64Builder
+	rows         *int
+}
+
+func bindLineage(x binder) lineageCols {
+	return lineageCols{loadID: x.str("load_id"), file: x.str("source_file"), line: x.i64("source_line"), rows: x.rows}
+}
+
+func (l lineageCols) add(b *builder, line int64) {
+	l.loadID.Append(b.loadID)
+	l.file.Append(b.file)
+	l.line.Append(line)
+	*l.rows++
+}
+
+type claimCols struct {
+	eobID, claimID, groupID, status, claimType, typeCode, bene, mbi *array.StringBuilder
+	start, end                                                      *array.Date32Builder
+	lastUpdated                                                     *array.TimestampBuilder
+	version, principal, drg, facility                               *array.StringBuilder
+	attending, operating, rendering, referring                      *array.StringBuilder
+	lin                                                             lineageCols
+}
+
+type lineCols struct {
+	eobID             *array.StringBuilder
+	number            *array.Int64Builder
+	hcpcs             *array.StringBuilder
+	date, start, end  *array.Date32Builder
+	pos               *array.StringBuilder
+	qty               *array.Float64Builder
+	ndc, renderingNPI *array.StringBuilder
+	lin               lineageCols
+}
+
+type diagCols struct {
+	eobID                     *array.StringBuilder
+	seq                       *array.Int64Builder
+	code, system, dxType, poa *array.StringBuilder
+	lin                       lineageCols
+}
+
+type procCols struct {
+	eobID        *array.StringBuilder
+	seq          *array.Int64Builder
+	code, system *array.StringBuilder
+	date         *array.Date32Builder
+	lin          lineageCols
+}
+
+type teamCols struct {
+	eobID                    *array.StringBuilder
+	seq                      *array.Int64Builder
+	id, idType, role, qualif *array.StringBuilder
+	lin                      lineageCols
+}
+
+type mbiCols struct {
+	bene, mbi, currency *array.StringBuilder
+	first, last         *array.TimestampBuilder
+	lin                 lineageCols
+}
+
+type rejectCols struct {
+	reason, excerpt *array.StringBuilder
+	lin             lineageCols
+}
+
+type issueCols struct {
+	jobID, severity, code, text *array.StringBuilder
+	lin                         lineageCols
+}
+
+func newBuilder(mem memory.Allocator, cat schema.Catalog, loadID, file, jobID string) *builder {
+	tables := cat.ParquetTables()
+	b := &builder{loadID: loadID, file: file, jobID: jobID}
+	b.rbs = make([]*array.RecordBuilder, len(tables))
+	b.rows = make([]int, len(tables))
+	for i, t := range tables {
+		b.rbs[i] = array.NewRecordBuilder(mem, t.ArrowSchema())
+	}
+	bind := func(name string) binder {
+		for i, t := range tables {
+			if t.Name == name {
+				return binder{idx: i, t: t, rb: b.rbs[i], rows: &b.rows[i]}
+			}
+		}
+		panic("load: no parquet table " + name)
+	}
+	x := bind(schema.Claims)
+	b.claims = claimCols{
+		eobID: x.str("eob_id"), claimID: x.str("claim_id"), groupID: x.str("claim_group_id"),
+		status: x.str("status"), claimType: x.str("claim_type"), typeCode: x.str("claim_type_code"),
+		bene: x.str("beneficiary_id"), mbi: x.str("mbi"),
+		start: x.date("billable_period_start"), end: x.date("billable_period_end"),
+		lastUpdated: x.ts("last_updated"), version: x.str("fhir_version"),
+		principal: x.str("principal_diagnosis_code"), drg: x.str("drg_code"), facility: x.str("facility_type_code"),
+		attending: x.str("attending_npi"), operating: x.str("operating_npi"),
+		rendering: x.str("rendering_npi"), referring: x.str("referring_npi"),
+		lin: bindLineage(x),
+	}
+	x = bind(schema.ClaimLines)
+	b.lines = lineCols{
+		eobID: x.str("eob_id"), number: x.i64("line_number"), hcpcs: x.str("hcpcs_code"),
+		date: x.date("service_date"), start: x.date("service_start"), end: x.date("service_end"),
+		pos: x.str("place_of_service"), qty: x.f64("quantity"), ndc: x.str("ndc_code"),
+		renderingNPI: x.str("rendering_npi"), lin: bindLineage(x),
+	}
+	x = bind(schema.ClaimDiagnoses)
+	b.diags = diagCols{
+		eobID: x.str("eob_id"), seq: x.i64("sequence"), code: x.str("code"), system: x.str("code_system"),
+		dxType: x.str("diagnosis_type"), poa: x.str("present_on_admission"), lin: bindLineage(x),
+	}
+	x = bind(schema.ClaimProcedures)
+	b.procs = procCols{
+		eobID: x.str("eob_id"), seq: x.i64("sequence"), code: x.str("code"), system: x.str("code_system"),
+		date: x.date("procedure_date"), lin: bindLineage(x),
+	}
+	x = bind(schema.ClaimCareTeam)
+	b.team = teamCols{
+		eobID: x.str("eob_id"), seq: x.i64("sequence"), id: x.str("provider_id"), idType: x.str("provider_id_type"),
+		role: x.str("role"), qualif: x.str("qualification"), lin: bindLineage(x),
+	}
+	x = bind(schema.BeneficiaryMBIs)
+	b.mbis = mbiCols{
+		bene: x.str("beneficiary_id"), mbi: x.str("mbi"), currency: x.str("currency"),
+		first: x.ts("first_seen"), last: x.ts("last_seen"), lin: bindLineage(x),
+	}
+	x = bind(schema.Rejects)
+	b.rejects = rejectCols{reason: x.str("reason"), excerpt: x.str("excerpt"), lin: bindLineage(x)}
+	x = bind(schema.ExportErrors)
+	b.issues = issueCols{
+		jobID: x.str("job_id"), severity: x.str("severity"), code: x.str("code"), text: x.str("text"),
+		lin: bindLineage(x),
+	}
+	return b
+}
+
+func (b *builder) release() {
+	for _, rb := range b.rbs {
+		rb.Release()
+	}
+}
+
+// flush returns the records built so far (nil for empty tables) and resets.
+func (b *builder) flush() []arrow.RecordBatch {
+	out := make([]arrow.RecordBatch, len(b.rbs))
+	for i, rb := range b.rbs {
+		if b.rows[i] > 0 {
+			out[i] = rb.NewRecordBatch()
+			b.rows[i] = 0
+		}
+	}
+	return out
+}
+
+func str(sb *array.StringBuilder, s string) {
+	if s == "" {
+		sb.AppendNull()
+		return
+	}
+	sb.Append(s)
+}
+
+func date(db *array.Date32Builder, d transform.Date) {
+	if !d.Valid {
+		db.AppendNull()
+		return
+	}
+	db.Append(arrow.Date32(d.Days))
+}
+
+func instant(tb *array.TimestampBuilder, t transform.Instant) {
+	if !t.Valid {
+		tb.AppendNull()
+		return
+	}
+	tb.Append(arrow.Timestamp(t.Micros))
+}
+
+// addRecord appends the rows of one flattened line.
+func (b *builder) addRecord(line int64, r *transform.Record) {
+	switch r.Kind {
+	case transform.KindEOB:
+		b.addEOB(line, r)
+	case transform.KindOperationOutcome:
+		x := &b.issues
+		for _, is := range r.Issues {
+			str(x.jobID, b.jobID)
+			str(x.severity, is.Severity)
+			str(x.code, is.Code)
+			str(x.text, is.Text)
+			x.lin.add(b, line)
+		}
+	}
+}
+
+func (b *builder) addEOB(line int64, r *transform.Record) {
+	c := &r.Claim
+	x := &b.claims
+	x.eobID.Append(c.EOBID)
+	str(x.claimID, c.ClaimID)
+	str(x.groupID, c.ClaimGroupID)
+	str(x.status, c.Status)
+	str(x.claimType, c.ClaimType)
+	str(x.typeCode, c.ClaimTypeCode)
+	str(x.bene, c.BeneficiaryID)
+	str(x.mbi, c.MBI)
+	date(x.start, c.BillablePeriodStart)
+	date(x.end, c.BillablePeriodEnd)
+	instant(x.lastUpdated, c.LastUpdated)
+	x.version.Append(c.FHIRVersion)
+	str(x.principal, c.PrincipalDiagnosisCode)
+	str(x.drg, c.DRGCode)
+	str(x.facility, c.FacilityTypeCode)
+	str(x.attending, c.AttendingNPI)
+	str(x.operating, c.OperatingNPI)
+	str(x.rendering, c.RenderingNPI)
+	str(x.referring, c.ReferringNPI)
+	x.lin.add(b, line)
+
+	for i := range r.Lines {
+		l, x := &r.Lines[i], &b.lines
+		x.eobID.Append(c.EOBID)
+		x.number.Append(l.LineNumber)
+		str(x.hcpcs, l.HCPCSCode)
+		date(x.date, l.ServiceDate)
+		date(x.start, l.ServiceStart)
+		date(x.end, l.ServiceEnd)
+		str(x.pos, l.PlaceOfService)
+		if l.Quantity.Valid {
+			x.qty.Append(l.Quantity.V)
+		} else {
+			x.qty.AppendNull()
+		}
+		str(x.ndc, l.NDCCode)
+		str(x.renderingNPI, l.RenderingNPI)
+		x.lin.add(b, line)
+	}
+	for i := range r.Diagnoses {
+		d, x := &r.Diagnoses[i], &b.diags
+		x.eobID.Append(c.EOBID)
+		x.seq.Append(d.Sequence)
+		str(x.code, d.Code)
+		str(x.system, d.CodeSystem)
+		str(x.dxType, d.DiagnosisType)
+		str(x.poa, d.PresentOnAdmission)
+		x.lin.add(b, line)
+	}
+	for i := range r.Procedures {
+		p, x := &r.Procedures[i], &b.procs
+		x.eobID.Append(c.EOBID)
+		x.seq.Append(p.Sequence)
+		str(x.code, p.Code)
+		str(x.system, p.CodeSystem)
+		date(x.date, p.ProcedureDate)
+		x.lin.add(b, line)
+	}
+	for i := range r.CareTeam {
+		m, x := &r.CareTeam[i], &b.team
+		x.eobID.Append(c.EOBID)
+		x.seq.Append(m.Sequence)
+		str(x.id, m.ProviderID)
+		str(x.idType, m.ProviderIDType)
+		str(x.role, m.Role)
+		str(x.qualif, m.Qualification)
+		x.lin.add(b, line)
+	}
+	if c.BeneficiaryID == "" {
+		return // an MBI row needs a beneficiary to belong to
+	}
+	for _, m := range r.MBIs {
+		if m.MBI == "" {
+			continue
+		}
+		x := &b.mbis
+		x.bene.Append(c.BeneficiaryID)
+		x.mbi.Append(m.MBI)
+		str(x.currency, m.Currency)
+		instant(x.first, c.LastUpdated)
+		instant(x.last, c.LastUpdated)
+		x.lin.add(b, line)
+	}
+}
+
+// addReject appends a rejects row for a line that could not be loaded.
+func (b *builder) addReject(line int64, reason string, raw []byte) {
+	x := &b.rejects
+	x.reason.Append(reason)
+	str(x.excerpt, excerpt(raw))
+	x.lin.add(b, line)
+}
+
+// excerpt returns the first transform.ExcerptLen bytes of raw as valid UTF-8.
+func excerpt(raw []byte) string {
+	if len(raw) > transform.ExcerptLen {
+		raw = raw[:transform.ExcerptLen]
+	}
+	return strings.ToValidUTF8(string(raw), "\uFFFD")
+}

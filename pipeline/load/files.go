@@ -1,0 +1,96 @@
+package load
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// inputSuffixes are the file names `load` picks up inside a folder.
+var inputSuffixes = []string{".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz", ".json", ".json.gz"}
+
+// ErrNoInput reports a folder without any input file.
+var ErrNoInput = errors.New("no NDJSON input")
+
+// Inputs expands the arguments of `load` into input files: files are taken
+// as they are; folders are walked for *.ndjson, *.jsonl, *.json (each
+// optionally .gz), sorted by path. A folder without any is an error.
+func Inputs(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		fi, err := os.Stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				return nil
+			}
+			lower := strings.ToLower(d.Name())
+			for _, s := range inputSuffixes {
+				if strings.HasSuffix(lower, s) {
+					found = append(found, p)
+					break
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("%w: folder %s has no *.ndjson, *.jsonl or *.json files (plain or .gz)", ErrNoInput, a)
+		}
+		slices.Sort(found)
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+// Run is one row of the runs table.
+type Run struct {
+	RunID, Command, ClientID, Contract, APIVersion, JobID string
+	Since, Until                                          time.Time
+	StartedAt                                             time.Time
+}
+
+// StartRun records a run as running.
+func (w *Warehouse) StartRun(ctx context.Context, r Run) error {
+	_, err := w.db.ExecContext(ctx, `INSERT INTO runs (run_id, command, client_id, contract, api_version, job_id, since, until, started_at, status)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')`,
+		r.RunID, r.Command, nullStr(r.ClientID), nullStr(r.Contract), nullStr(r.APIVersion), nullStr(r.JobID),
+		nullTime(r.Since), nullTime(r.Until), r.StartedAt)
+	if err != nil {
+		return fmt.Errorf("record run: %w", err)
+	}
+	return nil
+}
+
+// FinishRun records how a run ended: succeeded, failed or interrupted.
+func (w *Warehouse) FinishRun(ctx context.Context, runID, status, message string) error {
+	_, err := w.db.ExecContext(ctx, `UPDATE runs SET finished_at = now(), status = ?, message = ? WHERE run_id = ?`,
+		status, message, runID)
+	if err != nil {
+		return fmt.Errorf("record run: %w", err)
+	}
+	return nil
+}
+
+func nullStr(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: !t.IsZero()} }

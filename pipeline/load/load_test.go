@@ -1,0 +1,282 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"github.com/ab2d-etl/ab2d-etl/schema"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		// database/sql keeps one opener goroutine per open *sql.DB; tests
+		// close theirs in t.Cleanup, which runs before this check.
+		goleak.IgnoreTopFunction("database/sql.(*DB).connectionOpener"),
+	)
+}
+
+// TestFixturesLoadWithoutRejects loads every shared fixture: the single
+// EOBs of both FHIR versions (raw BFD and AB2D) and the 500-line STU3 sample.
+func TestFixturesLoadWithoutRejects(t *testing.T) {
+	dir := fixtures(t)
+	files, err := Inputs([]string{filepath.Join(dir, "r4"), filepath.Join(dir, "stu3")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 32 {
+		t.Fatalf("found %d fixture files, want 32", len(files))
+	}
+	wh := openWH(t, "")
+	var eobs int64
+	for _, f := range files {
+		res := loadFile(t, wh, f, Options{})
+		if res.Rejects != 0 {
+			t.Errorf("%s: %d rejects: %v", f, res.Rejects, queryStrings(t, wh, "SELECT source_line, reason FROM rejects WHERE load_id = ?", res.LoadID))
+		}
+		want := int64(1)
+		if strings.HasSuffix(f, ".ndjson") {
+			want = 500
+		}
+		if res.EOBs != want {
+			t.Errorf("%s: %d EOBs, want %d", f, res.EOBs, want)
+		}
+		eobs += res.EOBs
+	}
+	if got := queryInt(t, wh, "SELECT count(*) FROM loads"); got != int64(len(files)) {
+		t.Errorf("loads ledger has %d rows, want %d", got, len(files))
+	}
+	// Same EOB ids recur across the fixture sets (AB2D and BFD copies, R4
+	// and STU3): DuckDB keeps each id once, Parquet keeps every delivery.
+	if got := queryInt(t, wh, "SELECT count(*) FROM claims"); got != queryInt(t, wh, "SELECT count(DISTINCT eob_id) FROM claims") {
+		t.Errorf("duplicate eob_id in claims")
+	}
+	pq := queryInt(t, wh, "SELECT count(*) FROM read_parquet(?)", filepath.Join(wh.Dir, "parquet", "claims", "**", "*.parquet"))
+	if pq != eobs {
+		t.Errorf("parquet claims: %d rows, want %d", pq, eobs)
+	}
+	// Every claim type of the fixtures, PDE included (raw BFD data).
+	types := queryStrings(t, wh, "SELECT DISTINCT claim_type FROM claims ORDER BY 1")
+	want := []string{"CARRIER", "DME", "HHA", "HOSPICE", "INPATIENT", "OUTPATIENT", "PDE", "SNF"}
+	if !slices.Equal(types, want) {
+		t.Errorf("claim types %v, want %v", types, want)
+	}
+}
+
+// TestParquetEqualsDuckDB: after a first load of files with distinct EOB
+// ids, both sinks hold exactly the same rows in every table.
+func TestParquetEqualsDuckDB(t *testing.T) {
+	dir := fixtures(t)
+	wh := openWH(t, "")
+	loadFile(t, wh, filepath.Join(dir, "stu3", "CMSgov-ab2d-website__sample-data-stu3.ndjson"), Options{})
+	for _, tbl := range schema.Warehouse().ParquetTables() {
+		if tbl.Name == schema.BeneficiaryMBIs {
+			continue // aggregated per beneficiary in DuckDB by design; checked below
+		}
+		glob := filepath.Join(wh.Dir, "parquet", tbl.Name, "**", "*.parquet")
+		cols := tbl.ColumnNames()
+		fromPQ := "(SELECT * FROM read_parquet('" + glob + "', union_by_name=true))"
+		if tbl.Name == schema.Rejects || tbl.Name == schema.ExportErrors {
+			if queryInt(t, wh, "SELECT count(*) FROM "+tbl.Name) != 0 {
+				t.Errorf("%s is not empty", tbl.Name)
+			}
+			continue
+		}
+		if got, want := tableDigest(t, wh, fromPQ, cols), tableDigest(t, wh, tbl.Name, cols); got != want {
+			t.Errorf("%s: parquet %s, duckdb %s", tbl.Name, got, want)
+		}
+		if n := queryInt(t, wh, "SELECT count(*) FROM "+tbl.Name); n == 0 {
+			t.Errorf("%s: no rows", tbl.Name)
+		}
+	}
+	got := queryInt(t, wh, "SELECT count(*) FROM (SELECT DISTINCT beneficiary_id, mbi FROM read_parquet(?))",
+		filepath.Join(wh.Dir, "parquet", schema.BeneficiaryMBIs, "**", "*.parquet"))
+	if want := queryInt(t, wh, "SELECT count(*) FROM beneficiary_mbis"); got != want || got == 0 {
+		t.Errorf("beneficiary_mbis: %d distinct in parquet, %d in duckdb", got, want)
+	}
+	// The layout the SPEC documents for users reads back with hive partitioning.
+	n := queryInt(t, wh, "SELECT count(DISTINCT load_id) FROM read_parquet(?, hive_partitioning=true)",
+		filepath.Join(wh.Dir, "parquet", "claims", "**", "*.parquet"))
+	if n != 1 {
+		t.Errorf("hive-partitioned read: %d load ids, want 1", n)
+	}
+}
+
+func TestReloadIsNoop(t *testing.T) {
+	dir := t.TempDir()
+	f := writeFile(t, dir, "a.ndjson",
+		eob{id: "carrier-1", group: "g1", updated: "2021-04-01T10:00:00.000-04:00", mbi: "1EG4TE5MK73", dx: []string{"E119", "I10"}, lines: 2}.json(),
+		eob{id: "carrier-2", group: "g2", updated: "2021-04-01T10:00:00.000-04:00", mbi: "1EG4TE5MK73", dx: []string{"J449"}, lines: 1}.json(),
+		`{"resourceType":"Patient","id":"x"}`,
+	)
+	wh := openWH(t, filepath.Join(dir, "wh"))
+	first := loadFile(t, wh, f, Options{})
+	if first.Skipped || first.EOBs != 2 || first.Rejects != 1 {
+		t.Fatalf("first load: %+v", first)
+	}
+	digests := func() []string {
+		var out []string
+		for _, tbl := range schema.Warehouse().Tables {
+			if tbl.Parquet {
+				out = append(out, tbl.Name+"="+tableDigest(t, wh, tbl.Name, tbl.ColumnNames()))
+			}
+		}
+		return out
+	}
+	before := digests()
+	second := loadFile(t, wh, f, Options{})
+	if !second.Skipped || second.LoadID != first.LoadID {
+		t.Fatalf("second load not skipped: %+v", second)
+	}
+	if after := digests(); !slices.Equal(before, after) {
+		t.Fatalf("reload changed the warehouse:\n%v\n%v", before, after)
+	}
+	// --force reloads: a new load in the ledger and in Parquet history, but
+	// the current state of the claims is unchanged (equal last_updated).
+	forced := loadFile(t, wh, f, Options{Force: true})
+	if forced.Skipped || forced.LoadID == first.LoadID {
+		t.Fatalf("forced load: %+v", forced)
+	}
+	after := digests()
+	for _, name := range []string{schema.Claims, schema.ClaimLines, schema.ClaimDiagnoses, schema.ClaimCareTeam, schema.BeneficiaryMBIs} {
+		if !slices.Contains(after, findPrefix(before, name+"=")) {
+			t.Errorf("forced reload changed %s", name)
+		}
+	}
+	if n := queryInt(t, wh, "SELECT count(*) FROM loads"); n != 2 {
+		t.Errorf("loads: %d, want 2", n)
+	}
+	parts, _ := filepath.Glob(filepath.Join(wh.Dir, "parquet", "claims", "load_id=*", "*.parquet"))
+	if len(parts) != 2 {
+		t.Errorf("parquet claims partitions: %v, want 2", parts)
+	}
+}
+
+func findPrefix(list []string, prefix string) string {
+	for _, s := range list {
+		if strings.HasPrefix(s, prefix) {
+			return s
+		}
+	}
+	return ""
+}
+
+// TestUpsertByLastUpdated: a newer version of an EOB replaces it and all
+// its child rows; an older or equal one changes nothing; the order the
+// versions arrive in does not matter.
+func TestUpsertByLastUpdated(t *testing.T) {
+	old := eob{id: "carrier-7", group: "g7", updated: "2021-04-01T10:00:00.000-04:00", mbi: "1EG4TE5MK73", dx: []string{"E119", "I10", "E785"}, lines: 3}
+	newer := eob{id: "carrier-7", group: "g7", updated: "2022-01-01T00:00:00.000Z", mbi: "2EG4TE5MK74", dx: []string{"N179"}, lines: 1}
+	sameTime := eob{id: "carrier-7", group: "g7", updated: "2022-01-01T00:00:00.000Z", mbi: "3EG4TE5MK75", dx: []string{"Z000", "Z001"}, lines: 5}
+	state := func(wh *Warehouse) []string {
+		return slices.Concat(
+			queryStrings(t, wh, "SELECT eob_id, mbi, principal_diagnosis_code, last_updated FROM claims"),
+			queryStrings(t, wh, "SELECT code FROM claim_diagnoses ORDER BY sequence"),
+			queryStrings(t, wh, "SELECT count(*) FROM claim_lines"),
+			queryStrings(t, wh, "SELECT count(*) FROM claim_care_team"),
+		)
+	}
+	want := []string{"carrier-7|2EG4TE5MK74|N179|2022-01-01 00:00:00 +0000 UTC", "N179", "1", "1"}
+	for _, order := range [][]eob{{old, newer}, {newer, old}, {old, newer, sameTime}, {newer, sameTime, old}} {
+		dir := t.TempDir()
+		wh := openWH(t, filepath.Join(dir, "wh"))
+		for i, e := range order {
+			loadFile(t, wh, writeFile(t, dir, string(rune('a'+i))+".ndjson", e.json()), Options{})
+		}
+		if got := state(wh); !slices.Equal(got, want) {
+			t.Errorf("order %v: got %v, want %v", order, got, want)
+		}
+	}
+	// Within one file: the newest wins, the first line among equals.
+	dir := t.TempDir()
+	wh := openWH(t, filepath.Join(dir, "wh"))
+	loadFile(t, wh, writeFile(t, dir, "all.ndjson", old.json(), newer.json(), sameTime.json()), Options{})
+	if got := state(wh); !slices.Equal(got, want) {
+		t.Errorf("one file: got %v, want %v", got, want)
+	}
+	// MBIs: every MBI seen is kept per beneficiary with first/last sighting.
+	if got := queryStrings(t, wh, "SELECT mbi, currency FROM beneficiary_mbis ORDER BY mbi"); len(got) != 3 {
+		t.Errorf("beneficiary_mbis: %v", got)
+	}
+}
+
+// TestCancelLeavesWarehouseUnchanged interrupts a load: the error is the
+// context's, nothing of the file is visible, no temporary file is left, and
+// no goroutine leaks (TestMain).
+func TestCancelLeavesWarehouseUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	wh := openWH(t, filepath.Join(dir, "wh"))
+	loadFile(t, wh, writeFile(t, dir, "first.ndjson", eob{id: "carrier-1", group: "g", updated: "2021-01-01T00:00:00Z", mbi: "1EG4TE5MK73", dx: []string{"I10"}, lines: 1}.json()), Options{})
+	var lines []string
+	for i := range 20000 {
+		lines = append(lines, eob{id: "carrier-" + strconv.Itoa(i), group: "g", updated: "2021-01-01T00:00:00Z", mbi: "1EG4TE5MK73", dx: []string{"I10", "E119"}, lines: 4}.json())
+	}
+	big := writeFile(t, dir, "big.ndjson", lines...)
+	for _, after := range []int{0, 1, 5, 20} {
+		ctx, cancel := context.WithCancel(context.Background())
+		l := NewLoader(wh, Options{Workers: 2})
+		n := 0
+		// Cancel once the reader has handed out `after` chunks: the hook
+		// observes the pipeline, it does not time it.
+		l.onChunk = func() {
+			if n++; n > after {
+				cancel()
+			}
+		}
+		_, err := l.LoadFile(ctx, big)
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("after %d chunks: err %v, want context.Canceled", after, err)
+		}
+		if got := queryInt(t, wh, "SELECT count(*) FROM claims"); got != 1 {
+			t.Fatalf("after %d chunks: %d claims, want the 1 loaded before", after, got)
+		}
+		if got := queryInt(t, wh, "SELECT count(*) FROM loads"); got != 1 {
+			t.Fatalf("after %d chunks: %d loads", after, got)
+		}
+		tmps, _ := filepath.Glob(filepath.Join(wh.Dir, "parquet", "*", "*", "*"+tmpSuffix))
+		if len(tmps) != 0 {
+			t.Fatalf("after %d chunks: temporary files left: %v", after, tmps)
+		}
+	}
+	// And the same file then loads completely.
+	res := loadFile(t, wh, big, Options{})
+	if res.EOBs != 20000 {
+		t.Fatalf("rerun loaded %d EOBs", res.EOBs)
+	}
+}
+
+func TestInputs(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"b.ndjson", "a.ndjson.gz", "c.json", "notes.txt", "sub/d.NDJSON"} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := Inputs([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, g := range got {
+		names = append(names, strings.TrimPrefix(g, dir+"/"))
+	}
+	if want := []string{"a.ndjson.gz", "b.ndjson", "c.json", "sub/d.NDJSON"}; !slices.Equal(names, want) {
+		t.Errorf("got %v, want %v", names, want)
+	}
+	empty := t.TempDir()
+	if _, err := Inputs([]string{empty}); !errors.Is(err, ErrNoInput) {
+		t.Errorf("empty folder: %v, want ErrNoInput", err)
+	}
+}

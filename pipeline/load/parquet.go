@@ -1,0 +1,118 @@
+package load
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/ab2d-etl/ab2d-etl/schema"
+)
+
+// Parquet file naming. A load writes each table to a temporary name and the
+// warehouse renames it once the DuckDB transaction of the same load has
+// committed, so the Parquet history and DuckDB never disagree.
+const (
+	partName   = "part-0.parquet"
+	tmpSuffix  = ".tmp"
+	rowGroupsz = 128 * 1024 // rows per row group: large enough for zstd and column statistics, small enough to bound memory
+)
+
+// partitionDir is DIR/parquet/<table>/load_id=<id>.
+func partitionDir(out, table, loadID string) string {
+	return filepath.Join(out, "parquet", table, "load_id="+loadID)
+}
+
+// writerProps are the Parquet writer properties for a table: zstd, and
+// dictionary encoding only on low-cardinality columns (codes, types,
+// lineage), which measured both smaller and faster than dictionary
+// everywhere.
+func writerProps(t schema.Table) *parquet.WriterProperties {
+	opts := []parquet.WriterProperty{
+		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithCompressionLevel(1),
+		parquet.WithMaxRowGroupLength(rowGroupsz),
+		parquet.WithDictionaryDefault(false),
+		parquet.WithCreatedBy("ab2d-etl"),
+	}
+	for _, c := range t.Columns {
+		if c.LowCardinality || c.Name == "load_id" || c.Name == "source_file" {
+			opts = append(opts, parquet.WithDictionaryFor(c.Name, true))
+		}
+	}
+	return parquet.NewWriterProperties(opts...)
+}
+
+// tableWriter writes one table's rows of one load to a temporary Parquet
+// file, created on the first row so that empty tables leave no file.
+type tableWriter struct {
+	table  schema.Table
+	schema *arrow.Schema
+	path   string // temporary path
+	f      *os.File
+	w      *pqarrow.FileWriter
+	rows   int64
+}
+
+func newTableWriter(out string, t schema.Table, loadID string) *tableWriter {
+	return &tableWriter{
+		table:  t,
+		schema: t.ArrowSchema(),
+		path:   filepath.Join(partitionDir(out, t.Name, loadID), partName+tmpSuffix),
+	}
+}
+
+func (tw *tableWriter) write(rec arrow.RecordBatch) error {
+	if tw.w == nil {
+		if err := os.MkdirAll(filepath.Dir(tw.path), 0o700); err != nil {
+			return fmt.Errorf("parquet %s: %w", tw.table.Name, err)
+		}
+		f, err := os.OpenFile(tw.path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+		if err != nil {
+			return fmt.Errorf("parquet %s: %w", tw.table.Name, err)
+		}
+		w, err := pqarrow.NewFileWriter(tw.schema, f, writerProps(tw.table), pqarrow.DefaultWriterProps())
+		if err != nil {
+			return errors.Join(fmt.Errorf("parquet %s: %w", tw.table.Name, err), f.Close())
+		}
+		tw.f, tw.w = f, w
+	}
+	if err := tw.w.WriteBuffered(rec); err != nil {
+		return fmt.Errorf("parquet %s: write %s: %w", tw.table.Name, tw.path, err)
+	}
+	tw.rows += rec.NumRows()
+	return nil
+}
+
+// close finishes the file (footer, fsync). It is safe to call on a writer
+// that never wrote.
+func (tw *tableWriter) close() error {
+	if tw.w == nil {
+		return nil
+	}
+	err := tw.w.Close() // closes the file too
+	tw.w = nil
+	if err != nil {
+		return fmt.Errorf("parquet %s: close %s: %w", tw.table.Name, tw.path, err)
+	}
+	f, err := os.OpenFile(tw.path, os.O_RDONLY, 0)
+	if err != nil {
+		return fmt.Errorf("parquet %s: %w", tw.table.Name, err)
+	}
+	return errors.Join(f.Sync(), f.Close())
+}
+
+// abort closes and removes the temporary file.
+func (tw *tableWriter) abort() {
+	if tw.w != nil {
+		_ = tw.w.Close() // the file is being discarded; its error is moot
+		tw.w = nil
+	}
+	_ = os.Remove(tw.path)
+	_ = os.Remove(filepath.Dir(tw.path)) // only if empty
+}

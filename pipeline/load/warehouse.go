@@ -1,0 +1,274 @@
+package load
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" database/sql driver
+
+	"github.com/ab2d-etl/ab2d-etl/schema"
+)
+
+// DBFile is the DuckDB database's name inside the warehouse folder.
+const DBFile = "warehouse.duckdb"
+
+// Warehouse is the DuckDB database and Parquet folders under one --out
+// directory. It owns the merge of each load into the current state and the
+// ledger of loads and runs.
+type Warehouse struct {
+	Dir string
+	db  *sql.DB
+	cat schema.Catalog
+}
+
+// DuckDB settings, chosen deliberately: two threads match the machine this
+// runs on, and a memory limit keeps DuckDB's share of the process bounded
+// (merges spill to disk instead of growing).
+const (
+	duckThreads     = 2
+	duckMemoryLimit = "192MB"
+)
+
+// Open opens (creating if needed) the warehouse in dir: folders mode 0700,
+// the DuckDB file with every table and view of the catalog, and it finishes
+// or discards any load a killed process left half-done.
+func Open(ctx context.Context, dir string) (*Warehouse, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create warehouse folder: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("warehouse folder: %w", err)
+	}
+	if err := checkWritable(dir); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, DBFile)
+	dsn := fmt.Sprintf("%s?threads=%d&memory_limit=%s&preserve_insertion_order=false", path, duckThreads, duckMemoryLimit)
+	db, err := sql.Open("duckdb", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	w := &Warehouse{Dir: dir, db: db, cat: schema.Warehouse()}
+	if err := w.init(ctx); err != nil {
+		return nil, errors.Join(explainOpen(path, err), db.Close())
+	}
+	if err := os.Chmod(path, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, errors.Join(err, db.Close())
+	}
+	if err := w.recover(ctx); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	return w, nil
+}
+
+// checkWritable fails early, with the folder's name, when --out cannot be
+// written, instead of failing halfway through a load.
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("warehouse folder %s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	return errors.Join(f.Close(), os.Remove(name))
+}
+
+func explainOpen(path string, err error) error {
+	if strings.Contains(err.Error(), "lock") {
+		return fmt.Errorf("%s is in use by another process (a BI tool or another ab2d-etl?); close it and retry: %w", path, err)
+	}
+	return fmt.Errorf("open %s: %w", path, err)
+}
+
+func (w *Warehouse) init(ctx context.Context) error {
+	for _, t := range w.cat.Tables {
+		if _, err := w.db.ExecContext(ctx, t.CreateSQL()); err != nil {
+			return fmt.Errorf("create table %s: %w", t.Name, err)
+		}
+	}
+	for _, v := range w.cat.Views {
+		if _, err := w.db.ExecContext(ctx, v.CreateSQL()); err != nil {
+			return fmt.Errorf("create view %s: %w", v.Name, err)
+		}
+	}
+	return nil
+}
+
+// OpenReadOnly opens the warehouse's DuckDB file for queries only, so that
+// it can be read while nothing writes it. It fails with a clear message when
+// there is no warehouse in dir.
+func OpenReadOnly(ctx context.Context, dir string) (*sql.DB, error) {
+	path := filepath.Join(dir, DBFile)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no warehouse at %s (load data first: ab2d-etl load --out %s FILES): %w", path, dir, err)
+	}
+	db, err := sql.Open("duckdb", fmt.Sprintf("%s?access_mode=read_only&threads=%d&memory_limit=%s", path, duckThreads, duckMemoryLimit))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		return nil, errors.Join(explainOpen(path, err), db.Close())
+	}
+	return db, nil
+}
+
+// DB returns the database handle, for queries.
+func (w *Warehouse) DB() *sql.DB { return w.db }
+
+// Close checkpoints and closes the database.
+func (w *Warehouse) Close() error {
+	_, cerr := w.db.Exec("CHECKPOINT")
+	return errors.Join(cerr, w.db.Close())
+}
+
+// recover finishes what a killed process left: temporary Parquet files of
+// a load that committed in DuckDB are renamed into place; those of a load
+// that did not commit are removed.
+func (w *Warehouse) recover(ctx context.Context) error {
+	tmps, err := filepath.Glob(filepath.Join(w.Dir, "parquet", "*", "load_id=*", "*"+tmpSuffix))
+	if err != nil {
+		return err
+	}
+	for _, tmp := range tmps {
+		loadID := strings.TrimPrefix(filepath.Base(filepath.Dir(tmp)), "load_id=")
+		var n int
+		if err := w.db.QueryRowContext(ctx, "SELECT count(*) FROM loads WHERE load_id = ?", loadID).Scan(&n); err != nil {
+			return fmt.Errorf("recover %s: %w", tmp, err)
+		}
+		if n > 0 {
+			if err := os.Rename(tmp, strings.TrimSuffix(tmp, tmpSuffix)); err != nil {
+				return fmt.Errorf("recover %s: %w", tmp, err)
+			}
+			continue
+		}
+		if err := os.Remove(tmp); err != nil {
+			return fmt.Errorf("recover %s: %w", tmp, err)
+		}
+		_ = os.Remove(filepath.Dir(tmp)) // only succeeds when empty
+	}
+	return nil
+}
+
+// LoadedAs returns the id of the load that already loaded a file with this
+// sha256, or "" when none did.
+func (w *Warehouse) LoadedAs(ctx context.Context, sha string) (string, error) {
+	var id sql.NullString
+	err := w.db.QueryRowContext(ctx,
+		"SELECT max(load_id) FROM loads WHERE sha256 = ? AND status = 'loaded'", sha).Scan(&id)
+	if err != nil {
+		return "", fmt.Errorf("ledger: %w", err)
+	}
+	return id.String, nil
+}
+
+// LoadRecord is the ledger entry of one file's load.
+type LoadRecord struct {
+	LoadID, RunID, SourceFile, SHA256 string
+	Bytes, Rows, Rejects              int64
+	StartedAt                         time.Time
+}
+
+// commit merges one load into the current state in a single transaction:
+// the load's Parquet files (still under their temporary names) are staged
+// with DuckDB's own Parquet reader, EOBs are upserted by eob_id (a newer
+// last_updated replaces the EOB and all its child rows; an older or equal
+// one changes nothing), MBIs are merged, rejects and export errors appended,
+// and the ledger row written. Nothing is visible until it commits.
+func (w *Warehouse) commit(ctx context.Context, rec LoadRecord, files map[string]string) (err error) {
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, conn.Close()) }()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, tx.Rollback())
+		}
+	}()
+	exec := func(q string, args ...any) error {
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("merge load %s: %w\n%s", rec.LoadID, err, q)
+		}
+		return nil
+	}
+	for _, t := range w.cat.ParquetTables() {
+		cols := strings.Join(t.ColumnNames(), ", ")
+		src := fmt.Sprintf("(SELECT %s FROM %s LIMIT 0)", cols, t.Name)
+		if f, ok := files[t.Name]; ok {
+			src = fmt.Sprintf("read_parquet(%s)", quote(f))
+		}
+		if err := exec(fmt.Sprintf("CREATE OR REPLACE TEMP TABLE s_%s AS SELECT %s FROM %s", t.Name, cols, src)); err != nil {
+			return err
+		}
+	}
+	// The winning version of each EOB in this file: the newest last_updated
+	// (the first line among equals), kept only when newer than what the
+	// warehouse holds.
+	steps := []string{
+		`CREATE OR REPLACE TEMP TABLE s_win AS
+SELECT eob_id, source_line, last_updated FROM s_claims
+QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS LAST, source_line) = 1`,
+		`DELETE FROM s_win WHERE eob_id IN (
+  SELECT w.eob_id FROM s_win w JOIN claims c USING (eob_id)
+  WHERE coalesce(w.last_updated, '-infinity'::TIMESTAMPTZ) <= coalesce(c.last_updated, '-infinity'::TIMESTAMPTZ))`,
+	}
+	for _, t := range []string{schema.Claims, schema.ClaimLines, schema.ClaimDiagnoses, schema.ClaimProcedures, schema.ClaimCareTeam} {
+		steps = append(steps,
+			fmt.Sprintf("DELETE FROM %s WHERE eob_id IN (SELECT eob_id FROM s_win)", t),
+			fmt.Sprintf("INSERT INTO %s SELECT s.* FROM s_%s s JOIN s_win w ON s.eob_id = w.eob_id AND s.source_line = w.source_line", t, t),
+		)
+	}
+	mbiCols := strings.Join(w.cat.Table(schema.BeneficiaryMBIs).ColumnNames(), ", ")
+	steps = append(steps,
+		// One row per beneficiary and MBI: the currency, lineage and last
+		// sighting of the newest EOB that carried it, and the first sighting.
+		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE s_mbi AS
+SELECT beneficiary_id, mbi,
+  arg_max(currency, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS currency,
+  min(first_seen) AS first_seen, max(last_seen) AS last_seen,
+  arg_max(load_id, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS load_id,
+  arg_max(source_file, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS source_file,
+  arg_max(source_line, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS source_line
+FROM (
+  SELECT %[1]s FROM s_beneficiary_mbis
+  UNION ALL
+  SELECT %[1]s FROM beneficiary_mbis WHERE (beneficiary_id, mbi) IN (SELECT beneficiary_id, mbi FROM s_beneficiary_mbis)
+) GROUP BY beneficiary_id, mbi`, mbiCols),
+		`DELETE FROM beneficiary_mbis WHERE (beneficiary_id, mbi) IN (SELECT beneficiary_id, mbi FROM s_mbi)`,
+		fmt.Sprintf(`INSERT INTO beneficiary_mbis (%[1]s) SELECT %[1]s FROM s_mbi`, mbiCols),
+		`INSERT INTO rejects SELECT * FROM s_rejects`,
+		`INSERT INTO export_errors SELECT * FROM s_export_errors`,
+	)
+	for _, q := range steps {
+		if err := exec(q); err != nil {
+			return err
+		}
+	}
+	if err := exec(`INSERT INTO loads (load_id, run_id, source_file, sha256, bytes, rows, rejects, started_at, finished_at, status)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, now(), 'loaded')`,
+		rec.LoadID, rec.RunID, rec.SourceFile, rec.SHA256, rec.Bytes, rec.Rows, rec.Rejects, rec.StartedAt); err != nil {
+		return err
+	}
+	for _, t := range w.cat.ParquetTables() {
+		if err := exec("DROP TABLE s_" + t.Name); err != nil {
+			return err
+		}
+	}
+	if err := exec("DROP TABLE s_win; DROP TABLE s_mbi"); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// quote returns s as a SQL string literal.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -1,0 +1,957 @@
+package transform
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/valyala/fastjson"
+)
+
+// Code systems, extension URLs and identifier systems used by AB2D / BFD in
+// both FHIR versions.
+const (
+	sysEOBType       = "https://bluebutton.cms.gov/resources/codesystem/eob-type"
+	sysNCHClaimType  = "https://bluebutton.cms.gov/resources/variables/nch_clm_type_cd"
+	sysClaimID       = "https://bluebutton.cms.gov/resources/variables/clm_id"
+	sysPDEID         = "https://bluebutton.cms.gov/resources/variables/pde_id"
+	sysClaimGroup    = "https://bluebutton.cms.gov/resources/identifier/claim-group"
+	sysDRG           = "https://bluebutton.cms.gov/resources/variables/clm_drg_cd"
+	sysHCPCS         = "https://bluebutton.cms.gov/resources/codesystem/hcpcs"
+	sysHCPCSVar      = "https://bluebutton.cms.gov/resources/variables/hcpcs_cd"
+	sysPlaceOfSrvc   = "https://bluebutton.cms.gov/resources/variables/line_place_of_srvc_cd"
+	sysNDC           = "http://hl7.org/fhir/sid/ndc"
+	sysNPI           = "http://hl7.org/fhir/sid/us-npi"
+	sysNPIAlt        = "http://hl7.org/fhir/sid/npi" // seen in the data dictionaries
+	sysMBI           = "http://hl7.org/fhir/sid/us-mbi"
+	sysICD10         = "http://hl7.org/fhir/sid/icd-10"
+	sysICD10CM       = "http://hl7.org/fhir/sid/icd-10-cm"
+	sysICD9CM        = "http://hl7.org/fhir/sid/icd-9-cm"
+	sysICD9          = "http://hl7.org/fhir/sid/icd-9"
+	urlMBIExt        = "http://hl7.org/fhir/StructureDefinition/elementdefinition-identifier"
+	urlCurrency      = "https://bluebutton.cms.gov/resources/codesystem/identifier-currency"
+	urlFacilityType  = "https://bluebutton.cms.gov/resources/variables/clm_fac_type_cd"
+	urlPOAPrefix     = "https://bluebutton.cms.gov/resources/variables/clm_poa_ind_sw"   // diagnosis 1–25
+	urlExtPOAPrefix  = "https://bluebutton.cms.gov/resources/variables/clm_e_poa_ind_sw" // external diagnosis 1–12
+	patientRefPrefix = "Patient/"
+)
+
+// FHIR version names, as stored in Claim.FHIRVersion.
+const (
+	versionR4   = "R4"
+	versionSTU3 = "STU3"
+)
+
+// maxIntern bounds the per-Flattener table of interned low-cardinality
+// strings (codes, code systems, roles), so hostile input cannot grow it.
+const maxIntern = 4096
+
+// recoverPanics makes Flatten turn an unexpected panic into a reject instead
+// of crashing the pipeline. The fuzz test switches it off so that panics
+// surface as failures.
+var recoverPanics = true
+
+// Flattener turns one JSON resource into a Record. Not safe for concurrent
+// use; one per worker goroutine. It reuses its parser and scratch space
+// between calls.
+type Flattener struct {
+	p fastjson.Parser
+
+	rec *Record           // record being filled
+	d   *dialect          // FHIR-version specific rules of the current EOB
+	err error             // first error met while flattening the current line
+	at  []pathElem        // location in the resource, for error messages
+	buf []byte            // scratch for building strings (diagnosis types)
+	lnk []int64           // scratch: care-team sequences linked from items
+	tbl map[string]string // interned strings
+}
+
+// pathElem is one step of the location of the value being read, rendered as
+// key or key[idx] in error messages.
+type pathElem struct {
+	key string
+	idx int // -1: not an array element
+}
+
+// NewFlattener returns a Flattener ready for use.
+func NewFlattener() *Flattener {
+	return &Flattener{tbl: make(map[string]string, 256)}
+}
+
+// Flatten parses one line (one JSON resource) into rec (rec.Reset() first).
+// It returns a non-nil error (a short human-readable reason, e.g. "invalid
+// JSON: …", "resourceType \"Patient\" is not ExplanationOfBenefit or
+// OperationOutcome", "ExplanationOfBenefit without id") when the line must
+// be rejected; rec's content is then unspecified. It never panics on any
+// input.
+//
+// An ExplanationOfBenefit gives Kind KindEOB with the claim header and its
+// child rows; an OperationOutcome gives KindOperationOutcome with one Issue
+// per issue. The FHIR version (R4 or STU3) is detected per resource, see
+// detectVersion.
+func (f *Flattener) Flatten(line []byte, rec *Record) (err error) {
+	rec.Reset()
+	if recoverPanics {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("internal error while flattening: %v", r)
+			}
+		}()
+	}
+	f.rec, f.d, f.err, f.at = rec, nil, nil, f.at[:0]
+	defer func() { f.rec, f.d = nil, nil }()
+
+	if err := checkBytes(line); err != nil {
+		return err
+	}
+	root, err := f.p.ParseBytes(line)
+	if err != nil {
+		return fmt.Errorf("invalid JSON: %v", err)
+	}
+	if t := root.Type(); t != fastjson.TypeObject {
+		return fmt.Errorf("not a JSON object but %s", typeName(t))
+	}
+	rt := f.strb(root, "resourceType")
+	if f.err != nil {
+		return f.err
+	}
+	switch string(rt) {
+	case "ExplanationOfBenefit":
+		rec.Kind = KindEOB
+		f.eob(root)
+	case "OperationOutcome":
+		rec.Kind = KindOperationOutcome
+		f.operationOutcome(root)
+	case "":
+		return errors.New("missing resourceType")
+	default:
+		return fmt.Errorf("resourceType %q is not ExplanationOfBenefit or OperationOutcome", clip(rt, 64))
+	}
+	return f.err
+}
+
+// checkBytes rejects what fastjson would accept but is not JSON text we want
+// to load: empty lines, invalid UTF-8 and raw control characters.
+func checkBytes(line []byte) error {
+	blank := true
+	for i, c := range line {
+		if c < 0x20 {
+			if c != '\t' && c != '\n' && c != '\r' {
+				return fmt.Errorf("control character 0x%02x at byte %d", c, i)
+			}
+			continue
+		}
+		if c != ' ' {
+			blank = false
+		}
+	}
+	if blank {
+		return errors.New("empty line")
+	}
+	if !utf8.Valid(line) {
+		for i := 0; i < len(line); {
+			r, n := utf8.DecodeRune(line[i:])
+			if r == utf8.RuneError && n <= 1 {
+				return fmt.Errorf("invalid UTF-8 at byte %d", i)
+			}
+			i += n
+		}
+	}
+	return nil
+}
+
+// operationOutcome flattens an OperationOutcome into rec.Issues.
+func (f *Flattener) operationOutcome(root *fastjson.Value) {
+	for i, is := range f.arr(root, "issue") {
+		if !f.enterElem("issue", i, is) {
+			return
+		}
+		text := f.str(is, "details", "text")
+		if text == "" {
+			text = f.str(is, "diagnostics")
+		}
+		f.rec.Issues = append(f.rec.Issues, Issue{
+			Severity: f.in(f.strb(is, "severity")),
+			Code:     f.in(f.strb(is, "code")),
+			Text:     text,
+		})
+		f.leave()
+	}
+}
+
+// eob flattens an ExplanationOfBenefit. The order matters: the care team is
+// read before the items, which refer to it, and the claim-level NPIs last.
+func (f *Flattener) eob(root *fastjson.Value) {
+	c := &f.rec.Claim
+	c.EOBID = f.str(root, "id")
+	if f.err != nil {
+		return
+	}
+	if c.EOBID == "" {
+		f.err = errors.New("ExplanationOfBenefit without id")
+		return
+	}
+	f.d = detectVersion(root)
+	c.FHIRVersion = f.d.name
+
+	f.header(root)
+	f.mbis(root)
+	f.careTeam(root)
+	f.diagnoses(root)
+	c.DRGCode = f.d.drg(f, root)
+	f.procedures(root)
+	f.items(root)
+	f.d.claimNPIs(f)
+}
+
+// header fills the scalar claim columns.
+func (f *Flattener) header(root *fastjson.Value) {
+	c := &f.rec.Claim
+	c.Status = f.in(f.strb(root, "status"))
+	c.ClaimType = f.in(f.codeBySystem(root, "type", sysEOBType))
+	c.ClaimTypeCode = f.in(f.codeBySystem(root, "type", sysNCHClaimType))
+
+	for i, id := range f.arr(root, "identifier") {
+		if !f.enterElem("identifier", i, id) {
+			return
+		}
+		switch string(f.strb(id, "system")) {
+		case sysClaimID:
+			c.ClaimID = f.str(id, "value")
+		case sysClaimGroup:
+			c.ClaimGroupID = f.str(id, "value")
+		case sysPDEID:
+			if c.ClaimID == "" {
+				c.ClaimID = f.str(id, "value")
+			}
+		}
+		f.leave()
+	}
+
+	ref := f.str(root, "patient", "reference")
+	c.BeneficiaryID = strings.TrimPrefix(ref, patientRefPrefix)
+
+	c.BillablePeriodStart = parseDate(f.strb(root, "billablePeriod", "start"))
+	c.BillablePeriodEnd = parseDate(f.strb(root, "billablePeriod", "end"))
+	c.LastUpdated = parseInstant(f.strb(root, "meta", "lastUpdated"))
+
+	if fac := f.get(root, "facility"); fac != nil {
+		f.enter("facility")
+		c.FacilityTypeCode = f.in(f.extCode(fac, urlFacilityType))
+		f.leave()
+	}
+}
+
+// mbis reads the MBI extensions AB2D appends to the EOB: all of them go to
+// rec.MBIs in order, the first current one to Claim.MBI. Extensions without
+// a value are skipped.
+func (f *Flattener) mbis(root *fastjson.Value) {
+	for i, ext := range f.arr(root, "extension") {
+		if !f.enterElem("extension", i, ext) {
+			return
+		}
+		if string(f.strb(ext, "url")) == urlMBIExt {
+			f.enter("valueIdentifier")
+			vi := f.get(ext, "valueIdentifier")
+			if vi != nil && string(f.strb(vi, "system")) == sysMBI {
+				value := f.str(vi, "value")
+				currency := f.in(f.extCode(vi, urlCurrency))
+				if value != "" {
+					f.rec.MBIs = append(f.rec.MBIs, MBI{MBI: value, Currency: currency})
+					if currency == "current" && f.rec.Claim.MBI == "" {
+						f.rec.Claim.MBI = value
+					}
+				}
+			}
+			f.leave()
+		}
+		f.leave()
+	}
+}
+
+// careTeam reads one CareTeam row per careTeam entry.
+func (f *Flattener) careTeam(root *fastjson.Value) {
+	for i, m := range f.arr(root, "careTeam") {
+		if !f.enterElem("careTeam", i, m) {
+			return
+		}
+		seq := f.seq(m, "sequence")
+		ident := f.get(m, "provider", "identifier")
+		var row CareTeam
+		row.Sequence = seq
+		if ident != nil {
+			f.enter("provider")
+			f.enter("identifier")
+			row.ProviderID = f.str(ident, "value")
+			system := f.strb(ident, "system")
+			code, _ := f.firstCoding(ident, "type")
+			row.ProviderIDType = f.d.providerIDType(f, system, code)
+			f.leave()
+			f.leave()
+		}
+		role, _ := f.firstCoding(m, "role")
+		row.Role = f.in(role)
+		qual, _ := f.firstCoding(m, "qualification")
+		row.Qualification = f.in(qual)
+		f.rec.CareTeam = append(f.rec.CareTeam, row)
+		f.leave()
+	}
+}
+
+// diagnoses reads one Diagnosis row per diagnosis entry that has a
+// diagnosisCodeableConcept (entries with only a packageCode carry the STU3
+// DRG and are not diagnoses), and sets the principal diagnosis code.
+func (f *Flattener) diagnoses(root *fastjson.Value) {
+	for i, d := range f.arr(root, "diagnosis") {
+		if !f.enterElem("diagnosis", i, d) {
+			return
+		}
+		if f.get(d, "diagnosisCodeableConcept") == nil {
+			f.leave()
+			continue
+		}
+		var row Diagnosis
+		row.Sequence = f.seq(d, "sequence")
+		code, system := f.preferredCoding(d, "diagnosisCodeableConcept", isICDSystem)
+		row.Code = string(code)
+		row.CodeSystem = f.in(system)
+		principal := false
+		row.DiagnosisType, principal = f.diagnosisType(d)
+		row.PresentOnAdmission = f.in(f.presentOnAdmission(d))
+		if principal && f.rec.Claim.PrincipalDiagnosisCode == "" {
+			f.rec.Claim.PrincipalDiagnosisCode = row.Code
+		}
+		f.rec.Diagnoses = append(f.rec.Diagnoses, row)
+		f.leave()
+	}
+}
+
+// diagnosisType joins the codes of all type[].coding[] with "," and says
+// whether one of them is "principal".
+func (f *Flattener) diagnosisType(d *fastjson.Value) (types string, principal bool) {
+	f.buf = f.buf[:0]
+	for i, t := range f.arr(d, "type") {
+		if !f.enterElem("type", i, t) {
+			return "", false
+		}
+		for j, c := range f.arr(t, "coding") {
+			if !f.enterElem("coding", j, c) {
+				return "", false
+			}
+			code := f.strb(c, "code")
+			if len(code) > 0 {
+				if len(f.buf) > 0 {
+					f.buf = append(f.buf, ',')
+				}
+				f.buf = append(f.buf, code...)
+				principal = principal || string(code) == "principal"
+			}
+			f.leave()
+		}
+		f.leave()
+	}
+	return f.in(f.buf), principal
+}
+
+// presentOnAdmission reads the POA flag: R4 onAdmission, else the BFD
+// clm_poa_ind_swN / clm_e_poa_ind_swN extension (both versions).
+func (f *Flattener) presentOnAdmission(d *fastjson.Value) []byte {
+	if code, _ := f.firstCoding(d, "onAdmission"); len(code) > 0 {
+		return code
+	}
+	for i, ext := range f.arr(d, "extension") {
+		if !f.enterElem("extension", i, ext) {
+			return nil
+		}
+		url := f.strb(ext, "url")
+		if hasPrefix(url, urlPOAPrefix) || hasPrefix(url, urlExtPOAPrefix) {
+			code := f.strb(ext, "valueCoding", "code")
+			f.leave()
+			return code
+		}
+		f.leave()
+	}
+	return nil
+}
+
+// procedures reads one Procedure row per procedure entry.
+func (f *Flattener) procedures(root *fastjson.Value) {
+	for i, p := range f.arr(root, "procedure") {
+		if !f.enterElem("procedure", i, p) {
+			return
+		}
+		var row Procedure
+		row.Sequence = f.seq(p, "sequence")
+		code, system := f.firstCoding(p, "procedureCodeableConcept")
+		row.Code = string(code)
+		row.CodeSystem = f.in(system)
+		row.ProcedureDate = parseDate(f.strb(p, "date"))
+		f.rec.Procedures = append(f.rec.Procedures, row)
+		f.leave()
+	}
+}
+
+// items reads one Line row per item and records in f.lnk the care-team
+// sequences the items link to.
+func (f *Flattener) items(root *fastjson.Value) {
+	f.lnk = f.lnk[:0]
+	for i, it := range f.arr(root, "item") {
+		if !f.enterElem("item", i, it) {
+			return
+		}
+		var row Line
+		row.LineNumber = f.seq(it, "sequence")
+
+		row.HCPCSCode = string(f.codeBySystem(it, f.d.productKey, sysHCPCS, sysHCPCSVar))
+		row.NDCCode = string(f.d.lineNDC(f, it))
+		row.ServiceDate = parseDate(f.strb(it, "servicedDate"))
+		row.ServiceStart = parseDate(f.strb(it, "servicedPeriod", "start"))
+		row.ServiceEnd = parseDate(f.strb(it, "servicedPeriod", "end"))
+		row.PlaceOfService = f.in(f.codeBySystem(it, "locationCodeableConcept", sysPlaceOfSrvc))
+		row.Quantity = f.num(it, "quantity", "value")
+
+		start := len(f.lnk)
+		for j, v := range f.arr(it, f.d.careTeamLinkKey) {
+			f.at = append(f.at, pathElem{f.d.careTeamLinkKey, j})
+			if n, ok := f.intValue(v); ok {
+				f.lnk = append(f.lnk, n)
+			}
+			f.leave()
+		}
+		row.RenderingNPI = f.lineRenderingNPI(f.lnk[start:])
+		f.rec.Lines = append(f.rec.Lines, row)
+		f.leave()
+	}
+}
+
+// lineRenderingNPI returns the NPI of the first linked care-team member with
+// a rendering role of the dialect; failing that, the NPI of the only linked
+// member when there is exactly one.
+func (f *Flattener) lineRenderingNPI(links []int64) string {
+	only, found := "", 0
+	for _, seq := range links {
+		m := f.member(seq)
+		if m == nil {
+			continue
+		}
+		found++
+		if m.ProviderIDType != "npi" || m.ProviderID == "" {
+			continue
+		}
+		if f.d.isLineRenderingRole(m.Role) {
+			return m.ProviderID
+		}
+		only = m.ProviderID
+	}
+	if found == 1 {
+		return only
+	}
+	return ""
+}
+
+// member returns the care-team row with the given sequence, or nil.
+func (f *Flattener) member(seq int64) *CareTeam {
+	for i := range f.rec.CareTeam {
+		if f.rec.CareTeam[i].Sequence == seq {
+			return &f.rec.CareTeam[i]
+		}
+	}
+	return nil
+}
+
+// linked says whether an item links to the care-team member seq.
+func (f *Flattener) linked(seq int64) bool {
+	for _, s := range f.lnk {
+		if s == seq {
+			return true
+		}
+	}
+	return false
+}
+
+// firstNPIWithRole returns the provider id of the first care-team member
+// whose identifier is an NPI and whose role is one of roles.
+func (f *Flattener) firstNPIWithRole(roles ...string) string {
+	for _, m := range f.rec.CareTeam {
+		if m.ProviderIDType != "npi" || m.ProviderID == "" {
+			continue
+		}
+		for _, r := range roles {
+			if m.Role == r {
+				return m.ProviderID
+			}
+		}
+	}
+	return ""
+}
+
+// ---- FHIR version detection ----
+
+// detectVersion decides per resource whether an EOB is R4 or STU3.
+//
+// Rule: the EOB is R4 when any element or code system that only R4 uses is
+// present:
+//   - meta.profile[] containing "/us/carin-bb/" (BFD v2 always sets a C4BB profile);
+//   - type.coding[].system http://terminology.hl7.org/CodeSystem/claim-type
+//     (STU3 uses http://hl7.org/fhir/ex-claimtype);
+//   - supportingInfo (STU3 calls it information);
+//   - item[].productOrService, careTeamSequence, diagnosisSequence,
+//     procedureSequence or informationSequence (STU3: service, *LinkId);
+//   - diagnosis[].onAdmission (no STU3 equivalent element);
+//   - careTeam[].role.coding[].system starting with
+//     http://hl7.org/fhir/us/carin-bb or http://terminology.hl7.org
+//     (STU3 uses http://hl7.org/fhir/claimcareteamrole).
+//
+// Otherwise it is STU3. AB2D v2 output keeps meta, type and careTeam, so a
+// trimmed R4 EOB always carries several of these markers; STU3 output
+// carries none of them. Malformed parts are ignored here; they are reported
+// when the fields are read.
+func detectVersion(root *fastjson.Value) *dialect {
+	if isR4(root) {
+		return &r4Dialect
+	}
+	return &stu3Dialect
+}
+
+func isR4(root *fastjson.Value) bool {
+	for _, p := range arrayOf(root.Get("meta", "profile")) {
+		if strings.Contains(string(p.GetStringBytes()), "/us/carin-bb/") {
+			return true
+		}
+	}
+	for _, c := range arrayOf(root.Get("type", "coding")) {
+		if string(c.GetStringBytes("system")) == "http://terminology.hl7.org/CodeSystem/claim-type" {
+			return true
+		}
+	}
+	if root.Get("supportingInfo") != nil {
+		return true
+	}
+	for _, it := range arrayOf(root.Get("item")) {
+		if it.Get("productOrService") != nil || it.Get("careTeamSequence") != nil ||
+			it.Get("diagnosisSequence") != nil || it.Get("procedureSequence") != nil ||
+			it.Get("informationSequence") != nil {
+			return true
+		}
+	}
+	for _, d := range arrayOf(root.Get("diagnosis")) {
+		if d.Get("onAdmission") != nil {
+			return true
+		}
+	}
+	for _, m := range arrayOf(root.Get("careTeam")) {
+		for _, c := range arrayOf(m.Get("role", "coding")) {
+			s := string(c.GetStringBytes("system"))
+			if strings.HasPrefix(s, "http://hl7.org/fhir/us/carin-bb") || strings.HasPrefix(s, "http://terminology.hl7.org") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// arrayOf returns v's elements when v is an array, else nil.
+func arrayOf(v *fastjson.Value) []*fastjson.Value {
+	if v == nil || v.Type() != fastjson.TypeArray {
+		return nil
+	}
+	a, _ := v.Array()
+	return a
+}
+
+// dialect holds what differs between the FHIR versions.
+type dialect struct {
+	name            string // Claim.FHIRVersion
+	productKey      string // item element holding the HCPCS coding
+	careTeamLinkKey string // item element listing care-team sequences
+
+	// providerIDType classifies a care-team provider identifier.
+	providerIDType func(f *Flattener, system, typeCode []byte) string
+	// drg returns the DRG code of the EOB.
+	drg func(f *Flattener, root *fastjson.Value) string
+	// lineNDC returns the NDC of an item.
+	lineNDC func(f *Flattener, item *fastjson.Value) []byte
+	// isLineRenderingRole says whether a role linked from an item marks
+	// its rendering/performing provider.
+	isLineRenderingRole func(role string) bool
+	// claimNPIs sets the attending, operating, rendering and referring NPIs
+	// of the claim from f.rec.CareTeam (and f.lnk).
+	claimNPIs func(f *Flattener)
+}
+
+// ---- generic accessors with type checking ----
+//
+// All accessors take a parent value and a path of object keys. A missing
+// key or a JSON null reads as absent. A present value of the wrong JSON type
+// records an error naming its location (first error wins) and reads as
+// absent, so callers can carry on and check f.err at the end.
+
+// enter pushes an object key on the location stack.
+func (f *Flattener) enter(key string) { f.at = append(f.at, pathElem{key, -1}) }
+
+// enterElem pushes key[i] on the location stack after checking that the
+// element is an object; on a non-object it records an error and returns
+// false without pushing.
+func (f *Flattener) enterElem(key string, i int, v *fastjson.Value) bool {
+	f.at = append(f.at, pathElem{key, i})
+	if v.Type() != fastjson.TypeObject {
+		f.failHere("not an object")
+		f.leave()
+		return false
+	}
+	return true
+}
+
+// leave pops the location stack.
+func (f *Flattener) leave() { f.at = f.at[:len(f.at)-1] }
+
+// fail records err for the location stack plus keys.
+func (f *Flattener) fail(keys []string, msg string) {
+	if f.err != nil {
+		return
+	}
+	var b strings.Builder
+	for _, e := range f.at {
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(e.key)
+		if e.idx >= 0 {
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(e.idx))
+			b.WriteByte(']')
+		}
+	}
+	for _, k := range keys {
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(k)
+	}
+	b.WriteString(": ")
+	b.WriteString(msg)
+	f.err = errors.New(b.String())
+}
+
+// failHere records err at the current location.
+func (f *Flattener) failHere(msg string) { f.fail(nil, msg) }
+
+// get walks keys from v through objects and returns the value found, or nil
+// when absent or null. An intermediate non-object is an error.
+func (f *Flattener) get(v *fastjson.Value, keys ...string) *fastjson.Value {
+	for i, k := range keys {
+		if v == nil {
+			return nil
+		}
+		if v.Type() != fastjson.TypeObject {
+			f.fail(keys[:i], "not an object")
+			return nil
+		}
+		v = v.Get(k)
+	}
+	if v == nil || v.Type() == fastjson.TypeNull {
+		return nil
+	}
+	return v
+}
+
+// strb returns the string at keys without copying (valid until the next
+// parse), or nil when absent. A non-string is an error.
+func (f *Flattener) strb(v *fastjson.Value, keys ...string) []byte {
+	v = f.get(v, keys...)
+	if v == nil {
+		return nil
+	}
+	if v.Type() != fastjson.TypeString {
+		f.fail(keys, "not a string")
+		return nil
+	}
+	b, _ := v.StringBytes()
+	return b
+}
+
+// str is strb copied into a new string.
+func (f *Flattener) str(v *fastjson.Value, keys ...string) string {
+	return string(f.strb(v, keys...))
+}
+
+// arr returns the array at keys, or nil when absent. A non-array is an error.
+func (f *Flattener) arr(v *fastjson.Value, keys ...string) []*fastjson.Value {
+	v = f.get(v, keys...)
+	if v == nil {
+		return nil
+	}
+	if v.Type() != fastjson.TypeArray {
+		f.fail(keys, "not an array")
+		return nil
+	}
+	a, _ := v.Array()
+	return a
+}
+
+// seq returns the required integer at v.key (a sequence number). Absent or
+// not an integer is an error.
+func (f *Flattener) seq(v *fastjson.Value, key string) int64 {
+	n := f.get(v, key)
+	if n == nil {
+		f.fail([]string{key}, "missing")
+		return 0
+	}
+	f.enter(key)
+	i, _ := f.intValue(n)
+	f.leave()
+	return i
+}
+
+// intValue returns v as an integer; a non-integer is an error at the current
+// location.
+func (f *Flattener) intValue(v *fastjson.Value) (int64, bool) {
+	if v.Type() != fastjson.TypeNumber {
+		f.failHere("not an integer")
+		return 0, false
+	}
+	n, err := v.Int64()
+	if err != nil {
+		f.failHere("not an integer")
+		return 0, false
+	}
+	return n, true
+}
+
+// num returns the number at keys as a Float, NULL when absent. A non-number
+// (or NaN/Inf) is an error.
+func (f *Flattener) num(v *fastjson.Value, keys ...string) Float {
+	v = f.get(v, keys...)
+	if v == nil {
+		return Float{}
+	}
+	if v.Type() != fastjson.TypeNumber {
+		f.fail(keys, "not a number")
+		return Float{}
+	}
+	x, err := v.Float64()
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		f.fail(keys, "not a finite number")
+		return Float{}
+	}
+	return Float{V: x, Valid: true}
+}
+
+// codeBySystem returns the code of the first coding of the CodeableConcept
+// parent.key whose system is one of systems, or nil.
+func (f *Flattener) codeBySystem(parent *fastjson.Value, key string, systems ...string) []byte {
+	cs := f.arr(parent, key, "coding")
+	if len(cs) == 0 {
+		return nil
+	}
+	f.enter(key)
+	defer f.leave()
+	for i, c := range cs {
+		if !f.enterElem("coding", i, c) {
+			return nil
+		}
+		sys := f.strb(c, "system")
+		for _, s := range systems {
+			if string(sys) == s {
+				code := f.strb(c, "code")
+				f.leave()
+				return code
+			}
+		}
+		f.leave()
+	}
+	return nil
+}
+
+// firstCoding returns the code and system of the first coding of the
+// CodeableConcept parent.key.
+func (f *Flattener) firstCoding(parent *fastjson.Value, key string) (code, system []byte) {
+	return f.preferredCoding(parent, key, nil)
+}
+
+// preferredCoding returns the code and system of the first coding of the
+// CodeableConcept parent.key whose system satisfies prefer, else of its
+// first coding. A nil prefer takes the first coding.
+func (f *Flattener) preferredCoding(parent *fastjson.Value, key string, prefer func([]byte) bool) (code, system []byte) {
+	cs := f.arr(parent, key, "coding")
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	f.enter(key)
+	defer f.leave()
+	chosen := 0
+	for i, c := range cs {
+		if !f.enterElem("coding", i, c) {
+			return nil, nil
+		}
+		sys := f.strb(c, "system")
+		f.leave()
+		if prefer == nil {
+			break
+		}
+		if prefer(sys) {
+			chosen = i
+			break
+		}
+	}
+	f.at = append(f.at, pathElem{"coding", chosen})
+	code, system = f.strb(cs[chosen], "code"), f.strb(cs[chosen], "system")
+	f.leave()
+	return code, system
+}
+
+// isICDSystem says whether system is an ICD-9/ICD-10 diagnosis code system.
+func isICDSystem(system []byte) bool {
+	switch string(system) {
+	case sysICD10, sysICD10CM, sysICD9CM, sysICD9:
+		return true
+	}
+	return false
+}
+
+// extCode returns v.extension[url=one of urls].valueCoding.code of the first
+// matching extension, or nil.
+func (f *Flattener) extCode(v *fastjson.Value, urls ...string) []byte {
+	for i, ext := range f.arr(v, "extension") {
+		if !f.enterElem("extension", i, ext) {
+			return nil
+		}
+		u := f.strb(ext, "url")
+		for _, url := range urls {
+			if string(u) == url {
+				code := f.strb(ext, "valueCoding", "code")
+				f.leave()
+				return code
+			}
+		}
+		f.leave()
+	}
+	return nil
+}
+
+// hasPrefix is strings.HasPrefix for a byte slice without copying.
+func hasPrefix(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && string(b[:len(prefix)]) == prefix
+}
+
+// in returns b as a string, interning it: use for low-cardinality values
+// (codes, systems, roles) to save allocations.
+func (f *Flattener) in(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if s, ok := f.tbl[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(f.tbl) < maxIntern {
+		f.tbl[s] = s
+	}
+	return s
+}
+
+// ---- dates and instants ----
+
+// parseDate parses a FHIR date "YYYY-MM-DD", or the date part of a dateTime
+// "YYYY-MM-DDThh:mm:ss…". Partial dates, invalid dates and anything else
+// give NULL.
+func parseDate(b []byte) Date {
+	if len(b) < 10 || (len(b) > 10 && b[10] != 'T') || b[4] != '-' || b[7] != '-' {
+		return Date{}
+	}
+	y, ok1 := digits(b[0:4])
+	m, ok2 := digits(b[5:7])
+	d, ok3 := digits(b[8:10])
+	if !ok1 || !ok2 || !ok3 || y < 1 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+		return Date{}
+	}
+	return Date{Days: daysFromCivil(y, m, d), Valid: true}
+}
+
+// digits parses an unsigned decimal of only ASCII digits.
+func digits(b []byte) (int, bool) {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// daysIn returns the number of days of month m of year y.
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil returns the days since 1970-01-01 of a proleptic Gregorian
+// date (Howard Hinnant's algorithm).
+func daysFromCivil(y, m, d int) int32 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400 // y >= 0 here
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int32(era*146097 + doe - 719468)
+}
+
+// parseInstant parses meta.lastUpdated (RFC 3339 with optional fractional
+// seconds and a required offset) into UTC microseconds; anything else gives
+// NULL.
+func parseInstant(b []byte) Instant {
+	if len(b) < 20 {
+		return Instant{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(b))
+	if err != nil {
+		return Instant{}
+	}
+	return Instant{Micros: t.UnixMicro(), Valid: true}
+}
+
+// ---- small utilities ----
+
+// typeName names a JSON type for error messages.
+func typeName(t fastjson.Type) string {
+	switch t {
+	case fastjson.TypeArray:
+		return "an array"
+	case fastjson.TypeString:
+		return "a string"
+	case fastjson.TypeNumber:
+		return "a number"
+	case fastjson.TypeTrue, fastjson.TypeFalse:
+		return "a boolean"
+	case fastjson.TypeNull:
+		return "null"
+	}
+	return t.String()
+}
+
+// clip shortens b to at most n bytes for error messages, on a rune boundary.
+func clip(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return string(b[:n]) + "…"
+}

@@ -1,0 +1,171 @@
+package transform
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// DefaultMaxLine is the default bound on the size of one input line.
+const DefaultMaxLine = 64 << 20
+
+// ExcerptLen is how many leading bytes of a rejected line are kept.
+const ExcerptLen = 200
+
+// LineTooLongError reports a line longer than the reader's limit. The line
+// is skipped (its bytes are read and discarded, never buffered whole) and
+// reading goes on with the next line.
+type LineTooLongError struct {
+	Limit   int
+	Excerpt []byte // first ExcerptLen bytes of the line
+}
+
+func (e *LineTooLongError) Error() string {
+	return fmt.Sprintf("line longer than the %d-byte limit (--max-line)", e.Limit)
+}
+
+// LineReader yields the lines of NDJSON input one at a time, transparently
+// decompressing gzip (recognised by its magic bytes, not the file name).
+// Memory is bounded by the line limit whatever the input size.
+type LineReader struct {
+	br      *bufio.Reader
+	gz      *gzip.Reader
+	max     int
+	buf     []byte
+	line    int64
+	whole   bool // the input is one JSON document, not NDJSON
+	done    bool
+	excerpt []byte
+}
+
+// NewLineReader returns a reader over r. maxLine bounds a line's length
+// (DefaultMaxLine when <= 0). When whole is true the entire input is one
+// resource (a pretty-printed .json file) and is returned as line 1.
+func NewLineReader(r io.Reader, maxLine int, whole bool) (*LineReader, error) {
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLine
+	}
+	br := bufio.NewReaderSize(r, 1<<20)
+	lr := &LineReader{br: br, max: maxLine, whole: whole}
+	magic, err := br.Peek(2)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("corrupt gzip header: %w", err)
+		}
+		lr.gz = gz
+		lr.br = bufio.NewReaderSize(gz, 1<<20)
+	}
+	return lr, nil
+}
+
+// Gzip reports whether the input was gzip-compressed.
+func (r *LineReader) Gzip() bool { return r.gz != nil }
+
+// Next returns the next non-blank line (without its line ending) and its
+// 1-based number. The returned slice is valid until the next call. At the end
+// of input it returns io.EOF. A line over the limit yields a
+// *LineTooLongError with the line number; the caller may continue. Any other
+// error (a corrupt gzip stream, an I/O error) is fatal for the input.
+func (r *LineReader) Next() ([]byte, int64, error) {
+	for {
+		if r.done {
+			return nil, r.line, io.EOF
+		}
+		var line []byte
+		var err error
+		if r.whole {
+			line, err = r.readWhole()
+		} else {
+			line, err = r.readLine()
+		}
+		if err != nil {
+			return nil, r.line, err
+		}
+		if line == nil {
+			continue
+		}
+		return line, r.line, nil
+	}
+}
+
+// readLine reads one line; it returns (nil, nil) for a blank line.
+func (r *LineReader) readLine() ([]byte, error) {
+	r.line++
+	r.buf = r.buf[:0]
+	tooLong := false
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		if !tooLong {
+			if len(r.buf)+len(chunk) > r.max+2 { // +2: the line ending is not content
+				tooLong = true
+				r.excerpt = append(r.excerpt[:0], r.buf[:min(len(r.buf), ExcerptLen)]...)
+				if n := ExcerptLen - len(r.excerpt); n > 0 {
+					r.excerpt = append(r.excerpt, chunk[:min(len(chunk), n)]...)
+				}
+				r.buf = r.buf[:0]
+			} else {
+				r.buf = append(r.buf, chunk...)
+			}
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF):
+			r.done = true
+		default:
+			return nil, fmt.Errorf("line %d: %w", r.line, err)
+		}
+		break
+	}
+	line := bytes.TrimRight(r.buf, "\r\n")
+	if !tooLong && len(line) > r.max {
+		tooLong = true
+		r.excerpt = append(r.excerpt[:0], line[:ExcerptLen]...)
+	}
+	if tooLong {
+		return nil, &LineTooLongError{Limit: r.max, Excerpt: r.excerpt}
+	}
+	if len(bytes.TrimSpace(line)) == 0 {
+		return nil, nil
+	}
+	return line, nil
+}
+
+// readWhole reads the entire input as one line (a single JSON document).
+func (r *LineReader) readWhole() ([]byte, error) {
+	r.line, r.done = 1, true
+	var err error
+	r.buf, err = io.ReadAll(io.LimitReader(r.br, int64(r.max)+1))
+	if err != nil {
+		return nil, fmt.Errorf("line 1: %w", err)
+	}
+	if len(r.buf) > r.max {
+		r.excerpt = append(r.excerpt[:0], r.buf[:ExcerptLen]...)
+		r.buf = nil
+		if _, err := io.Copy(io.Discard, r.br); err != nil {
+			return nil, fmt.Errorf("line 1: %w", err)
+		}
+		return nil, &LineTooLongError{Limit: r.max, Excerpt: r.excerpt}
+	}
+	if len(bytes.TrimSpace(r.buf)) == 0 {
+		return nil, io.EOF
+	}
+	return r.buf, nil
+}
+
+// Close releases the gzip reader, reporting a checksum error if the stream
+// was read to the end and found corrupt.
+func (r *LineReader) Close() error {
+	if r.gz != nil {
+		return r.gz.Close()
+	}
+	return nil
+}

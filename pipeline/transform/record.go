@@ -1,0 +1,145 @@
+package transform
+
+import "time"
+
+// Date is a calendar date as days since 1970-01-01; Valid is false for NULL.
+type Date struct {
+	Days  int32
+	Valid bool
+}
+
+// Instant is a point in time as microseconds since the Unix epoch (UTC);
+// Valid is false for NULL.
+type Instant struct {
+	Micros int64
+	Valid  bool
+}
+
+// Float is a nullable float64.
+type Float struct {
+	V     float64
+	Valid bool
+}
+
+// Time returns the instant as a time.Time in UTC.
+func (i Instant) Time() time.Time { return time.UnixMicro(i.Micros).UTC() }
+
+// String formats the date as YYYY-MM-DD, or "" when null.
+func (d Date) String() string {
+	if !d.Valid {
+		return ""
+	}
+	return time.Unix(int64(d.Days)*86400, 0).UTC().Format(time.DateOnly)
+}
+
+// Kind says what an input line held.
+type Kind uint8
+
+// The kinds of resource a line can hold.
+const (
+	KindEOB              Kind = iota + 1 // an ExplanationOfBenefit
+	KindOperationOutcome                 // an OperationOutcome from an AB2D _error file
+)
+
+// Claim is the flattened header of one EOB; a row of schema.Claims.
+// Empty strings are NULL (FHIR forbids empty strings, so none are lost).
+type Claim struct {
+	EOBID                  string
+	ClaimID                string
+	ClaimGroupID           string
+	Status                 string
+	ClaimType              string
+	ClaimTypeCode          string
+	BeneficiaryID          string
+	MBI                    string
+	BillablePeriodStart    Date
+	BillablePeriodEnd      Date
+	LastUpdated            Instant
+	FHIRVersion            string
+	PrincipalDiagnosisCode string
+	DRGCode                string
+	FacilityTypeCode       string
+	AttendingNPI           string
+	OperatingNPI           string
+	RenderingNPI           string
+	ReferringNPI           string
+}
+
+// Line is one EOB item; a row of schema.ClaimLines.
+type Line struct {
+	LineNumber     int64
+	HCPCSCode      string
+	ServiceDate    Date
+	ServiceStart   Date
+	ServiceEnd     Date
+	PlaceOfService string
+	Quantity       Float
+	NDCCode        string
+	RenderingNPI   string
+}
+
+// Diagnosis is one EOB diagnosis; a row of schema.ClaimDiagnoses.
+type Diagnosis struct {
+	Sequence           int64
+	Code               string
+	CodeSystem         string
+	DiagnosisType      string
+	PresentOnAdmission string
+}
+
+// Procedure is one EOB procedure; a row of schema.ClaimProcedures.
+type Procedure struct {
+	Sequence      int64
+	Code          string
+	CodeSystem    string
+	ProcedureDate Date
+}
+
+// CareTeam is one EOB careTeam member; a row of schema.ClaimCareTeam.
+type CareTeam struct {
+	Sequence       int64
+	ProviderID     string
+	ProviderIDType string
+	Role           string
+	Qualification  string
+}
+
+// MBI is one MBI extension of an EOB; a row of schema.BeneficiaryMBIs
+// (first and last seen are the EOB's last_updated).
+type MBI struct {
+	MBI      string
+	Currency string
+}
+
+// Issue is one issue of an OperationOutcome; a row of schema.ExportErrors.
+type Issue struct {
+	Severity string
+	Code     string
+	Text     string
+}
+
+// Record is the flattened form of one input line. Child rows carry no
+// eob_id of their own: it is Claim.EOBID. A Record is reused between lines
+// by Reset, so its slices keep their capacity.
+type Record struct {
+	Kind       Kind
+	Claim      Claim
+	Lines      []Line
+	Diagnoses  []Diagnosis
+	Procedures []Procedure
+	CareTeam   []CareTeam
+	MBIs       []MBI
+	Issues     []Issue
+}
+
+// Reset empties the record, keeping the capacity of its slices.
+func (r *Record) Reset() {
+	*r = Record{
+		Lines:      r.Lines[:0],
+		Diagnoses:  r.Diagnoses[:0],
+		Procedures: r.Procedures[:0],
+		CareTeam:   r.CareTeam[:0],
+		MBIs:       r.MBIs[:0],
+		Issues:     r.Issues[:0],
+	}
+}

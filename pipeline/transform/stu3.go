@@ -1,0 +1,154 @@
+package transform
+
+import (
+	"bytes"
+
+	"github.com/valyala/fastjson"
+)
+
+// stu3Dialect holds the FHIR STU3 (AB2D v1, BFD v1) rules.
+var stu3Dialect = dialect{
+	name:                versionSTU3,
+	productKey:          "service",
+	careTeamLinkKey:     "careTeamLinkId",
+	providerIDType:      stu3ProviderIDType,
+	drg:                 stu3DRG,
+	lineNDC:             stu3LineNDC,
+	isLineRenderingRole: stu3IsRenderingRole,
+	claimNPIs:           stu3ClaimNPIs,
+}
+
+// urlRevCntrNDC is the BFD v1 revenue-center NDC/UPC extension on
+// item.service of institutional claims (the same value BFD v2 puts in the
+// …/sid/ndc extension).
+const urlRevCntrNDC = "https://bluebutton.cms.gov/resources/variables/rev_cntr_ide_ndc_upc_num"
+
+// stu3ProviderIDType classifies a care-team provider identifier from its
+// system: …/sid/us-npi (or …/sid/npi) is "npi", a system containing "upin"
+// (or "UPIN") is "upin", another system is kept as is. Without a system, a type code
+// decides as in R4.
+func stu3ProviderIDType(f *Flattener, system, typeCode []byte) string {
+	switch {
+	case string(system) == sysNPI || string(system) == sysNPIAlt:
+		return "npi"
+	case bytes.Contains(system, []byte("upin")) || bytes.Contains(system, []byte("UPIN")):
+		return "upin"
+	case len(system) > 0:
+		return f.in(system)
+	case len(typeCode) > 0:
+		return r4ProviderIDType(f, nil, typeCode)
+	}
+	return ""
+}
+
+// stu3DRG returns diagnosis[].packageCode.coding[system=…/clm_drg_cd].code.
+func stu3DRG(f *Flattener, root *fastjson.Value) string {
+	for i, d := range f.arr(root, "diagnosis") {
+		if !f.enterElem("diagnosis", i, d) {
+			return ""
+		}
+		code := f.codeBySystem(d, "packageCode", sysDRG)
+		f.leave()
+		if len(code) > 0 {
+			return f.in(code)
+		}
+	}
+	return ""
+}
+
+// stu3LineNDC returns the first of item.extension[url=…/sid/ndc],
+// item.service.extension[url=…/sid/ndc or …/rev_cntr_ide_ndc_upc_num]
+// (.valueCoding.code), and item.service.coding[system=…/sid/ndc].code
+// (Part D events).
+func stu3LineNDC(f *Flattener, item *fastjson.Value) []byte {
+	if ndc := f.extCode(item, sysNDC); len(ndc) > 0 {
+		return ndc
+	}
+	svc := f.get(item, "service")
+	if svc == nil {
+		return nil
+	}
+	f.enter("service")
+	ndc := f.extCode(svc, sysNDC, urlRevCntrNDC)
+	f.leave()
+	if len(ndc) == 0 {
+		ndc = f.codeBySystem(item, "service", sysNDC)
+	}
+	return ndc
+}
+
+// stu3IsRenderingRole: BFD v1 gives the line's rendering/performing
+// provider the role "primary" ("performing" is accepted too).
+func stu3IsRenderingRole(role string) bool {
+	return role == "primary" || role == "performing"
+}
+
+// stu3ClaimNPIs sets the claim NPIs from the care team. BFD v1 uses the
+// STU3 claimcareteamrole codes (primary, assist, other, …), so the STU3
+// data dictionary and the BFD v1 fixtures give:
+//   - operating_npi: role assist (OP_PHYSN_NPI; "operating" accepted too);
+//   - on institutional claims (INPATIENT, OUTPATIENT, SNF, HHA, HOSPICE):
+//     attending_npi is the first role primary member that no item links to
+//     (AT_PHYSN_NPI is claim-level), rendering_npi the first role primary
+//     (or performing) member an item links to via careTeamLinkId
+//     (RNDRNG_PHYSN_NPI is per revenue line). When every primary member is
+//     linked, the first one is also the attending: BFD v1 merges an
+//     attending whose NPI equals a line's rendering NPI into one member;
+//   - on other claims (CARRIER, DME, PDE): rendering_npi is the first role
+//     primary or performing member (PRF_PHYSN_NPI / PRVDR_NPI); there is no
+//     attending;
+//   - referring_npi: role referring. BFD v1 puts the carrier referring NPI
+//     in EOB.referral, which AB2D v1 removes, so it is usually NULL.
+//
+// Only members whose identifier is an NPI count. Role "other"
+// (OT_PHYSN_NPI) maps to no column.
+func stu3ClaimNPIs(f *Flattener) {
+	c := &f.rec.Claim
+	c.OperatingNPI = f.firstNPIWithRole("assist", "operating")
+	c.ReferringNPI = f.firstNPIWithRole("referring")
+	if !isInstitutional(c.ClaimType, c.ClaimTypeCode) {
+		c.RenderingNPI = f.firstNPIWithRole("primary", "performing")
+		return
+	}
+	var firstPrimary, unlinkedPrimary, linkedRendering string
+	for _, m := range f.rec.CareTeam {
+		if m.ProviderIDType != "npi" || m.ProviderID == "" {
+			continue
+		}
+		isLinked := f.linked(m.Sequence)
+		switch m.Role {
+		case "primary":
+			if firstPrimary == "" {
+				firstPrimary = m.ProviderID
+			}
+			if !isLinked && unlinkedPrimary == "" {
+				unlinkedPrimary = m.ProviderID
+			}
+			if isLinked && linkedRendering == "" {
+				linkedRendering = m.ProviderID
+			}
+		case "performing":
+			if linkedRendering == "" {
+				linkedRendering = m.ProviderID
+			}
+		}
+	}
+	c.AttendingNPI = unlinkedPrimary
+	if c.AttendingNPI == "" {
+		c.AttendingNPI = firstPrimary
+	}
+	c.RenderingNPI = linkedRendering
+}
+
+// isInstitutional says whether a claim is an institutional (Part A / FI)
+// claim, from the eob-type code or, failing that, the NCH claim type code
+// (10 HHA, 20/30 SNF, 40 outpatient, 50 hospice, 60/61 inpatient).
+func isInstitutional(claimType, nchType string) bool {
+	switch claimType {
+	case "INPATIENT", "OUTPATIENT", "SNF", "HHA", "HOSPICE":
+		return true
+	case "":
+		return len(nchType) == 2 && nchType[0] >= '1' && nchType[0] <= '6'
+	}
+	return false
+}

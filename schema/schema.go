@@ -1,0 +1,170 @@
+// Package schema is the single source of truth for the warehouse's tables
+// and columns. The Arrow schemas of the Parquet files, the DuckDB DDL, the
+// views and the data dictionary printed by `ab2d-etl schema` are all derived
+// from the definitions here; nothing else spells a column out twice.
+package schema
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// Type is the logical type of a column.
+type Type uint8
+
+// The logical column types. Codes are always String: leading zeros matter.
+const (
+	String    Type = iota + 1 // VARCHAR / utf8
+	Int64                     // BIGINT / int64
+	Float64                   // DOUBLE / float64
+	Date                      // DATE / date32
+	Timestamp                 // TIMESTAMPTZ / timestamp[us, UTC]
+)
+
+// String returns the DuckDB name of the type.
+func (t Type) String() string {
+	switch t {
+	case String:
+		return "VARCHAR"
+	case Int64:
+		return "BIGINT"
+	case Float64:
+		return "DOUBLE"
+	case Date:
+		return "DATE"
+	case Timestamp:
+		return "TIMESTAMPTZ"
+	}
+	return fmt.Sprintf("Type(%d)", uint8(t))
+}
+
+// Arrow returns the Arrow data type used for the column in Parquet files.
+func (t Type) Arrow() arrow.DataType {
+	switch t {
+	case String:
+		return arrow.BinaryTypes.String
+	case Int64:
+		return arrow.PrimitiveTypes.Int64
+	case Float64:
+		return arrow.PrimitiveTypes.Float64
+	case Date:
+		return arrow.FixedWidthTypes.Date32
+	case Timestamp:
+		return &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+	}
+	panic(fmt.Sprintf("schema: unknown type %d", t))
+}
+
+// Column describes one column of a table.
+type Column struct {
+	Name        string `json:"name"`
+	Type        Type   `json:"-"`
+	Required    bool   `json:"required"`
+	Description string `json:"description"`
+	// R4 and STU3 are the FHIR paths (relative to the resource) the value
+	// is taken from in AB2D v2 and v1 output; empty for derived columns.
+	R4   string `json:"r4_path,omitempty"`
+	STU3 string `json:"stu3_path,omitempty"`
+	// LowCardinality marks columns worth dictionary-encoding in Parquet.
+	LowCardinality bool `json:"-"`
+}
+
+// Table describes one warehouse table.
+type Table struct {
+	Name        string   `json:"name"`
+	Grain       string   `json:"grain"`
+	Description string   `json:"description"`
+	Columns     []Column `json:"columns"`
+	// Parquet is true for tables whose rows are also kept as Parquet
+	// history under parquet/<table>/load_id=<id>/. Ledger tables (loads,
+	// runs) live in DuckDB only.
+	Parquet bool `json:"parquet"`
+}
+
+// View is a SQL view over the tables, for BI tools.
+type View struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	SQL         string `json:"sql"`
+}
+
+// Index returns the position of the named column, or -1.
+func (t Table) Index(name string) int {
+	for i, c := range t.Columns {
+		if c.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// ColumnNames returns the column names in order.
+func (t Table) ColumnNames() []string {
+	names := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		names[i] = c.Name
+	}
+	return names
+}
+
+// ArrowSchema returns the Arrow schema of the table's Parquet files.
+func (t Table) ArrowSchema() *arrow.Schema {
+	fields := make([]arrow.Field, len(t.Columns))
+	for i, c := range t.Columns {
+		fields[i] = arrow.Field{Name: c.Name, Type: c.Type.Arrow(), Nullable: !c.Required}
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
+// CreateSQL returns the DuckDB CREATE TABLE IF NOT EXISTS statement.
+func (t Table) CreateSQL() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s (\n", t.Name)
+	for i, c := range t.Columns {
+		fmt.Fprintf(&b, "  %s %s", c.Name, c.Type)
+		if c.Required {
+			b.WriteString(" NOT NULL")
+		}
+		if i < len(t.Columns)-1 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// CreateSQL returns the DuckDB CREATE OR REPLACE VIEW statement.
+func (v View) CreateSQL() string {
+	return fmt.Sprintf("CREATE OR REPLACE VIEW %s AS\n%s", v.Name, v.SQL)
+}
+
+// Catalog is the whole warehouse: its tables and views.
+type Catalog struct {
+	Tables []Table `json:"tables"`
+	Views  []View  `json:"views"`
+}
+
+// Table returns the named table; it panics on a name that is not in the
+// catalog, which is a programming error.
+func (c Catalog) Table(name string) Table {
+	for _, t := range c.Tables {
+		if t.Name == name {
+			return t
+		}
+	}
+	panic("schema: no table " + name)
+}
+
+// ParquetTables returns the tables kept as Parquet history, in order.
+func (c Catalog) ParquetTables() []Table {
+	var out []Table
+	for _, t := range c.Tables {
+		if t.Parquet {
+			out = append(out, t)
+		}
+	}
+	return out
+}
