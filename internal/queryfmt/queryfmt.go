@@ -185,10 +185,15 @@ func text(v any, col *sql.ColumnType) string {
 }
 
 // jsonValue keeps numbers and booleans typed and renders the rest as text.
+// DECIMAL values are written as JSON numbers with their exact digits.
 func jsonValue(v any, col *sql.ColumnType) any {
-	switch v.(type) {
+	switch x := v.(type) {
 	case nil, bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64:
 		return v
+	case fmt.Stringer:
+		if strings.HasPrefix(col.DatabaseTypeName(), "DECIMAL") {
+			return json.Number(x.String())
+		}
 	}
 	return text(v, col)
 }

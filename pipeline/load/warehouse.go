@@ -43,11 +43,11 @@ func Open(ctx context.Context, dir string) (*Warehouse, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create warehouse folder: %w", err)
 	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("warehouse folder: %w", err)
-	}
 	if err := checkWritable(dir); err != nil {
 		return nil, err
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("warehouse folder %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, DBFile)
 	dsn := fmt.Sprintf("%s?threads=%d&memory_limit=%s&preserve_insertion_order=false", path, duckThreads, duckMemoryLimit)

@@ -644,7 +644,7 @@ func (f *Flattener) failHere(msg string) { f.fail(nil, msg) }
 // when absent or null. An intermediate non-object is an error.
 func (f *Flattener) get(v *fastjson.Value, keys ...string) *fastjson.Value {
 	for i, k := range keys {
-		if v == nil {
+		if v == nil || v.Type() == fastjson.TypeNull {
 			return nil
 		}
 		if v.Type() != fastjson.TypeObject {

@@ -307,3 +307,406 @@ func TestGolden(t *testing.T) {
 		checkGolden(t, "stu3__"+strings.TrimSuffix(filepath.Base(sampleNDJSON), ".ndjson"), b)
 	})
 }
+
+// ---- independent checks (computed with encoding/json, not golden) ----
+
+// obj, list and text read generic encoding/json values.
+func obj(v any, key string) any {
+	m, _ := v.(map[string]any)
+	return m[key]
+}
+
+func list(v any) []any { a, _ := v.([]any); return a }
+
+func text(v any) string { s, _ := v.(string); return s }
+
+func TestFixturesIndependent(t *testing.T) {
+	single, sample := loadFixtures(t)
+	f := NewFlattener()
+	var rec Record
+	for _, fx := range append(single, sample...) {
+		name := fx.dir + "/" + fx.file
+		if fx.line > 0 {
+			name += ":" + strconv.Itoa(fx.line)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(fx.data, &doc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := f.Flatten(fx.data, &rec); err != nil {
+			t.Errorf("%s: Flatten: %v", name, err)
+			continue
+		}
+		c := rec.Claim
+		check := func(what string, got, want any) {
+			t.Helper()
+			if got != want {
+				t.Errorf("%s: %s = %v, want %v", name, what, got, want)
+			}
+		}
+		check("kind", rec.Kind, KindEOB)
+		check("eob_id", c.EOBID, text(doc["id"]))
+		wantVersion := map[string]string{"r4": "R4", "stu3": "STU3"}[fx.dir]
+		check("fhir_version", c.FHIRVersion, wantVersion)
+
+		var eobType string
+		for _, cd := range list(obj(doc["type"], "coding")) {
+			if text(obj(cd, "system")) == sysEOBType {
+				eobType = text(obj(cd, "code"))
+			}
+		}
+		check("claim_type", c.ClaimType, eobType)
+		check("status", c.Status, text(doc["status"]))
+		check("beneficiary_id", "Patient/"+c.BeneficiaryID, text(obj(doc["patient"], "reference")))
+		check("billable_period_start", c.BillablePeriodStart.String(), text(obj(doc["billablePeriod"], "start")))
+		check("billable_period_end", c.BillablePeriodEnd.String(), text(obj(doc["billablePeriod"], "end")))
+		lu := text(obj(doc["meta"], "lastUpdated"))
+		if ts, err := time.Parse(time.RFC3339, lu); err == nil {
+			check("last_updated", c.LastUpdated, Instant{Micros: ts.UnixMicro(), Valid: true})
+		} else {
+			check("last_updated valid", c.LastUpdated.Valid, false)
+		}
+
+		var dx []any
+		for _, d := range list(doc["diagnosis"]) {
+			if obj(d, "diagnosisCodeableConcept") != nil {
+				dx = append(dx, d)
+			}
+		}
+		check("diagnosis rows", len(rec.Diagnoses), len(dx))
+		for i := 0; i < len(dx) && i < len(rec.Diagnoses); i++ {
+			check("diagnosis sequence", float64(rec.Diagnoses[i].Sequence), obj(dx[i], "sequence"))
+			found := false
+			for _, cd := range list(obj(obj(dx[i], "diagnosisCodeableConcept"), "coding")) {
+				found = found || text(obj(cd, "code")) == rec.Diagnoses[i].Code
+			}
+			check("diagnosis code among the codings", found, true)
+		}
+		check("procedure rows", len(rec.Procedures), len(list(doc["procedure"])))
+		check("care team rows", len(rec.CareTeam), len(list(doc["careTeam"])))
+		items := list(doc["item"])
+		check("line rows", len(rec.Lines), len(items))
+		for i := 0; i < len(items) && i < len(rec.Lines); i++ {
+			check("line_number", float64(rec.Lines[i].LineNumber), obj(items[i], "sequence"))
+			q, hasQ := obj(obj(items[i], "quantity"), "value").(float64)
+			check("quantity", rec.Lines[i].Quantity, Float{V: q, Valid: hasQ})
+		}
+
+		var mbis []string
+		for _, e := range list(doc["extension"]) {
+			if text(obj(e, "url")) == urlMBIExt {
+				mbis = append(mbis, text(obj(obj(e, "valueIdentifier"), "value")))
+			}
+		}
+		check("mbi rows", len(rec.MBIs), len(mbis))
+		for i := 0; i < len(mbis) && i < len(rec.MBIs); i++ {
+			check("mbi", rec.MBIs[i].MBI, mbis[i])
+		}
+		if fx.line > 0 {
+			// Every line of the AB2D sample carries a current MBI.
+			check("mbi present", c.MBI != "", true)
+		}
+		// Only NPIs go into the *_npi columns.
+		for _, npi := range []string{c.AttendingNPI, c.OperatingNPI, c.RenderingNPI, c.ReferringNPI} {
+			if npi == "" {
+				continue
+			}
+			ok := false
+			for _, m := range rec.CareTeam {
+				ok = ok || (m.ProviderID == npi && m.ProviderIDType == "npi")
+			}
+			check("claim NPI "+npi+" is an NPI care-team member", ok, true)
+		}
+	}
+}
+
+// ---- synthetic cases ----
+
+// eob builds a minimal one-line EOB with the given extra top-level members.
+func eob(extra string) []byte {
+	s := `{"resourceType":"ExplanationOfBenefit","id":"carrier-1"`
+	if extra != "" {
+		s += "," + extra
+	}
+	return []byte(s + "}")
+}
+
+func TestFlattenRejects(t *testing.T) {
+	cases := []struct {
+		name string
+		line []byte
+		want string // substring of the error
+	}{
+		{"empty", []byte(""), "empty line"},
+		{"blank", []byte("  \t "), "empty line"},
+		{"invalid JSON", []byte(`{"resourceType":`), "invalid JSON"},
+		{"truncated", eob(`"status":"act`), "invalid JSON"},
+		{"trailing garbage", []byte(`{"resourceType":"ExplanationOfBenefit","id":"a"} x`), "invalid JSON"},
+		{"two values", []byte(`{"id":"a"}{"id":"b"}`), "invalid JSON"},
+		{"array", []byte(`[{"resourceType":"ExplanationOfBenefit","id":"a"}]`), "not a JSON object but an array"},
+		{"string", []byte(`"ExplanationOfBenefit"`), "not a JSON object but a string"},
+		{"null", []byte(`null`), "not a JSON object but null"},
+		{"no resourceType", []byte(`{"id":"a"}`), "missing resourceType"},
+		{"resourceType number", []byte(`{"resourceType":1,"id":"a"}`), "resourceType: not a string"},
+		{"Patient", []byte(`{"resourceType":"Patient","id":"a"}`), `resourceType "Patient" is not ExplanationOfBenefit or OperationOutcome`},
+		{"EOB without id", []byte(`{"resourceType":"ExplanationOfBenefit"}`), "ExplanationOfBenefit without id"},
+		{"EOB empty id", []byte(`{"resourceType":"ExplanationOfBenefit","id":""}`), "ExplanationOfBenefit without id"},
+		{"EOB id number", []byte(`{"resourceType":"ExplanationOfBenefit","id":12}`), "id: not a string"},
+		{"status number", eob(`"status":5`), "status: not a string"},
+		{"type not object", eob(`"type":"CARRIER"`), "type: not an object"},
+		{"coding not array", eob(`"type":{"coding":{"code":"x"}}`), "type.coding: not an array"},
+		{"coding element not object", eob(`"type":{"coding":["x"]}`), "type.coding[0]: not an object"},
+		{"identifier not array", eob(`"identifier":{}`), "identifier: not an array"},
+		{"identifier value number", eob(`"identifier":[{"system":"`+sysClaimID+`","value":9}]`), "identifier[0].value: not a string"},
+		{"item sequence string", eob(`"item":[{"sequence":"1"}]`), "item[0].sequence: not an integer"},
+		{"item sequence fraction", eob(`"item":[{"sequence":1.5}]`), "item[0].sequence: not an integer"},
+		{"item sequence missing", eob(`"item":[{"quantity":{"value":1}}]`), "item[0].sequence: missing"},
+		{"item not object", eob(`"item":[1]`), "item[0]: not an object"},
+		{"quantity string", eob(`"item":[{"sequence":1,"quantity":{"value":"2"}}]`), "item[0].quantity.value: not a number"},
+		{"quantity NaN", eob(`"item":[{"sequence":1,"quantity":{"value":NaN}}]`), "item[0].quantity.value: not a finite number"},
+		{"careTeam link string", []byte(`{"resourceType":"ExplanationOfBenefit","id":"a","meta":{"profile":["http://hl7.org/fhir/us/carin-bb/StructureDefinition/x"]},"item":[{"sequence":1,"careTeamSequence":["2"]}]}`), "item[0].careTeamSequence[0]: not an integer"},
+		{"diagnosis sequence string", eob(`"diagnosis":[{"sequence":"1","diagnosisCodeableConcept":{"coding":[{"code":"A"}]}}]`), "diagnosis[0].sequence: not an integer"},
+		{"careTeam sequence float", eob(`"careTeam":[{"sequence":2.0}]`), "careTeam[0].sequence: not an integer"},
+		{"careTeam provider value number", eob(`"careTeam":[{"sequence":2,"provider":{"identifier":{"value":1}}}]`), "careTeam[0].provider.identifier.value: not a string"},
+		{"procedure date number", eob(`"procedure":[{"sequence":1,"date":20160116}]`), "procedure[0].date: not a string"},
+		{"billablePeriod start number", eob(`"billablePeriod":{"start":2016}`), "billablePeriod.start: not a string"},
+		{"lastUpdated number", eob(`"meta":{"lastUpdated":1}`), "meta.lastUpdated: not a string"},
+		{"MBI value number", eob(`"extension":[{"url":"`+urlMBIExt+`","valueIdentifier":{"system":"`+sysMBI+`","value":1}}]`), "extension[0].valueIdentifier.value: not a string"},
+		{"invalid UTF-8", append(eob(`"status":"a`)[:len(eob(`"status":"a`))-1], 0xff, '"', '}'), "invalid UTF-8 at byte"},
+		{"invalid UTF-8 position", []byte("{\"id\":\"\xc3\x28\"}"), "invalid UTF-8 at byte 7"},
+		{"NUL byte", []byte("{\"resourceType\":\"ExplanationOfBenefit\",\"id\":\"a\x00b\"}"), "control character 0x00 at byte 46"},
+		{"NUL only", []byte{0}, "control character 0x00 at byte 0"},
+		{"issue not array", []byte(`{"resourceType":"OperationOutcome","issue":{}}`), "issue: not an array"},
+	}
+	f := NewFlattener()
+	var rec Record
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := f.Flatten(tc.line, &rec)
+			if err == nil {
+				t.Fatalf("Flatten(%q) = nil, want error containing %q", tc.line, tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Flatten(%q) = %q, want it to contain %q", tc.line, err, tc.want)
+			}
+		})
+	}
+	// The flattener still works after rejects.
+	if err := f.Flatten(eob(`"status":"active"`), &rec); err != nil || rec.Claim.Status != "active" {
+		t.Fatalf("after rejects: err %v, status %q", err, rec.Claim.Status)
+	}
+}
+
+func TestOperationOutcome(t *testing.T) {
+	line := []byte(`{"resourceType":"OperationOutcome","id":"x","issue":[` +
+		`{"severity":"error","code":"exception","details":{"text":"Could not fetch claims for patient -1"}},` +
+		`{"severity":"warning","code":"processing","diagnostics":"only diagnostics"},` +
+		`{"severity":"information","code":"informational","details":{"text":"details win"},"diagnostics":"ignored"}]}`)
+	f := NewFlattener()
+	var rec Record
+	if err := f.Flatten(line, &rec); err != nil {
+		t.Fatal(err)
+	}
+	want := []Issue{
+		{"error", "exception", "Could not fetch claims for patient -1"},
+		{"warning", "processing", "only diagnostics"},
+		{"information", "informational", "details win"},
+	}
+	if rec.Kind != KindOperationOutcome || len(rec.Issues) != len(want) {
+		t.Fatalf("kind %v, issues %+v", rec.Kind, rec.Issues)
+	}
+	for i := range want {
+		if rec.Issues[i] != want[i] {
+			t.Errorf("issue %d = %+v, want %+v", i, rec.Issues[i], want[i])
+		}
+	}
+	if rec.Claim.EOBID != "" || len(rec.Lines) != 0 {
+		t.Errorf("OperationOutcome filled EOB fields: %+v", rec.Claim)
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	cases := []struct {
+		in   string
+		want string // "" for NULL
+	}{
+		{"1970-01-01", "1970-01-01"},
+		{"2016-01-16", "2016-01-16"},
+		{"2016-01-16T00:00:00+00:00", "2016-01-16"},
+		{"2016-11-11T00:00:00-05:00", "2016-11-11"},
+		{"1942-01-03", "1942-01-03"},
+		{"0001-01-01", "0001-01-01"},
+		{"2000-02-29", "2000-02-29"},
+		{"2024-02-29", "2024-02-29"},
+		{"1900-02-29", ""},
+		{"2023-02-29", ""},
+		{"2021-04-31", ""},
+		{"2021-13-01", ""},
+		{"2021-00-10", ""},
+		{"2021-01-00", ""},
+		{"2021", ""},
+		{"2021-05", ""},
+		{"2021-05-0", ""},
+		{"2021-05-011", ""},
+		{"2021/05/01", ""},
+		{"IGNORED_FIELD", ""},
+		{"", ""},
+		{"0000-01-01", ""},
+		{"-001-01-01", ""},
+	}
+	for _, tc := range cases {
+		got := parseDate([]byte(tc.in))
+		if got.String() != tc.want || got.Valid != (tc.want != "") {
+			t.Errorf("parseDate(%q) = %+v (%q), want %q", tc.in, got, got.String(), tc.want)
+		}
+		if got.Valid {
+			ref, _ := time.Parse(time.DateOnly, tc.want)
+			if int64(got.Days) != ref.Unix()/86400 {
+				t.Errorf("parseDate(%q).Days = %d, want %d", tc.in, got.Days, ref.Unix()/86400)
+			}
+		}
+	}
+}
+
+func TestParseInstant(t *testing.T) {
+	cases := []struct {
+		in   string
+		want string // RFC3339Nano in UTC, "" for NULL
+	}{
+		{"2021-08-17T13:47:58.887-04:00", "2021-08-17T17:47:58.887Z"},
+		{"2022-04-18T21:11:07.722+00:00", "2022-04-18T21:11:07.722Z"},
+		{"2020-12-09T16:19:38.679Z", "2020-12-09T16:19:38.679Z"},
+		{"2020-12-09T16:19:38+01:00", "2020-12-09T15:19:38Z"},
+		{"2020-12-09T16:19:38.123456789Z", "2020-12-09T16:19:38.123456Z"},
+		{"IGNORED_FIELD", ""},
+		{"2020-12-09", ""},
+		{"2020-12-09T16:19:38", ""},
+		{"", ""},
+	}
+	for _, tc := range cases {
+		got := parseInstant([]byte(tc.in))
+		s := ""
+		if got.Valid {
+			s = got.Time().Format(time.RFC3339Nano)
+		}
+		if s != tc.want {
+			t.Errorf("parseInstant(%q) = %q, want %q", tc.in, s, tc.want)
+		}
+	}
+}
+
+// TestMappingRules checks rules the fixtures do not exercise.
+func TestMappingRules(t *testing.T) {
+	const r4Meta = `"meta":{"profile":["http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-ExplanationOfBenefit-Inpatient-Institutional"]}`
+	npi := func(seq int, value, role string) string {
+		return `{"sequence":` + strconv.Itoa(seq) + `,"provider":{"identifier":{"system":"` + sysNPI + `","value":"` + value + `"}},"role":{"coding":[{"system":"http://hl7.org/fhir/claimcareteamrole","code":"` + role + `"}]}}`
+	}
+	r4npi := func(seq int, value, idType, role string) string {
+		return `{"sequence":` + strconv.Itoa(seq) + `,"provider":{"identifier":{"type":{"coding":[{"code":"` + idType + `"}]},"value":"` + value + `"}},"role":{"coding":[{"system":"http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBClaimCareTeamRole","code":"` + role + `"}]}}`
+	}
+	typ := func(eobType string) string {
+		return `"type":{"coding":[{"system":"` + sysEOBType + `","code":"` + eobType + `"}]}`
+	}
+	f := NewFlattener()
+	var rec Record
+	flatten := func(t *testing.T, line []byte) *Record {
+		t.Helper()
+		if err := f.Flatten(line, &rec); err != nil {
+			t.Fatalf("Flatten: %v", err)
+		}
+		return &rec
+	}
+
+	t.Run("STU3 institutional: one linked primary is attending and rendering", func(t *testing.T) {
+		r := flatten(t, eob(typ("INPATIENT")+`,"careTeam":[`+npi(2, "111", "assist")+`,`+npi(3, "222", "primary")+`],"item":[{"sequence":1,"careTeamLinkId":[3]}]`))
+		c := r.Claim
+		if c.FHIRVersion != "STU3" || c.OperatingNPI != "111" || c.AttendingNPI != "222" || c.RenderingNPI != "222" || r.Lines[0].RenderingNPI != "222" {
+			t.Errorf("got %+v, line %+v", c, r.Lines[0])
+		}
+	})
+	t.Run("STU3 institutional: unlinked primary is attending only", func(t *testing.T) {
+		c := flatten(t, eob(typ("OUTPATIENT")+`,"careTeam":[`+npi(3, "222", "primary")+`],"item":[{"sequence":1}]`)).Claim
+		if c.AttendingNPI != "222" || c.RenderingNPI != "" {
+			t.Errorf("got %+v", c)
+		}
+	})
+	t.Run("STU3 carrier: primary is rendering, no attending", func(t *testing.T) {
+		c := flatten(t, eob(typ("CARRIER")+`,"careTeam":[`+npi(2, "333", "primary")+`,`+npi(3, "444", "referring")+`]`)).Claim
+		if c.AttendingNPI != "" || c.RenderingNPI != "333" || c.ReferringNPI != "444" {
+			t.Errorf("got %+v", c)
+		}
+	})
+	t.Run("STU3 UPIN is not an NPI", func(t *testing.T) {
+		r := flatten(t, eob(typ("CARRIER")+`,"careTeam":[{"sequence":2,"provider":{"identifier":{"system":"https://bluebutton.cms.gov/resources/variables/carr_clm_upin","value":"U1"}},"role":{"coding":[{"code":"primary"}]}}]`))
+		if r.CareTeam[0].ProviderIDType != "upin" || r.Claim.RenderingNPI != "" {
+			t.Errorf("got %+v / %+v", r.CareTeam[0], r.Claim)
+		}
+	})
+	t.Run("R4 roles, NPI only, line link", func(t *testing.T) {
+		r := flatten(t, eob(r4Meta+`,`+typ("HOSPICE")+`,"careTeam":[`+
+			r4npi(1, "A1", "npi", "attending")+`,`+r4npi(2, "U2", "UPIN", "performing")+`,`+
+			r4npi(3, "P3", "npi", "performing")+`,`+r4npi(4, "O4", "npi", "operating")+`,`+r4npi(5, "R5", "npi", "referring")+
+			`],"item":[{"sequence":1,"careTeamSequence":[2,3]},{"sequence":2,"careTeamSequence":[4]},{"sequence":3,"careTeamSequence":[2]},{"sequence":4,"careTeamSequence":[1,4]}]`))
+		c := r.Claim
+		if c.FHIRVersion != "R4" || c.AttendingNPI != "A1" || c.RenderingNPI != "P3" || c.OperatingNPI != "O4" || c.ReferringNPI != "R5" {
+			t.Errorf("claim %+v", c)
+		}
+		if r.CareTeam[1].ProviderIDType != "upin" {
+			t.Errorf("UPIN type = %q", r.CareTeam[1].ProviderIDType)
+		}
+		// Line 1: performing NPI; line 2: the only linked member; line 3: only a
+		// UPIN; line 4: two members, none rendering.
+		for i, want := range []string{"P3", "O4", "", ""} {
+			if got := r.Lines[i].RenderingNPI; got != want {
+				t.Errorf("line %d rendering_npi = %q, want %q", i+1, got, want)
+			}
+		}
+	})
+	t.Run("R4 onAdmission, DRG, ICD preference, diagnosis types", func(t *testing.T) {
+		r := flatten(t, eob(r4Meta+`,"diagnosis":[`+
+			`{"sequence":1,"diagnosisCodeableConcept":{"coding":[{"system":"http://example.org/other","code":"X"},{"system":"`+sysICD10CM+`","code":"A40"}]},"type":[{"coding":[{"code":"admitting"}]},{"coding":[{"code":"principal"}]}],"onAdmission":{"coding":[{"code":"Y"}]}},`+
+			`{"sequence":2,"diagnosisReference":{"reference":"Condition/1"}}],`+
+			`"supportingInfo":[{"sequence":1,"code":{"coding":[{"system":"x","code":"no"}]}},{"sequence":2,"code":{"coding":[{"system":"`+sysDRG+`","code":"695"}]}}]`))
+		if len(r.Diagnoses) != 1 {
+			t.Fatalf("diagnoses %+v", r.Diagnoses)
+		}
+		want := Diagnosis{Sequence: 1, Code: "A40", CodeSystem: sysICD10CM, DiagnosisType: "admitting,principal", PresentOnAdmission: "Y"}
+		if r.Diagnoses[0] != want {
+			t.Errorf("diagnosis %+v, want %+v", r.Diagnoses[0], want)
+		}
+		if r.Claim.PrincipalDiagnosisCode != "A40" || r.Claim.DRGCode != "695" {
+			t.Errorf("claim %+v", r.Claim)
+		}
+	})
+	t.Run("MBIs: current one is the claim MBI, all kept in order", func(t *testing.T) {
+		ext := func(v, cur string) string {
+			return `{"url":"` + urlMBIExt + `","valueIdentifier":{"extension":[{"url":"` + urlCurrency + `","valueCoding":{"code":"` + cur + `"}}],"system":"` + sysMBI + `","value":"` + v + `"}}`
+		}
+		r := flatten(t, eob(`"extension":[{"url":"https://bluebutton.cms.gov/resources/variables/nch_near_line_rec_ident_cd","valueCoding":{"code":"O"}},`+ext("H1", "historic")+`,`+ext("C1", "current")+`,`+ext("H2", "historic")+`],"patient":{"reference":"Patient/-19990000000001"}`))
+		if r.Claim.MBI != "C1" || len(r.MBIs) != 3 || r.MBIs[0] != (MBI{"H1", "historic"}) || r.MBIs[2] != (MBI{"H2", "historic"}) {
+			t.Errorf("mbi %q, mbis %+v", r.Claim.MBI, r.MBIs)
+		}
+		if r.Claim.BeneficiaryID != "-19990000000001" {
+			t.Errorf("beneficiary_id %q", r.Claim.BeneficiaryID)
+		}
+	})
+	t.Run("PDE id, partial dates, unparseable lastUpdated", func(t *testing.T) {
+		c := flatten(t, eob(`"identifier":[{"system":"`+sysPDEID+`","value":"89"}],"billablePeriod":{"start":"2015","end":"2015-05"},"meta":{"lastUpdated":"IGNORED_FIELD"}`)).Claim
+		if c.ClaimID != "89" || c.BillablePeriodStart.Valid || c.BillablePeriodEnd.Valid || c.LastUpdated.Valid {
+			t.Errorf("got %+v", c)
+		}
+	})
+	t.Run("null members read as absent", func(t *testing.T) {
+		c := flatten(t, eob(`"status":null,"type":null,"item":null,"meta":{"lastUpdated":null}`)).Claim
+		if c.Status != "" || c.ClaimType != "" || c.LastUpdated.Valid {
+			t.Errorf("got %+v", c)
+		}
+	})
+	t.Run("record is reset between lines", func(t *testing.T) {
+		flatten(t, eob(`"item":[{"sequence":1},{"sequence":2}],"status":"active"`))
+		r := flatten(t, eob(""))
+		if len(r.Lines) != 0 || r.Claim.Status != "" {
+			t.Errorf("stale data: %+v", r)
+		}
+	})
+}
