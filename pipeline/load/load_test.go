@@ -280,3 +280,38 @@ func TestInputs(t *testing.T) {
 		t.Errorf("empty folder: %v, want ErrNoInput", err)
 	}
 }
+
+// TestRecoverAfterCrash: temporary Parquet files a killed process left are
+// published when their load committed in DuckDB, and removed when not.
+func TestRecoverAfterCrash(t *testing.T) {
+	dir := t.TempDir()
+	whDir := filepath.Join(dir, "wh")
+	wh, err := Open(context.Background(), whDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := loadFile(t, wh, writeFile(t, dir, "a.ndjson", eob{id: "carrier-1", group: "g", updated: "2021-01-01T00:00:00Z", mbi: "1EG4TE5MK73", dx: []string{"I10"}, lines: 1}.json()), Options{})
+	// Simulate a crash after the commit (before the rename) ...
+	final := filepath.Join(partitionDir(whDir, schema.Claims, res.LoadID), partName)
+	if err := os.Rename(final, final+tmpSuffix); err != nil {
+		t.Fatal(err)
+	}
+	// ... and one before the commit of another load.
+	orphan := filepath.Join(partitionDir(whDir, schema.Claims, "never-committed"), partName+tmpSuffix)
+	if err := os.MkdirAll(filepath.Dir(orphan), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(orphan, []byte("partial"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.Close(); err != nil {
+		t.Fatal(err)
+	}
+	openWH(t, whDir) // recovery runs in Open
+	if _, err := os.Stat(final); err != nil {
+		t.Errorf("committed load not published: %v", err)
+	}
+	if _, err := os.Stat(filepath.Dir(orphan)); !os.IsNotExist(err) {
+		t.Errorf("uncommitted load not removed: %v", err)
+	}
+}
