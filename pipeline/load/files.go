@@ -13,9 +13,6 @@ import (
 	"time"
 )
 
-// inputSuffixes are the file names `load` picks up inside a folder.
-var inputSuffixes = []string{".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz", ".json", ".json.gz"}
-
 // ErrNoInput reports a folder without any input file.
 var ErrNoInput = errors.New("no NDJSON input")
 
@@ -33,6 +30,8 @@ func Inputs(args []string) ([]string, error) {
 			out = append(out, a)
 			continue
 		}
+		// The file names `load` picks up inside a folder.
+		suffixes := []string{".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz", ".json", ".json.gz"}
 		var found []string
 		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -42,7 +41,7 @@ func Inputs(args []string) ([]string, error) {
 				return nil
 			}
 			lower := strings.ToLower(d.Name())
-			for _, s := range inputSuffixes {
+			for _, s := range suffixes {
 				if strings.HasSuffix(lower, s) {
 					found = append(found, p)
 					break

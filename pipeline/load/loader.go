@@ -363,8 +363,7 @@ func explainRead(err error, gz bool) error {
 // isWholeJSON reports whether a file holds one JSON document rather than
 // NDJSON: a .json (or .json.gz) name, as the single-EOB samples are.
 func isWholeJSON(path string) bool {
-	name := strings.ToLower(strings.TrimSuffix(strings.ToLower(path), ".gz"))
-	return strings.HasSuffix(name, ".json")
+	return strings.HasSuffix(strings.TrimSuffix(strings.ToLower(path), ".gz"), ".json")
 }
 
 func hashFile(path string) (string, int64, error) {

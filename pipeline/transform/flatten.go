@@ -1,6 +1,8 @@
 package transform
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -135,21 +137,13 @@ func (f *Flattener) Flatten(line []byte, rec *Record) (err error) {
 }
 
 // checkBytes rejects what fastjson would accept but is not JSON text we want
-// to load: empty lines, invalid UTF-8 and raw control characters.
+// to load: blank lines, invalid UTF-8 and raw control characters (JSON
+// allows only tab, LF and CR, as whitespace between tokens).
 func checkBytes(line []byte) error {
-	blank := true
-	for i, c := range line {
-		if c < 0x20 {
-			if c != '\t' && c != '\n' && c != '\r' {
-				return fmt.Errorf("control character 0x%02x at byte %d", c, i)
-			}
-			continue
-		}
-		if c != ' ' {
-			blank = false
-		}
+	if i := indexControl(line); i >= 0 {
+		return fmt.Errorf("control character 0x%02x at byte %d", line[i], i)
 	}
-	if blank {
+	if len(bytes.TrimLeft(line, " \t\r\n")) == 0 {
 		return errors.New("empty line")
 	}
 	if !utf8.Valid(line) {
@@ -162,6 +156,36 @@ func checkBytes(line []byte) error {
 		}
 	}
 	return nil
+}
+
+// indexControl returns the index of the first byte below 0x20 other than
+// tab, LF and CR, or -1. It tests eight bytes at a time.
+func indexControl(b []byte) int {
+	const ones, highs, spaces = 0x0101010101010101, 0x8080808080808080, 0x20 * 0x0101010101010101
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		// Nonzero iff some byte of x is below 0x20.
+		if (x-spaces)&^x&highs == 0 {
+			continue
+		}
+		if j := indexControlSlow(b[i : i+8]); j >= 0 {
+			return i + j
+		}
+	}
+	if j := indexControlSlow(b[i:]); j >= 0 {
+		return i + j
+	}
+	return -1
+}
+
+func indexControlSlow(b []byte) int {
+	for i, c := range b {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			return i
+		}
+	}
+	return -1
 }
 
 // operationOutcome flattens an OperationOutcome into rec.Issues.
