@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -150,6 +151,9 @@ func (l *Loader) LoadFile(ctx context.Context, path string) (FileResult, error) 
 		LoadID: res.LoadID, RunID: l.opts.RunID, SourceFile: path, SHA256: sha, Bytes: size,
 		Rows: res.EOBs + res.Issues, Rejects: res.Rejects, StartedAt: started,
 	}
+	// The transform's buffers are garbage now; hand them back to the OS so
+	// that DuckDB's merge does not stack on top of them (peak RSS).
+	debug.FreeOSMemory()
 	if err := l.wh.commit(ctx, rec, files); err != nil {
 		abort()
 		return res, fmt.Errorf("%s: %w", path, err)

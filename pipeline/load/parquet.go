@@ -20,7 +20,7 @@ import (
 const (
 	partName   = "part-0.parquet"
 	tmpSuffix  = ".tmp"
-	rowGroupsz = 128 * 1024 // rows per row group: large enough for zstd and column statistics, small enough to bound memory
+	rowGroupsz = 32 * 1024 // rows per row group: large enough for zstd and column statistics, small enough to bound memory
 )
 
 // partitionDir is DIR/parquet/<table>/load_id=<id>.

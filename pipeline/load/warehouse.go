@@ -33,7 +33,7 @@ type Warehouse struct {
 // (merges spill to disk instead of growing).
 const (
 	duckThreads     = 2
-	duckMemoryLimit = "192MB"
+	duckMemoryLimit = "128MB"
 )
 
 // Open opens (creating if needed) the warehouse in dir: folders mode 0700,
@@ -201,23 +201,22 @@ func (w *Warehouse) commit(ctx context.Context, rec LoadRecord, files map[string
 		}
 		return nil
 	}
-	for _, t := range w.cat.ParquetTables() {
-		cols := strings.Join(t.ColumnNames(), ", ")
-		src := fmt.Sprintf("(SELECT %s FROM %s LIMIT 0)", cols, t.Name)
-		if f, ok := files[t.Name]; ok {
-			src = fmt.Sprintf("read_parquet(%s)", quote(f))
+	// src reads a table's rows of this load straight from its Parquet file,
+	// streaming: nothing but the small s_win is materialised.
+	src := func(table string) string {
+		cols := strings.Join(w.cat.Table(table).ColumnNames(), ", ")
+		if f, ok := files[table]; ok {
+			return fmt.Sprintf("(SELECT %s FROM read_parquet(%s))", cols, quote(f))
 		}
-		if err := exec(fmt.Sprintf("CREATE OR REPLACE TEMP TABLE s_%s AS SELECT %s FROM %s", t.Name, cols, src)); err != nil {
-			return err
-		}
+		return fmt.Sprintf("(SELECT %s FROM %s LIMIT 0)", cols, table)
 	}
 	// The winning version of each EOB in this file: the newest last_updated
 	// (the first line among equals), kept only when newer than what the
 	// warehouse holds.
 	steps := []string{
-		`CREATE OR REPLACE TEMP TABLE s_win AS
-SELECT eob_id, source_line, last_updated FROM s_claims
-QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS LAST, source_line) = 1`,
+		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE s_win AS
+SELECT eob_id, source_line, last_updated FROM %s
+QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS LAST, source_line) = 1`, src(schema.Claims)),
 		`DELETE FROM s_win WHERE eob_id IN (
   SELECT w.eob_id FROM s_win w JOIN claims c USING (eob_id)
   WHERE coalesce(w.last_updated, '-infinity'::TIMESTAMPTZ) <= coalesce(c.last_updated, '-infinity'::TIMESTAMPTZ))`,
@@ -225,7 +224,7 @@ QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS 
 	for _, t := range []string{schema.Claims, schema.ClaimLines, schema.ClaimDiagnoses, schema.ClaimProcedures, schema.ClaimCareTeam} {
 		steps = append(steps,
 			fmt.Sprintf("DELETE FROM %s WHERE eob_id IN (SELECT eob_id FROM s_win)", t),
-			fmt.Sprintf("INSERT INTO %s SELECT s.* FROM s_%s s JOIN s_win w ON s.eob_id = w.eob_id AND s.source_line = w.source_line", t, t),
+			fmt.Sprintf("INSERT INTO %s SELECT s.* FROM %s s SEMI JOIN s_win w ON s.eob_id = w.eob_id AND s.source_line = w.source_line", t, src(t)),
 		)
 	}
 	mbiCols := strings.Join(w.cat.Table(schema.BeneficiaryMBIs).ColumnNames(), ", ")
@@ -240,14 +239,14 @@ SELECT beneficiary_id, mbi,
   arg_max(source_file, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS source_file,
   arg_max(source_line, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS source_line
 FROM (
-  SELECT %[1]s FROM s_beneficiary_mbis
+  SELECT %[1]s FROM %[2]s
   UNION ALL
-  SELECT %[1]s FROM beneficiary_mbis WHERE (beneficiary_id, mbi) IN (SELECT beneficiary_id, mbi FROM s_beneficiary_mbis)
-) GROUP BY beneficiary_id, mbi`, mbiCols),
+  SELECT %[1]s FROM beneficiary_mbis WHERE (beneficiary_id, mbi) IN (SELECT beneficiary_id, mbi FROM %[2]s)
+) GROUP BY beneficiary_id, mbi`, mbiCols, src(schema.BeneficiaryMBIs)),
 		`DELETE FROM beneficiary_mbis WHERE (beneficiary_id, mbi) IN (SELECT beneficiary_id, mbi FROM s_mbi)`,
 		fmt.Sprintf(`INSERT INTO beneficiary_mbis (%[1]s) SELECT %[1]s FROM s_mbi`, mbiCols),
-		`INSERT INTO rejects SELECT * FROM s_rejects`,
-		`INSERT INTO export_errors SELECT * FROM s_export_errors`,
+		"INSERT INTO rejects SELECT * FROM "+src(schema.Rejects),
+		"INSERT INTO export_errors SELECT * FROM "+src(schema.ExportErrors),
 	)
 	for _, q := range steps {
 		if err := exec(q); err != nil {
@@ -258,11 +257,6 @@ FROM (
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, now(), 'loaded')`,
 		rec.LoadID, rec.RunID, rec.SourceFile, rec.SHA256, rec.Bytes, rec.Rows, rec.Rejects, rec.StartedAt); err != nil {
 		return err
-	}
-	for _, t := range w.cat.ParquetTables() {
-		if err := exec("DROP TABLE s_" + t.Name); err != nil {
-			return err
-		}
 	}
 	if err := exec("DROP TABLE s_win; DROP TABLE s_mbi"); err != nil {
 		return err

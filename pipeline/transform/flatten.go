@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/valyala/fastjson"
 )
@@ -70,6 +71,10 @@ type Flattener struct {
 	buf []byte            // scratch for building strings (diagnosis types)
 	lnk []int64           // scratch: care-team sequences linked from items
 	tbl map[string]string // interned strings
+	mem []byte            // arena for the strings of the records, see copyString
+
+	teamIdx map[int64]int  // care-team index by sequence, for large care teams
+	lnkSet  map[int64]bool // set of f.lnk, for long link lists
 }
 
 // pathElem is one step of the location of the value being read, rendered as
@@ -88,8 +93,11 @@ func NewFlattener() *Flattener {
 // It returns a non-nil error (a short human-readable reason, e.g. "invalid
 // JSON: …", "resourceType \"Patient\" is not ExplanationOfBenefit or
 // OperationOutcome", "ExplanationOfBenefit without id") when the line must
-// be rejected; rec's content is then unspecified. It never panics on any
+// be rejected; rec is then left empty (reset). It never panics on any
 // input.
+//
+// The strings stored in rec do not alias line and stay valid after later
+// calls, so records can be kept (e.g. batched) after the next Flatten.
 //
 // An ExplanationOfBenefit gives Kind KindEOB with the claim header and its
 // child rows; an OperationOutcome gives KindOperationOutcome with one Issue
@@ -97,16 +105,25 @@ func NewFlattener() *Flattener {
 // detectVersion.
 func (f *Flattener) Flatten(line []byte, rec *Record) (err error) {
 	rec.Reset()
-	if recoverPanics {
-		defer func() {
+	f.rec, f.d, f.err, f.at = rec, nil, nil, f.at[:0]
+	f.teamIdx, f.lnkSet = nil, nil
+	defer func() {
+		if recoverPanics {
 			if r := recover(); r != nil {
 				err = fmt.Errorf("internal error while flattening: %v", r)
 			}
-		}()
-	}
-	f.rec, f.d, f.err, f.at = rec, nil, nil, f.at[:0]
-	defer func() { f.rec, f.d = nil, nil }()
+		}
+		if err != nil {
+			rec.Reset()
+		}
+		f.rec, f.d = nil, nil
+	}()
+	return f.flatten(line)
+}
 
+// flatten does the work of Flatten into f.rec.
+func (f *Flattener) flatten(line []byte) error {
+	rec := f.rec
 	if err := checkBytes(line); err != nil {
 		return err
 	}
@@ -159,17 +176,19 @@ func checkBytes(line []byte) error {
 }
 
 // indexControl returns the index of the first byte below 0x20 other than
-// tab, LF and CR, or -1. It tests eight bytes at a time.
+// tab, LF and CR, or -1. It tests 32 bytes at a time: (x-0x20…)&^x&0x80…
+// is nonzero iff a byte of the 64-bit word x is below 0x20.
 func indexControl(b []byte) int {
-	const ones, highs, spaces = 0x0101010101010101, 0x8080808080808080, 0x20 * 0x0101010101010101
+	const highs, spaces = 0x8080808080808080, 0x2020202020202020
+	below := func(x uint64) uint64 { return (x - spaces) &^ x & highs }
 	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
-		// Nonzero iff some byte of x is below 0x20.
-		if (x-spaces)&^x&highs == 0 {
+	for ; i+32 <= len(b); i += 32 {
+		w := b[i : i+32 : i+32]
+		if below(binary.LittleEndian.Uint64(w))|below(binary.LittleEndian.Uint64(w[8:]))|
+			below(binary.LittleEndian.Uint64(w[16:]))|below(binary.LittleEndian.Uint64(w[24:])) == 0 {
 			continue
 		}
-		if j := indexControlSlow(b[i : i+8]); j >= 0 {
+		if j := indexControlSlow(w); j >= 0 {
 			return i + j
 		}
 	}
@@ -256,8 +275,8 @@ func (f *Flattener) header(root *fastjson.Value) {
 		f.leave()
 	}
 
-	ref := f.str(root, "patient", "reference")
-	c.BeneficiaryID = strings.TrimPrefix(ref, patientRefPrefix)
+	ref := f.strb(root, "patient", "reference")
+	c.BeneficiaryID = f.copyString(bytes.TrimPrefix(ref, []byte(patientRefPrefix)))
 
 	c.BillablePeriodStart = parseDate(f.strb(root, "billablePeriod", "start"))
 	c.BillablePeriodEnd = parseDate(f.strb(root, "billablePeriod", "end"))
@@ -341,7 +360,7 @@ func (f *Flattener) diagnoses(root *fastjson.Value) {
 		var row Diagnosis
 		row.Sequence = f.seq(d, "sequence")
 		code, system := f.preferredCoding(d, "diagnosisCodeableConcept", isICDSystem)
-		row.Code = string(code)
+		row.Code = f.copyString(code)
 		row.CodeSystem = f.in(system)
 		principal := false
 		row.DiagnosisType, principal = f.diagnosisType(d)
@@ -411,7 +430,7 @@ func (f *Flattener) procedures(root *fastjson.Value) {
 		var row Procedure
 		row.Sequence = f.seq(p, "sequence")
 		code, system := f.firstCoding(p, "procedureCodeableConcept")
-		row.Code = string(code)
+		row.Code = f.copyString(code)
 		row.CodeSystem = f.in(system)
 		row.ProcedureDate = parseDate(f.strb(p, "date"))
 		f.rec.Procedures = append(f.rec.Procedures, row)
@@ -430,8 +449,8 @@ func (f *Flattener) items(root *fastjson.Value) {
 		var row Line
 		row.LineNumber = f.seq(it, "sequence")
 
-		row.HCPCSCode = string(f.codeBySystem(it, f.d.productKey, sysHCPCS, sysHCPCSVar))
-		row.NDCCode = string(f.d.lineNDC(f, it))
+		row.HCPCSCode = f.copyString(f.codeBySystem(it, f.d.productKey, sysHCPCS, sysHCPCSVar))
+		row.NDCCode = f.copyString(f.d.lineNDC(f, it))
 		row.ServiceDate = parseDate(f.strb(it, "servicedDate"))
 		row.ServiceStart = parseDate(f.strb(it, "servicedPeriod", "start"))
 		row.ServiceEnd = parseDate(f.strb(it, "servicedPeriod", "end"))
@@ -477,24 +496,51 @@ func (f *Flattener) lineRenderingNPI(links []int64) string {
 	return ""
 }
 
-// member returns the care-team row with the given sequence, or nil.
+// smallSet is the size up to which member and linked search linearly;
+// beyond it they build a map, so that hostile lines with huge care teams
+// and link lists cannot make flattening quadratic.
+const smallSet = 32
+
+// member returns the first care-team row with the given sequence, or nil.
 func (f *Flattener) member(seq int64) *CareTeam {
-	for i := range f.rec.CareTeam {
-		if f.rec.CareTeam[i].Sequence == seq {
-			return &f.rec.CareTeam[i]
+	team := f.rec.CareTeam
+	if len(team) <= smallSet {
+		for i := range team {
+			if team[i].Sequence == seq {
+				return &team[i]
+			}
 		}
+		return nil
+	}
+	if f.teamIdx == nil {
+		f.teamIdx = make(map[int64]int, len(team))
+		for i := len(team) - 1; i >= 0; i-- {
+			f.teamIdx[team[i].Sequence] = i
+		}
+	}
+	if i, ok := f.teamIdx[seq]; ok {
+		return &team[i]
 	}
 	return nil
 }
 
 // linked says whether an item links to the care-team member seq.
 func (f *Flattener) linked(seq int64) bool {
-	for _, s := range f.lnk {
-		if s == seq {
-			return true
+	if len(f.lnk) <= smallSet {
+		for _, s := range f.lnk {
+			if s == seq {
+				return true
+			}
+		}
+		return false
+	}
+	if f.lnkSet == nil {
+		f.lnkSet = make(map[int64]bool, len(f.lnk))
+		for _, s := range f.lnk {
+			f.lnkSet[s] = true
 		}
 	}
-	return false
+	return f.lnkSet[seq]
 }
 
 // firstNPIWithRole returns the provider id of the first care-team member
@@ -543,7 +589,7 @@ func detectVersion(root *fastjson.Value) *dialect {
 
 func isR4(root *fastjson.Value) bool {
 	for _, p := range arrayOf(root.Get("meta", "profile")) {
-		if strings.Contains(string(p.GetStringBytes()), "/us/carin-bb/") {
+		if bytes.Contains(p.GetStringBytes(), []byte("/us/carin-bb/")) {
 			return true
 		}
 	}
@@ -556,26 +602,39 @@ func isR4(root *fastjson.Value) bool {
 		return true
 	}
 	for _, it := range arrayOf(root.Get("item")) {
-		if it.Get("productOrService") != nil || it.Get("careTeamSequence") != nil ||
-			it.Get("diagnosisSequence") != nil || it.Get("procedureSequence") != nil ||
-			it.Get("informationSequence") != nil {
+		if hasKey(it, "productOrService", "careTeamSequence", "diagnosisSequence", "procedureSequence", "informationSequence") {
 			return true
 		}
 	}
 	for _, d := range arrayOf(root.Get("diagnosis")) {
-		if d.Get("onAdmission") != nil {
+		if hasKey(d, "onAdmission") {
 			return true
 		}
 	}
 	for _, m := range arrayOf(root.Get("careTeam")) {
 		for _, c := range arrayOf(m.Get("role", "coding")) {
-			s := string(c.GetStringBytes("system"))
-			if strings.HasPrefix(s, "http://hl7.org/fhir/us/carin-bb") || strings.HasPrefix(s, "http://terminology.hl7.org") {
+			s := c.GetStringBytes("system")
+			if hasPrefix(s, "http://hl7.org/fhir/us/carin-bb") || hasPrefix(s, "http://terminology.hl7.org") {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// hasKey says whether object v has one of keys, in one pass over v.
+func hasKey(v *fastjson.Value, keys ...string) bool {
+	o, err := v.Object()
+	if err != nil {
+		return false
+	}
+	found := false
+	o.Visit(func(k []byte, _ *fastjson.Value) {
+		for _, key := range keys {
+			found = found || string(k) == key
+		}
+	})
+	return found
 }
 
 // arrayOf returns v's elements when v is an array, else nil.
@@ -698,9 +757,31 @@ func (f *Flattener) strb(v *fastjson.Value, keys ...string) []byte {
 	return b
 }
 
-// str is strb copied into a new string.
+// str is strb copied into a string (see copyString).
 func (f *Flattener) str(v *fastjson.Value, keys ...string) string {
-	return string(f.strb(v, keys...))
+	return f.copyString(f.strb(v, keys...))
+}
+
+// arenaChunk is the size of the blocks copyString carves strings from.
+const arenaChunk = 8 << 10
+
+// copyString returns a copy of b as a string. The copies are carved from
+// shared blocks that are never written again once handed out, which saves
+// one allocation per string; a block stays alive while any string of it
+// is referenced.
+func (f *Flattener) copyString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > arenaChunk/8 {
+		return string(b)
+	}
+	if cap(f.mem)-len(f.mem) < len(b) {
+		f.mem = make([]byte, 0, arenaChunk)
+	}
+	start := len(f.mem)
+	f.mem = append(f.mem, b...)
+	return unsafe.String(&f.mem[start], len(b))
 }
 
 // arr returns the array at keys, or nil when absent. A non-array is an error.

@@ -489,6 +489,9 @@ func TestFlattenRejects(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Flatten(%q) = %q, want it to contain %q", tc.line, err, tc.want)
 			}
+			if rec.Kind != 0 || rec.Claim != (Claim{}) || len(rec.Lines)+len(rec.CareTeam)+len(rec.Diagnoses)+len(rec.Issues) != 0 {
+				t.Fatalf("record not reset after a reject: %+v", rec)
+			}
 		})
 	}
 	// The flattener still works after rejects.
@@ -709,4 +712,69 @@ func TestMappingRules(t *testing.T) {
 			t.Errorf("stale data: %+v", r)
 		}
 	})
+}
+
+func TestIndexControl(t *testing.T) {
+	base := bytes.Repeat([]byte(`{"a":"bcdefgh \t\r\n ijk é"}`), 5)
+	if got := indexControl(base); got != -1 {
+		t.Fatalf("indexControl(clean) = %d", got)
+	}
+	for pos := 0; pos < len(base); pos++ {
+		for _, c := range []byte{0, 1, 0x0b, 0x1f} {
+			b := bytes.Clone(base)
+			b[pos] = c
+			if got := indexControl(b); got != pos {
+				t.Fatalf("control 0x%02x at %d: indexControl = %d", c, pos, got)
+			}
+		}
+	}
+}
+
+// TestLargeCareTeam checks that big care teams and link lists (beyond the
+// linear-search size) give the same answers and stay fast.
+func TestLargeCareTeam(t *testing.T) {
+	const n = 20000
+	var b strings.Builder
+	b.WriteString(`{"resourceType":"ExplanationOfBenefit","id":"x","type":{"coding":[{"system":"` + sysEOBType + `","code":"INPATIENT"}]},"careTeam":[`)
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			b.WriteByte(',')
+		}
+		role := "other"
+		if i == n-1 || i == n {
+			role = "primary"
+		}
+		b.WriteString(`{"sequence":` + strconv.Itoa(i) + `,"provider":{"identifier":{"system":"` + sysNPI + `","value":"N` + strconv.Itoa(i) + `"}},"role":{"coding":[{"code":"` + role + `"}]}}`)
+	}
+	b.WriteString(`],"item":[`)
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			b.WriteByte(',')
+		}
+		link := 1 + i%(n-1) // never links the last member
+		b.WriteString(`{"sequence":` + strconv.Itoa(i) + `,"careTeamLinkId":[` + strconv.Itoa(link) + `]}`)
+	}
+	b.WriteString(`]}`)
+	start := time.Now()
+	f := NewFlattener()
+	var rec Record
+	if err := f.Flatten([]byte(b.String()), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("flattening took %v", d)
+	}
+	c := rec.Claim
+	want := "N" + strconv.Itoa(n)
+	if c.AttendingNPI != want || c.RenderingNPI != "N"+strconv.Itoa(n-1) {
+		t.Errorf("attending %q rendering %q", c.AttendingNPI, c.RenderingNPI)
+	}
+	// Item n-2 links member n-1 (primary): its rendering NPI; item 1 links
+	// member 2 (other), the only linked member: taken as well.
+	if got := rec.Lines[n-3].RenderingNPI; got != "N"+strconv.Itoa(n-1) {
+		t.Errorf("line %d rendering_npi %q", n-2, got)
+	}
+	if got := rec.Lines[0].RenderingNPI; got != "N2" {
+		t.Errorf("line 1 rendering_npi %q", got)
+	}
 }

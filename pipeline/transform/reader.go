@@ -148,7 +148,7 @@ func (r *LineReader) readWhole() ([]byte, error) {
 		return nil, fmt.Errorf("line 1: %w", err)
 	}
 	if len(r.buf) > r.max {
-		r.excerpt = append(r.excerpt[:0], r.buf[:ExcerptLen]...)
+		r.excerpt = append(r.excerpt[:0], r.buf[:min(len(r.buf), ExcerptLen)]...)
 		r.buf = nil
 		if _, err := io.Copy(io.Discard, r.br); err != nil {
 			return nil, fmt.Errorf("line 1: %w", err)

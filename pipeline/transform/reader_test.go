@@ -73,7 +73,7 @@ func TestLineReader(t *testing.T) {
 		{"line of exactly the limit", []byte("abcd\r\n"), 4, false, []readLine{{1, "abcd", false}}},
 		{"whole document", []byte("{\n \"a\": 1\n}\n"), 0, true, []readLine{{1, "{\n \"a\": 1\n}\n", false}}},
 		{"whole document gzip", gz(t, "{\n}"), 0, true, []readLine{{1, "{\n}", false}}},
-		{"whole document too long", []byte(long), 100, true, []readLine{{1, long[:ExcerptLen], true}}},
+		{"whole document too long", []byte(long), 250, true, []readLine{{1, long[:ExcerptLen], true}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

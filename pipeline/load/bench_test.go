@@ -1,0 +1,44 @@
+package load
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// BenchmarkLoadFile loads an NDJSON file end to end (flatten, Parquet,
+// DuckDB merge) into a fresh warehouse per iteration. The input is
+// $AB2D_BENCH_FILE, or the shared 500-line STU3 sample.
+func BenchmarkLoadFile(b *testing.B) {
+	path := os.Getenv("AB2D_BENCH_FILE")
+	if path == "" {
+		path = filepath.Join(fixtures(b), "stu3", "CMSgov-ab2d-website__sample-data-stu3.ndjson")
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	b.ReportAllocs()
+	var eobs int64
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		wh, err := Open(context.Background(), filepath.Join(b.TempDir(), "wh"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		res, err := NewLoader(wh, Options{}).LoadFile(context.Background(), path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		eobs += res.EOBs
+		b.StopTimer()
+		if err := wh.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(eobs)/b.Elapsed().Seconds(), "EOBs/s")
+}
