@@ -53,11 +53,6 @@ const (
 // strings (codes, code systems, roles), so hostile input cannot grow it.
 const maxIntern = 4096
 
-// recoverPanics makes Flatten turn an unexpected panic into a reject instead
-// of crashing the pipeline. The fuzz test switches it off so that panics
-// surface as failures.
-var recoverPanics = true
-
 // Flattener turns one JSON resource into a Record. Not safe for concurrent
 // use; one per worker goroutine. It reuses its parser and scratch space
 // between calls.
@@ -75,6 +70,10 @@ type Flattener struct {
 
 	teamIdx map[int64]int  // care-team index by sequence, for large care teams
 	lnkSet  map[int64]bool // set of f.lnk, for long link lists
+
+	// panics makes unexpected panics propagate instead of becoming a
+	// reject, so that the fuzz test sees them.
+	panics bool
 }
 
 // pathElem is one step of the location of the value being read, rendered as
@@ -108,7 +107,7 @@ func (f *Flattener) Flatten(line []byte, rec *Record) (err error) {
 	f.rec, f.d, f.err, f.at = rec, nil, nil, f.at[:0]
 	f.teamIdx, f.lnkSet = nil, nil
 	defer func() {
-		if recoverPanics {
+		if !f.panics {
 			if r := recover(); r != nil {
 				err = fmt.Errorf("internal error while flattening: %v", r)
 			}

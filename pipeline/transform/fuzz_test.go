@@ -38,9 +38,8 @@ func FuzzFlatten(f *testing.F) {
 			f.Add(trimSeed(f, fx.data))
 		}
 	}
-	recoverPanics = false
-	f.Cleanup(func() { recoverPanics = true })
 	fl := NewFlattener()
+	fl.panics = true
 	var rec Record
 	f.Fuzz(func(t *testing.T, line []byte) {
 		err := fl.Flatten(line, &rec)
