@@ -1,0 +1,42 @@
+package schema_test
+
+import (
+	"fmt"
+
+	"github.com/ab2d-etl/ab2d-etl/schema"
+)
+
+// The DuckDB DDL of a table is derived from its definition.
+func ExampleTable_CreateSQL() {
+	t := schema.Warehouse().Table(schema.ClaimProcedures)
+	fmt.Println(t.CreateSQL())
+	// Output:
+	// CREATE TABLE IF NOT EXISTS claim_procedures (
+	//   eob_id VARCHAR NOT NULL,
+	//   sequence BIGINT NOT NULL,
+	//   code VARCHAR,
+	//   code_system VARCHAR,
+	//   procedure_date DATE,
+	//   load_id VARCHAR NOT NULL,
+	//   source_file VARCHAR NOT NULL,
+	//   source_line BIGINT NOT NULL
+	// )
+}
+
+// The Arrow schema of a table's Parquet files is derived from the same
+// definition.
+func ExampleTable_ArrowSchema() {
+	s := schema.Warehouse().Table(schema.BeneficiaryMBIs).ArrowSchema()
+	for _, f := range s.Fields() {
+		fmt.Println(f.Name, f.Type, f.Nullable)
+	}
+	// Output:
+	// beneficiary_id utf8 false
+	// mbi utf8 false
+	// currency utf8 true
+	// first_seen timestamp[us, tz=UTC] true
+	// last_seen timestamp[us, tz=UTC] true
+	// load_id utf8 false
+	// source_file utf8 false
+	// source_line int64 false
+}
