@@ -110,7 +110,9 @@ func OpenReadOnly(ctx context.Context, dir string) (*sql.DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("no warehouse at %s (load data first: ab2d-etl load --out %s FILES): %w", path, dir, err)
 	}
-	db, err := sql.Open("duckdb", fmt.Sprintf("%s?access_mode=read_only&threads=%d&memory_limit=%s", path, duckThreads, duckMemoryLimit))
+	// Ad-hoc queries get DuckDB's defaults (every core, 80% of memory):
+	// the load's tight limits are for running beside a pipeline.
+	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

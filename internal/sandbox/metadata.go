@@ -1,0 +1,109 @@
+package sandbox
+
+import (
+	"net/http"
+)
+
+// FHIR versions announced by the CapabilityStatements: HAPI's DSTU3 version
+// string for v1, and the FHIRVersion._4_0_0 that CapabilityStatementR4.java
+// sets for v2 (reference/ab2d-api.md §4.7).
+const (
+	fhirVersionSTU3 = "3.0.2"
+	fhirVersionR4   = "4.0.0"
+)
+
+// handleMetadata serves the public GET /api/vN/fhir/metadata.
+func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, ver apiVersion) {
+	base := fhirBase(r, ver)
+	date := s.now().UTC().Format("2006-01-02T15:04:05+00:00")
+	ops := []struct{ name, path string }{
+		{"export", "/Patient/$export"},
+		{"export by contract", "/Group/{contractNumber}/$export"},
+		{"cancel", "/Job/{jobUuid}/$status"},
+		{"status", "/Job/{jobUuid}/$status"},
+		{"download", "/Job/{jobUuid}/file/{filename}"},
+		{"capability", "/metadata"},
+	}
+	security := map[string]any{
+		"cors": true,
+		"service": []any{map[string]any{
+			"coding": []any{map[string]any{
+				"system":  "http://hl7.org/fhir/restful-security-service",
+				"code":    "OAuth",
+				"display": "OAuth",
+			}},
+			"text": "OAuth",
+		}},
+	}
+	var cs map[string]any
+	if ver == "v1" {
+		// STU3: operation definitions are References.
+		var operations []any
+		for _, op := range ops {
+			operations = append(operations, map[string]any{"name": op.name, "definition": map[string]string{"reference": base + op.path}})
+		}
+		cs = map[string]any{
+			"resourceType": "CapabilityStatement",
+			"status":       "active",
+			"date":         date,
+			"publisher":    "Centers for Medicare & Medicaid Services",
+			"kind":         "instance",
+			"instantiates": []string{"http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"},
+			"software":     map[string]string{"name": "AB2D", "version": "V1"},
+			"implementation": map[string]string{
+				"description": "AB2D FHIR STU3 Bulk Data Download Implementation (local sandbox)",
+				"url":         base,
+			},
+			"fhirVersion":   fhirVersionSTU3,
+			"acceptUnknown": "extensions",
+			"format":        []string{"application/json", "application/fhir+json"},
+			"rest": []any{map[string]any{
+				"mode":        "server",
+				"security":    security,
+				"interaction": []any{map[string]string{"code": "batch"}, map[string]string{"code": "search-system"}},
+				"resource": []any{map[string]any{
+					"type": "Patient",
+					"operation": []any{map[string]any{
+						"name":       "export",
+						"definition": map[string]string{"reference": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"},
+					}},
+				}},
+				"operation": operations,
+			}},
+		}
+	} else {
+		var operations []any
+		for _, op := range ops {
+			operations = append(operations, map[string]any{"name": op.name, "definition": base + op.path})
+		}
+		cs = map[string]any{
+			"resourceType": "CapabilityStatement",
+			"status":       "draft",
+			"date":         date,
+			"publisher":    "Centers for Medicare & Medicaid Services",
+			"kind":         "requirements",
+			"instantiates": []string{"http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"},
+			"software":     map[string]string{"name": "AB2D", "version": "V2"},
+			"implementation": map[string]string{
+				"description": "AB2D FHIR R4 Bulk Data Download Implementation (local sandbox)",
+				"url":         base,
+			},
+			"fhirVersion": fhirVersionR4,
+			"format":      []string{"application/json", "application/fhir+json"},
+			"rest": []any{map[string]any{
+				"mode":        "server",
+				"security":    security,
+				"interaction": []any{map[string]string{"code": "batch"}, map[string]string{"code": "search-system"}},
+				"resource": []any{map[string]any{
+					"type": "Patient",
+					"operation": []any{map[string]any{
+						"name":       "export",
+						"definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
+					}},
+				}},
+				"operation": operations,
+			}},
+		}
+	}
+	writeJSON(w, http.StatusOK, "application/json", cs)
+}

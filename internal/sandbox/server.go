@@ -1,0 +1,305 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Server is the AB2D-compatible sandbox; it implements [http.Handler].
+// Make it with [New] and release it with [Server.Close].
+type Server struct {
+	cfg Config
+	log *slog.Logger
+	dir string // private temporary directory of the job files
+	key []byte // HMAC key of the tokens
+
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // job generators
+
+	// sleep waits d of real time (slow downloads); tests replace it.
+	sleep func(ctx context.Context, d time.Duration) error
+
+	mu         sync.Mutex
+	closed     bool
+	jobs       map[string]*job
+	order      []*job // jobs in creation order
+	tokenEpoch int64  // epoch stamped into new tokens
+	minEpoch   int64  // tokens of earlier epochs are revoked
+
+	fmu    sync.Mutex // guards faults; never held while acquiring mu
+	faults []*faultState
+}
+
+// New returns a sandbox server for cfg; see [Config] for the defaults.
+func New(cfg Config) (*Server, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp(cfg.Dir, "ab2d-sandbox-")
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: temporary directory: %w", err)
+	}
+	key := make([]byte, 32)
+	rand.Read(key) // never fails (crypto/rand panics instead)
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		cfg:    cfg,
+		log:    cfg.Logger,
+		dir:    dir,
+		key:    key,
+		ctx:    ctx,
+		cancel: cancel,
+		sleep:  sleepCtx,
+		jobs:   map[string]*job{},
+	}
+	for i, f := range cfg.Faults {
+		s.faults = append(s.faults, &faultState{f: f, idx: i})
+	}
+	return s, nil
+}
+
+// Close stops the running jobs, waits for their goroutines and removes all
+// job files. Requests served after Close fail. It is safe to call twice.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+	if err := os.RemoveAll(s.dir); err != nil {
+		return fmt.Errorf("sandbox: removing %s: %w", s.dir, err)
+	}
+	return nil
+}
+
+// sleepCtx sleeps d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// now reads the configured clock.
+func (s *Server) now() time.Time { return s.cfg.Now() }
+
+// ServeHTTP routes a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.log.Debug("sandbox request", "method", r.Method, "path", r.URL.Path)
+	switch p := r.URL.Path; {
+	case p == TokenPath:
+		s.handleToken(w, r)
+	case p == "/health":
+		if !allow(w, r, http.MethodGet) {
+			return
+		}
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusOK)
+	case p == "/status":
+		if !allow(w, r, http.MethodGet) {
+			return
+		}
+		mode := "false"
+		if s.maintenanceActive() {
+			mode = "true"
+		}
+		writeJSON(w, http.StatusOK, "application/json", map[string]string{"maintenanceMode": mode})
+	case strings.HasPrefix(p, "/api/"):
+		s.handleAPI(w, r)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// apiVersion is /api/v1 (STU3) or /api/v2 (R4).
+type apiVersion string
+
+// fhir returns the FHIR version name of the API version.
+func (v apiVersion) fhir() string {
+	if v == "v1" {
+		return "STU3"
+	}
+	return "R4"
+}
+
+// handleAPI serves everything under /api/.
+func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
+	segs := strings.Split(strings.TrimPrefix(r.URL.Path, "/api/"), "/")
+	if len(segs) < 3 || (segs[0] != "v1" && segs[0] != "v2") || segs[1] != "fhir" {
+		http.NotFound(w, r)
+		return
+	}
+	ver := apiVersion(segs[0])
+	rest := segs[2:]
+	if len(rest) == 1 && rest[0] == "metadata" {
+		if allow(w, r, http.MethodGet) {
+			s.handleMetadata(w, r, ver)
+		}
+		return
+	}
+	securityHeaders(w)
+	cl, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	switch {
+	case len(rest) == 2 && rest[0] == "Patient" && rest[1] == "$export":
+		if allow(w, r, http.MethodGet) {
+			s.handleExport(w, r, ver, cl, "")
+		}
+	case len(rest) == 3 && rest[0] == "Group" && rest[2] == "$export":
+		if allow(w, r, http.MethodGet) {
+			s.handleExport(w, r, ver, cl, rest[1])
+		}
+	case len(rest) == 3 && rest[0] == "Job" && rest[2] == "$status":
+		if allow(w, r, http.MethodGet, http.MethodDelete) {
+			if r.Method == http.MethodDelete {
+				s.handleCancel(w, r, cl, rest[1])
+			} else {
+				s.handleStatus(w, r, cl, rest[1])
+			}
+		}
+	case len(rest) == 4 && rest[0] == "Job" && rest[2] == "file":
+		if allow(w, r, http.MethodGet) {
+			s.handleDownload(w, r, cl, rest[1], rest[3])
+		}
+	default:
+		writeOutcome(w, http.StatusNotFound, "invalid", "No static resource "+strings.TrimPrefix(r.URL.Path, "/")+".")
+	}
+}
+
+// allow answers 405 unless the request method is one of methods.
+func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	for _, m := range methods {
+		if r.Method == m {
+			return true
+		}
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	return false
+}
+
+// securityHeaders sets the headers Spring Security adds to every API response.
+func securityHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-XSS-Protection", "1; mode=block")
+	h.Set("Cache-Control", "no-cache, no-store, max-age=0, must-revalidate")
+	h.Set("Pragma", "no-cache")
+	h.Set("Expires", "0")
+	h.Set("X-Frame-Options", "DENY")
+}
+
+// empty answers status with an empty body.
+func empty(w http.ResponseWriter, status int) {
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(status)
+}
+
+// outcome is a FHIR OperationOutcome as AB2D writes it (same JSON for STU3 and R4).
+type outcome struct {
+	ResourceType string         `json:"resourceType"`
+	Issue        []outcomeIssue `json:"issue"`
+}
+
+type outcomeIssue struct {
+	Severity string         `json:"severity"`
+	Code     string         `json:"code"`
+	Details  outcomeDetails `json:"details"`
+}
+
+type outcomeDetails struct {
+	Text string `json:"text"`
+}
+
+// newOutcome returns a one-issue error OperationOutcome.
+func newOutcome(code, text string) outcome {
+	return outcome{"OperationOutcome", []outcomeIssue{{"error", code, outcomeDetails{text}}}}
+}
+
+// writeOutcome answers status with an OperationOutcome of code and text.
+func writeOutcome(w http.ResponseWriter, status int, code, text string) {
+	writeJSON(w, status, "application/json", newOutcome(code, text))
+}
+
+// marshal encodes v as JSON without HTML escaping and without a final newline.
+func marshal(v any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic(err) // only our own types are encoded
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+// writeJSON answers status with v as JSON of the given content type.
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	body := marshal(v)
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// baseURL returns scheme://host of the request as the service builds its
+// absolute URLs: https behind X-Forwarded-Proto: https, ":80" dropped.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	host := r.Host
+	if scheme == "http" {
+		host = strings.TrimSuffix(host, ":80")
+	}
+	return scheme + "://" + host
+}
+
+// fhirBase returns the absolute base URL of an API version, up to /fhir.
+func fhirBase(r *http.Request, ver apiVersion) string {
+	return baseURL(r) + "/api/" + string(ver) + "/fhir"
+}
+
+// retryAfterSeconds returns d in whole seconds, rounded up.
+func retryAfterSeconds(d time.Duration) string {
+	return strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10)
+}
+
+// faultStatus answers an HTTP status fault on the API: 500 with AB2D's
+// internal-error outcome, 503 empty, 429 per the caller, others as a gateway
+// error page.
+func faultStatus(w http.ResponseWriter, status int) {
+	switch status {
+	case http.StatusInternalServerError:
+		writeOutcome(w, status, "invalid", "An internal error occurred")
+	case http.StatusServiceUnavailable:
+		empty(w, status)
+	default:
+		w.Header().Del("Expires")
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, "<html><body><h1>%d %s</h1></body></html>\n", status, http.StatusText(status))
+	}
+}
