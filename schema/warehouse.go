@@ -172,6 +172,7 @@ func Warehouse() Catalog {
 					{Name: "job_id", Type: String, Description: "AB2D export job id."},
 					{Name: "since", Type: Timestamp, Description: "_since sent to AB2D."},
 					{Name: "until", Type: Timestamp, Description: "_until sent to AB2D."},
+					{Name: "kickoff_at", Type: Timestamp, Description: "When this client asked AB2D for the export (its own clock): the next run's `--since auto`."},
 					{Name: "started_at", Type: Timestamp, Required: true, Description: "Start of the run."},
 					{Name: "finished_at", Type: Timestamp, Description: "End of the run."},
 					{Name: "status", Type: String, Required: true, Description: "running, succeeded, failed or interrupted."},

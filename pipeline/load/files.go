@@ -90,6 +90,30 @@ func (w *Warehouse) FinishRun(ctx context.Context, runID, status, message string
 	return nil
 }
 
+// UpdateRun records what a run learned on the way: its job, contract and
+// kick-off time (zero values leave a column as it is).
+func (w *Warehouse) UpdateRun(ctx context.Context, runID, jobID, contract string, kickoff time.Time) error {
+	_, err := w.db.ExecContext(ctx, `UPDATE runs SET job_id = coalesce(?, job_id), contract = coalesce(?, contract),
+  kickoff_at = coalesce(?, kickoff_at) WHERE run_id = ?`, nullStr(jobID), nullStr(contract), nullTime(kickoff), runID)
+	if err != nil {
+		return fmt.Errorf("record run: %w", err)
+	}
+	return nil
+}
+
+// LastKickoff returns the kick-off time of the last successful run for this
+// client and API version, or the zero time when there is none: the _since
+// of the next incremental run.
+func (w *Warehouse) LastKickoff(ctx context.Context, clientID, apiVersion string) (time.Time, error) {
+	var t sql.NullTime
+	err := w.db.QueryRowContext(ctx, `SELECT max(kickoff_at) FROM runs
+WHERE command = 'run' AND status = 'succeeded' AND client_id = ? AND api_version = ?`, clientID, apiVersion).Scan(&t)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("runs ledger: %w", err)
+	}
+	return t.Time, nil
+}
+
 func nullStr(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
 func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: !t.IsZero()} }

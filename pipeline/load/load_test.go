@@ -315,3 +315,26 @@ func TestRecoverAfterCrash(t *testing.T) {
 		t.Errorf("uncommitted load not removed: %v", err)
 	}
 }
+
+// TestOlderWarehouseGainsNewColumns: a warehouse created by an older version
+// (a table without a column the catalog now has) is migrated on Open, and
+// loads still put every value in its column.
+func TestOlderWarehouseGainsNewColumns(t *testing.T) {
+	dir := t.TempDir()
+	whDir := filepath.Join(dir, "wh")
+	wh, err := Open(context.Background(), whDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wh.DB().Exec("ALTER TABLE claims DROP COLUMN mbi"); err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wh = openWH(t, whDir)
+	loadFile(t, wh, writeFile(t, dir, "a.ndjson", eob{id: "carrier-1", group: "g", updated: "2021-01-01T00:00:00Z", mbi: "1EG4TE5MK73", dx: []string{"I10"}, lines: 1}.json()), Options{})
+	if got := queryStrings(t, wh, "SELECT eob_id, mbi, claim_group_id FROM claims"); !slices.Equal(got, []string{"carrier-1|1EG4TE5MK73|g"}) {
+		t.Errorf("claims: %v", got)
+	}
+}

@@ -88,10 +88,35 @@ func explainOpen(path string, err error) error {
 	return fmt.Errorf("open %s: %w", path, err)
 }
 
+// init creates the tables and views, and adds the columns a newer
+// version of the catalog defines to the tables of an older warehouse.
 func (w *Warehouse) init(ctx context.Context) error {
 	for _, t := range w.cat.Tables {
 		if _, err := w.db.ExecContext(ctx, t.CreateSQL()); err != nil {
 			return fmt.Errorf("create table %s: %w", t.Name, err)
+		}
+		have := map[string]bool{}
+		rows, err := w.db.QueryContext(ctx, "SELECT column_name FROM information_schema.columns WHERE table_name = ?", t.Name)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var name string
+			if err := rows.Scan(&name); err != nil {
+				return errors.Join(err, rows.Close())
+			}
+			have[name] = true
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+		for _, c := range t.Columns {
+			if !have[c.Name] {
+				// Added columns are nullable: old rows have no value.
+				if _, err := w.db.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", t.Name, c.Name, c.Type)); err != nil {
+					return fmt.Errorf("add column %s.%s: %w", t.Name, c.Name, err)
+				}
+			}
 		}
 	}
 	for _, v := range w.cat.Views {
@@ -205,14 +230,16 @@ func (w *Warehouse) commit(ctx context.Context, rec LoadRecord, files map[string
 		}
 		return nil
 	}
+	// cols lists a table's columns in catalog order; every statement names
+	// them, so a column added to an existing warehouse cannot shift values.
+	cols := func(table string) string { return strings.Join(w.cat.Table(table).ColumnNames(), ", ") }
 	// src reads a table's rows of this load straight from its Parquet file,
 	// streaming: nothing but the small s_win is materialised.
 	src := func(table string) string {
-		cols := strings.Join(w.cat.Table(table).ColumnNames(), ", ")
 		if f, ok := files[table]; ok {
-			return fmt.Sprintf("(SELECT %s FROM read_parquet(%s))", cols, quote(f))
+			return fmt.Sprintf("(SELECT %s FROM read_parquet(%s))", cols(table), quote(f))
 		}
-		return fmt.Sprintf("(SELECT %s FROM %s LIMIT 0)", cols, table)
+		return fmt.Sprintf("(SELECT %s FROM %s LIMIT 0)", cols(table), table)
 	}
 	// The winning version of each EOB in this file: the newest last_updated
 	// (the first line among equals), kept only when newer than what the
@@ -228,7 +255,7 @@ QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS 
 	for _, t := range []string{schema.Claims, schema.ClaimLines, schema.ClaimDiagnoses, schema.ClaimProcedures, schema.ClaimCareTeam} {
 		steps = append(steps,
 			fmt.Sprintf("DELETE FROM %s WHERE eob_id IN (SELECT eob_id FROM s_win)", t),
-			fmt.Sprintf("INSERT INTO %s SELECT s.* FROM %s s SEMI JOIN s_win w ON s.eob_id = w.eob_id AND s.source_line = w.source_line", t, src(t)),
+			fmt.Sprintf("INSERT INTO %s (%s) SELECT s.* FROM %s s SEMI JOIN s_win w ON s.eob_id = w.eob_id AND s.source_line = w.source_line", t, cols(t), src(t)),
 		)
 	}
 	mbiCols := strings.Join(w.cat.Table(schema.BeneficiaryMBIs).ColumnNames(), ", ")
@@ -249,8 +276,8 @@ FROM (
 ) GROUP BY beneficiary_id, mbi`, mbiCols, src(schema.BeneficiaryMBIs)),
 		`DELETE FROM beneficiary_mbis WHERE (beneficiary_id, mbi) IN (SELECT beneficiary_id, mbi FROM s_mbi)`,
 		fmt.Sprintf(`INSERT INTO beneficiary_mbis (%[1]s) SELECT %[1]s FROM s_mbi`, mbiCols),
-		"INSERT INTO rejects SELECT * FROM "+src(schema.Rejects),
-		"INSERT INTO export_errors SELECT * FROM "+src(schema.ExportErrors),
+		fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM %s", schema.Rejects, cols(schema.Rejects), src(schema.Rejects)),
+		fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM %s", schema.ExportErrors, cols(schema.ExportErrors), src(schema.ExportErrors)),
 	)
 	for _, q := range steps {
 		if err := exec(q); err != nil {
