@@ -1,0 +1,227 @@
+package extract
+
+import (
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Landed is a downloaded, verified file in the landing zone.
+type Landed struct {
+	File
+	Path  string `json:"path"`  // where it is stored
+	Gzip  bool   `json:"gzip"`  // stored as gzip, as the server sent it
+	Bytes int64  `json:"bytes"` // bytes on disk
+}
+
+// ErrVerify reports a download whose content does not match the manifest.
+var ErrVerify = errors.New("download does not match the manifest")
+
+// RefusedError reports a file AB2D will not serve any more (download limit
+// reached, or the job's files expired): only a new export can get it.
+type RefusedError struct {
+	File   string
+	Reason string
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("%s: AB2D refuses to serve it again (%s); nothing of it was loaded. Start a new export to get its data: rerun with --new-job", e.File, e.Reason)
+}
+
+// maxUnknownLength caps a download whose length the manifest does not give,
+// so that an endless response cannot fill the disk.
+const maxUnknownLength = 64 << 30
+
+// Download fetches f into dir, verifying the manifest's sha256 and length of
+// the uncompressed content, and returns where it landed. The body streams to
+// NAME.part and is renamed only once verified, so a half-written file is
+// never taken for a landed one. Transient failures (network, 5xx, 429,
+// truncation, verification) are retried while the server allows; a refusal
+// is a *RefusedError.
+func (c *Client) Download(ctx context.Context, f File, dir string) (Landed, error) {
+	var out Landed
+	err := c.retry.run(ctx, "download "+f.Name, c.logRetry("download "+f.Name), func() error {
+		var err error
+		out, err = c.downloadOnce(ctx, f, dir)
+		return err
+	})
+	return out, err
+}
+
+// downloadGrace is how long a download in flight may go on after an
+// interruption: finishing it keeps a file AB2D may already have counted as
+// downloaded (the walkthrough allows one download per file).
+const downloadGrace = 30 * time.Second
+
+// graceful returns a context that ends downloadGrace after ctx does.
+func graceful(ctx context.Context) (context.Context, context.CancelFunc) {
+	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var mu sync.Mutex
+	var timer *time.Timer
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		timer = time.AfterFunc(downloadGrace, cancel)
+	})
+	return dctx, func() {
+		stop()
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
+}
+
+func (c *Client) downloadOnce(ctx context.Context, f File, dir string) (Landed, error) {
+	if err := ctx.Err(); err != nil {
+		return Landed{}, err // interrupted: start no new download
+	}
+	ctx, cancel := graceful(ctx)
+	defer cancel()
+	resp, err := c.do(ctx, http.MethodGet, f.URL, http.Header{
+		// Set explicitly, so Go's transport does not decompress: the gzip
+		// is kept on disk as sent, and the loader reads it.
+		"Accept-Encoding": {"gzip"},
+		"Accept":          {"application/fhir+ndjson"},
+	})
+	if err != nil {
+		return Landed{}, err
+	}
+	defer resp.Body.Close() // read to the end or abandoned on error
+	switch {
+	case resp.StatusCode == http.StatusOK:
+	case resp.StatusCode == http.StatusInternalServerError:
+		e := apiError("download "+f.Name, resp)
+		if strings.Contains(e.Text, "maximum number of allowed times") || strings.Contains(e.Text, "expired") || strings.Contains(e.Text, "not present") {
+			return Landed{}, &RefusedError{File: f.Name, Reason: e.Text}
+		}
+		return Landed{}, &transientError{err: e, retryAfter: parseRetryAfter(resp.Header, c.now())}
+	case retryable(resp.StatusCode):
+		return Landed{}, &transientError{err: apiError("download "+f.Name, resp), retryAfter: parseRetryAfter(resp.Header, c.now())}
+	default:
+		return Landed{}, apiError("download "+f.Name, resp)
+	}
+
+	gz := strings.EqualFold(strings.TrimSpace(resp.Header.Get("Content-Encoding")), "gzip")
+	name := f.Name
+	if gz {
+		name += ".gz"
+	}
+	final := filepath.Join(dir, name)
+	part := final + ".part"
+	fh, err := os.OpenFile(part, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return Landed{}, fmt.Errorf("download %s: %w", f.Name, err)
+	}
+	n, sum, length, err := copyVerify(fh, resp.Body, gz, f.Length)
+	if err == nil {
+		err = fh.Sync()
+	}
+	if cerr := fh.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = verify(f, sum, length)
+	}
+	if err != nil {
+		_ = os.Remove(part) // never leave a half-written file
+		if ctx.Err() != nil {
+			return Landed{}, ctx.Err()
+		}
+		if errors.Is(err, os.ErrPermission) || isDiskFull(err) {
+			return Landed{}, fmt.Errorf("download %s: %w", f.Name, err)
+		}
+		return Landed{}, &transientError{err: fmt.Errorf("download %s: %w", f.Name, err)}
+	}
+	if err := os.Rename(part, final); err != nil {
+		return Landed{}, fmt.Errorf("download %s: %w", f.Name, err)
+	}
+	return Landed{File: f, Path: final, Gzip: gz, Bytes: n}, nil
+}
+
+// copyVerify streams body to w and returns the bytes written, and the
+// sha256 and length of the uncompressed content. It stops reading past the
+// expected length (or maxUnknownLength), so an oversized or endless
+// response is cut off.
+func copyVerify(w io.Writer, body io.Reader, gz bool, want int64) (written int64, sum string, length int64, err error) {
+	limit := int64(maxUnknownLength)
+	if want >= 0 {
+		limit = want
+	}
+	h := sha256.New()
+	counter := &countingWriter{w: h}
+	if !gz {
+		// Plain: what is stored is what is hashed. Read one byte past the
+		// limit to notice an oversized body.
+		n, err := io.Copy(io.MultiWriter(w, counter), io.LimitReader(body, limit+1))
+		if err != nil {
+			return n, "", n, err
+		}
+		if n > limit {
+			return n, "", n, fmt.Errorf("%w: more than the %d bytes announced", ErrVerify, limit)
+		}
+		return n, hex.EncodeToString(h.Sum(nil)), counter.n, nil
+	}
+	// Gzip: store the compressed bytes, hash the decompressed stream.
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		zr, err := gzip.NewReader(pr)
+		if err == nil {
+			_, err = io.Copy(counter, io.LimitReader(zr, limit+1))
+		}
+		// Read what is left so the writer side never blocks.
+		_, _ = io.Copy(io.Discard, pr)
+		done <- err
+	}()
+	n, cerr := io.Copy(io.MultiWriter(w, pw), body)
+	pw.CloseWithError(cerr)
+	zerr := <-done
+	switch {
+	case cerr != nil:
+		return n, "", counter.n, cerr
+	case zerr != nil:
+		return n, "", counter.n, fmt.Errorf("corrupt gzip body: %w", zerr)
+	case counter.n > limit:
+		return n, "", counter.n, fmt.Errorf("%w: more than the %d bytes announced", ErrVerify, limit)
+	}
+	return n, hex.EncodeToString(h.Sum(nil)), counter.n, nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// verify compares what arrived with the manifest.
+func verify(f File, sum string, length int64) error {
+	if f.Length >= 0 && length != f.Length {
+		return fmt.Errorf("%w: %d bytes, the manifest says %d (truncated or broken transfer)", ErrVerify, length, f.Length)
+	}
+	if f.SHA256 != "" && sum != f.SHA256 {
+		return fmt.Errorf("%w: sha256 %s, the manifest says %s", ErrVerify, sum, f.SHA256)
+	}
+	return nil
+}
+
+func isDiskFull(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "no space left on device")
+}

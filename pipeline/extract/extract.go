@@ -1,0 +1,256 @@
+package extract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Options configure Extract.
+type Options struct {
+	// Landing is the landing folder (DIR/landing); each job lands in
+	// Landing/<job_id>/.
+	Landing string
+	// Workers is the number of parallel downloads (default 4).
+	Workers int
+	// MaxWait bounds the wait for the job to complete (default 30 h).
+	MaxWait time.Duration
+	// NewJob starts a new export even when an unfinished one for the same
+	// request could be resumed.
+	NewJob bool
+	// OnProgress is called on every status poll while the job runs.
+	OnProgress func(Progress)
+	// OnLanded is called when a file is landed and verified (or found
+	// landed by an earlier run).
+	OnLanded func(l Landed, resumed bool)
+}
+
+// Defaults of Options.
+const (
+	DefaultWorkers = 4
+	DefaultMaxWait = 30 * time.Hour
+)
+
+// Extract runs the export for r, or resumes the unfinished one for the same
+// request, and sends every landed, verified file on out (output files first,
+// then error files; files an earlier run landed first of all), closing out
+// when it returns. The job's state is saved after every step.
+func Extract(ctx context.Context, c *Client, r Request, o Options, out chan<- Landed) (*State, error) {
+	defer close(out)
+	if o.Workers <= 0 {
+		o.Workers = DefaultWorkers
+	}
+	if o.MaxWait <= 0 {
+		o.MaxWait = DefaultMaxWait
+	}
+	if err := os.MkdirAll(o.Landing, 0o700); err != nil {
+		return nil, fmt.Errorf("landing: %w", err)
+	}
+	states, err := LoadStates(o.Landing)
+	if err != nil {
+		return nil, err
+	}
+	s := resumable(states, c, r)
+	if s != nil && !o.NewJob {
+		c.log.Info("resuming the export job of an earlier run", "job_id", s.Job.ID, "landed", len(s.Landed))
+	} else {
+		known := map[string]bool{}
+		for _, st := range states {
+			known[st.Job.StatusURL] = true
+		}
+		// Adopt a running job only if no state knows it: it is then the
+		// one this client started just before a crash, before its state
+		// could be saved. Its parameters are checked once it completes.
+		job, err := c.Kickoff(ctx, r, func(statusURL string) bool { return !known[statusURL] })
+		if err != nil {
+			return nil, err
+		}
+		s = newState(o.Landing, c, r, job)
+		if err := s.Save(); err != nil {
+			return nil, err
+		}
+		c.log.Info("export started", "job_id", job.ID, "since", fmtTime(r.Since), "until", fmtTime(r.Until), "adopted", job.Adopted)
+	}
+
+	if s.Manifest == nil {
+		m, err := c.Wait(ctx, s.Job, o.MaxWait, o.OnProgress)
+		if err != nil {
+			if errors.Is(err, ErrJobFailed) {
+				s.Failed = err.Error()
+				err = errors.Join(err, s.Save())
+			}
+			return s, err
+		}
+		if s.Job.Adopted {
+			if err := checkRequest(m.Request, r); err != nil {
+				s.Failed = err.Error()
+				return s, errors.Join(fmt.Errorf("adopted job %s: %w", s.Job.ID, err), s.Save())
+			}
+		}
+		s.Manifest = &m
+		if err := s.Save(); err != nil {
+			return s, err
+		}
+		c.log.Info("export complete", "job_id", s.Job.ID, "files", len(m.Files), "transaction_time", m.TransactionTime)
+	}
+
+	send := func(l Landed) error {
+		select {
+		case out <- l:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	// Files landed by an earlier run go first, without a download.
+	var todo []File
+	for _, f := range s.Manifest.Files {
+		if l, ok := s.Landed[f.Name]; ok && landedOnDisk(l) {
+			if o.OnLanded != nil {
+				o.OnLanded(l, true)
+			}
+			if err := send(l); err != nil {
+				return s, err
+			}
+			continue
+		}
+		todo = append(todo, f)
+	}
+
+	// Download the rest with o.Workers parallel workers, data files first.
+	slices.SortStableFunc(todo, func(a, b File) int {
+		switch {
+		case a.Error == b.Error:
+			return 0
+		case b.Error:
+			return -1
+		}
+		return 1
+	})
+	var mu sync.Mutex // guards s while workers land files
+	g, gctx := errgroup.WithContext(ctx)
+	files := make(chan File) // unbuffered: a file is taken only by a free worker
+	g.Go(func() error {
+		defer close(files)
+		for _, f := range todo {
+			select {
+			case files <- f:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
+	for range o.Workers {
+		g.Go(func() error {
+			for f := range files {
+				if err := gctx.Err(); err != nil {
+					return err // interrupted: start no new download
+				}
+				l, err := c.Download(gctx, f, s.dir)
+				if err != nil {
+					var re *RefusedError
+					if errors.As(err, &re) {
+						mu.Lock()
+						s.Failed = err.Error()
+						serr := s.Save()
+						mu.Unlock()
+						return errors.Join(fmt.Errorf("job %s: %w", s.Job.ID, err), serr)
+					}
+					return fmt.Errorf("job %s: %w", s.Job.ID, err)
+				}
+				mu.Lock()
+				s.Landed[f.Name] = l
+				serr := s.Save()
+				mu.Unlock()
+				if serr != nil {
+					return serr
+				}
+				if o.OnLanded != nil {
+					o.OnLanded(l, false)
+				}
+				select {
+				case out <- l:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			return nil
+		})
+	}
+	return s, g.Wait()
+}
+
+// resumable returns the newest unfinished, resumable state of the same
+// request, or nil.
+func resumable(states []*State, c *Client, r Request) *State {
+	var best *State
+	for _, s := range states {
+		if s.Loaded || s.Failed != "" || !s.matches(c.ClientID(), c.api.String(), r) {
+			continue
+		}
+		if best == nil || s.Updated.After(best.Updated) {
+			best = s
+		}
+	}
+	return best
+}
+
+// MarkLoaded records that every file of the job is in the warehouse.
+func (s *State) MarkLoaded() error {
+	s.Loaded = true
+	return s.Save()
+}
+
+func landedOnDisk(l Landed) bool {
+	fi, err := os.Stat(l.Path)
+	return err == nil && fi.Size() == l.Bytes
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "none"
+	}
+	return t.Format(time.RFC3339)
+}
+
+// checkRequest compares the _since/_until of a manifest's request URL (which
+// the service may percent-encode twice) with what this run asks for.
+func checkRequest(raw string, r Request) error {
+	if raw == "" {
+		return nil // nothing to compare with
+	}
+	for range 3 {
+		u, err := url.QueryUnescape(raw)
+		if err != nil || u == raw {
+			break
+		}
+		raw = u
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	q := u.Query()
+	for _, p := range []struct {
+		name string
+		want time.Time
+	}{{"_since", r.Since}, {"_until", r.Until}} {
+		got := q.Get(p.name)
+		if got == "" && p.want.IsZero() {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, got)
+		if err != nil || !t.Equal(p.want) {
+			return fmt.Errorf("it was started with %s=%q, this run asks for %s; let it finish or cancel it, then rerun", p.name, got, fmtTime(p.want))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,484 @@
+package extract
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/ab2d-etl/ab2d-etl/internal/sandbox"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// lines is a fixed Source: n small EOB lines per export, each with its own
+// lastUpdated so that _since filters.
+type lines struct{ n int }
+
+func (s lines) Export(ctx context.Context, req sandbox.ExportRequest, emit func([]byte) error) error {
+	base := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range s.n {
+		updated := base.Add(time.Duration(i) * 24 * time.Hour)
+		if !req.Since.IsZero() && !updated.After(req.Since) {
+			continue
+		}
+		if !req.Until.IsZero() && updated.After(req.Until) {
+			continue
+		}
+		line := fmt.Sprintf(`{"resourceType":"ExplanationOfBenefit","id":"carrier-%s-%d","meta":{"lastUpdated":%q},"status":"active","padding":%q}`,
+			req.Contract, i, updated.Format(time.RFC3339), strings.Repeat("x", 200))
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := emit([]byte(line)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clock is a fake clock shared by the sandbox and the client: the client's
+// sleeps advance it, so polling and backoff take no real time.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+	return ctx.Err()
+}
+
+// harness is a sandbox on loopback and a client of contract Z0000.
+type harness struct {
+	srv    *httptest.Server
+	sb     *sandbox.Server
+	clk    *clock
+	client *Client
+	dir    string
+	hits   *hits
+}
+
+// hits counts requests per path.
+type hits struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (h *hits) add(p string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.n[p]++
+}
+
+func (h *hits) get(p string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n[p]
+}
+
+func newHarness(t *testing.T, cfg sandbox.Config, faults ...string) *harness {
+	t.Helper()
+	clk := &clock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
+	if cfg.Source == nil {
+		cfg.Source = lines{n: 60}
+	}
+	if cfg.MaxDownloads == 0 {
+		cfg.MaxDownloads = 6 // the real service's limit; tests of the walkthrough's 1 say so
+	}
+	if cfg.FileMaxBytes == 0 {
+		cfg.FileMaxBytes = 4 << 10 // several files
+	}
+	if cfg.JobDuration == 0 {
+		cfg.JobDuration = 20 * time.Second
+	}
+	cfg.Now = clk.Now
+	cfg.Seed = 7
+	fs, err := sandbox.ParseFaults(faults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Faults = fs
+	cfg.Dir = t.TempDir()
+	sb, err := sandbox.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &hits{n: map[string]int{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.add(r.URL.Path)
+		sb.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() {
+		srv.Close()
+		if err := sb.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	cl, _ := sandbox.ClientByContract("Z0000")
+	c, err := NewClient(Config{
+		APIURL:      srv.URL + "/api/v2/fhir",
+		TokenURL:    srv.URL + sandbox.TokenPath,
+		Credentials: Credentials{ClientID: cl.ID, Secret: Secret(cl.Secret)},
+		Now:         clk.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.retry.sleep = clk.Sleep
+	return &harness{srv: srv, sb: sb, clk: clk, client: c, dir: t.TempDir(), hits: h}
+}
+
+// extract runs Extract and collects what it lands.
+func (h *harness) extract(ctx context.Context, r Request, o Options) (*State, []Landed, error) {
+	if o.Landing == "" {
+		o.Landing = filepath.Join(h.dir, "landing")
+	}
+	out := make(chan Landed)
+	var got []Landed
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for l := range out {
+			got = append(got, l)
+		}
+	}()
+	s, err := Extract(ctx, h.client, r, o, out)
+	<-done
+	return s, got, err
+}
+
+// contents returns the uncompressed lines of the landed files, sorted.
+func contents(t *testing.T, ls []Landed) []string {
+	t.Helper()
+	var all []string
+	for _, l := range ls {
+		data, err := os.ReadFile(l.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Gzip {
+			zr, err := gzip.NewReader(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if data, err = io.ReadAll(zr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			if line != "" {
+				all = append(all, line)
+			}
+		}
+	}
+	slices.Sort(all)
+	return all
+}
+
+func TestExtract(t *testing.T) {
+	h := newHarness(t, sandbox.Config{})
+	var polls []int
+	s, got, err := h.extract(context.Background(), Request{}, Options{OnProgress: func(p Progress) { polls = append(polls, p.Percent) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) < 3 {
+		t.Fatalf("landed %d files, want several (rollover)", len(got))
+	}
+	if n := len(contents(t, got)); n != 60 {
+		t.Fatalf("landed %d lines, want 60", n)
+	}
+	if len(polls) == 0 {
+		t.Errorf("no progress reported while the job ran")
+	}
+	for _, l := range got {
+		if !l.Gzip || !strings.HasSuffix(l.Path, ".ndjson.gz") {
+			t.Errorf("%s: not kept as gzip", l.Path)
+		}
+		fi, err := os.Stat(l.Path)
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, %v", l.Path, fi.Mode(), err)
+		}
+	}
+	if s.Manifest == nil || len(s.Landed) != len(got) {
+		t.Fatalf("state not saved: %+v", s)
+	}
+	saved, err := LoadStates(filepath.Join(h.dir, "landing"))
+	if err != nil || len(saved) != 1 || len(saved[0].Landed) != len(got) || saved[0].Job.ID != s.Job.ID {
+		t.Fatalf("persisted state: %+v, %v", saved, err)
+	}
+	// Polling never outran Retry-After: the sandbox answers 429 otherwise.
+	if h.hits.get("/api/v2/fhir/Job/"+s.Job.ID+"/$status") != len(polls)+1 {
+		t.Errorf("status polled %d times for %d progress reports", h.hits.get("/api/v2/fhir/Job/"+s.Job.ID+"/$status"), len(polls))
+	}
+}
+
+// TestResume: a run interrupted after its first file resumes the same job
+// and downloads only what is missing; with one download allowed per file,
+// any second request for a landed file would fail the run.
+func TestResume(t *testing.T) {
+	h := newHarness(t, sandbox.Config{MaxDownloads: 1})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	landing := filepath.Join(h.dir, "landing")
+	var first []Landed
+	out := make(chan Landed)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := Extract(ctx, h.client, Request{}, Options{Landing: landing, Workers: 1}, out)
+		errc <- err
+	}()
+	for l := range out {
+		first = append(first, l)
+		cancel() // interrupted after the first landed file
+	}
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	states, err := LoadStates(landing)
+	if err != nil || len(states) != 1 {
+		t.Fatalf("states: %v %v", states, err)
+	}
+	jobID := states[0].Job.ID
+	if n := len(states[0].Landed); n < 1 {
+		t.Fatalf("interrupted run landed %d files", n)
+	}
+	kickoffs := h.hits.get("/api/v2/fhir/Patient/$export")
+
+	s, got, err := h.extract(context.Background(), Request{}, Options{Landing: landing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Job.ID != jobID {
+		t.Errorf("rerun used job %s, want the same job %s", s.Job.ID, jobID)
+	}
+	if h.hits.get("/api/v2/fhir/Patient/$export") != kickoffs {
+		t.Errorf("rerun started a second export")
+	}
+	if n := len(contents(t, got)); n != 60 {
+		t.Errorf("rerun delivered %d lines, want all 60", n)
+	}
+	for name := range s.Landed {
+		if n := h.hits.get("/api/v2/fhir/Job/" + jobID + "/file/" + name); n != 1 {
+			t.Errorf("%s requested %d times", name, n)
+		}
+	}
+	if err := s.MarkLoaded(); err != nil {
+		t.Fatal(err)
+	}
+	// Once loaded, the same request starts a new export.
+	s2, _, err := h.extract(context.Background(), Request{}, Options{Landing: landing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2.Job.ID == jobID {
+		t.Errorf("a loaded job was resumed")
+	}
+}
+
+func TestSinceFilters(t *testing.T) {
+	h := newHarness(t, sandbox.Config{})
+	since := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC).Add(49 * 24 * time.Hour)
+	_, got, err := h.extract(context.Background(), Request{Since: since}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(contents(t, got)); n != 10 {
+		t.Errorf("since: %d lines, want 10", n)
+	}
+}
+
+// TestFaults: each fault of the sandbox either heals (same lines as a
+// fault-free run) or fails clearly, landing nothing unverified.
+func TestFaults(t *testing.T) {
+	tests := []struct {
+		fault string
+		cfg   sandbox.Config
+		fails string // empty: must succeed with all 60 lines
+	}{
+		{fault: "token:500:nth=1"},
+		{fault: "token:429:nth=1,retry=2"},
+		{fault: "kickoff:503:nth=1"},
+		{fault: "kickoff:429:nth=1"},
+		{fault: "status:500:nth=2"},
+		{fault: "status:429:nth=1"},
+		{fault: "download:500:nth=1"},
+		{fault: "download:reset:after=1000,nth=1"},
+		{fault: "download:truncate:at=0.5,nth=2"},
+		{fault: "download:corrupt:nth=1"},
+		{fault: "token:expire:nth=3"},
+		{fault: "manifest:checksum:nth=1", cfg: sandbox.Config{MaxDownloads: 1}, fails: "maximum number of allowed times"},
+		{fault: "manifest:length:nth=1", cfg: sandbox.Config{MaxDownloads: 2}, fails: "maximum number of allowed times"},
+		{fault: "job:fail", fails: "Job failed while processing"},
+		{fault: "maintenance:nth=1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fault, func(t *testing.T) {
+			h := newHarness(t, tt.cfg, tt.fault)
+			s, got, err := h.extract(context.Background(), Request{}, Options{})
+			if tt.fails != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.fails) {
+					t.Fatalf("err %v, want one mentioning %q", err, tt.fails)
+				}
+				if s != nil && s.Failed == "" {
+					t.Errorf("a job that cannot complete is not marked failed")
+				}
+				for _, l := range got {
+					// What landed was verified against the manifest.
+					for _, f := range s.Manifest.Files {
+						if f.Name == l.Name && f.Length != -1 && l.Length != f.Length {
+							t.Errorf("%s landed unverified", l.Name)
+						}
+					}
+				}
+				parts, _ := filepath.Glob(filepath.Join(h.dir, "landing", "*", "*.part"))
+				if len(parts) != 0 {
+					t.Errorf("half-written files left: %v", parts)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(contents(t, got)); n != 60 {
+				t.Errorf("%d lines, want 60", n)
+			}
+		})
+	}
+}
+
+// TestHostileManifest: a manifest URL on another origin is refused, never
+// requested with the bearer token; so are unsafe file names.
+func TestHostileManifest(t *testing.T) {
+	var leaked atomic.Int32
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Add(1)
+		}
+	}))
+	defer evil.Close()
+	for _, bad := range []string{evil.URL + "/file/Z0000_0001.ndjson", "{{API}}/Job/x/file/..", "{{API}}/Job/x/file/%2e%2e%2fetc"} {
+		t.Run(bad, func(t *testing.T) {
+			api := httptest.NewServer(nil)
+			api.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case strings.HasSuffix(r.URL.Path, "/token"):
+					fmt.Fprint(w, `{"access_token":"tok","expires_in":1800,"token_type":"Bearer"}`)
+				case strings.HasSuffix(r.URL.Path, "/$export"):
+					w.Header().Set("Content-Location", api.URL+"/api/v2/fhir/Job/abc/$status")
+					w.WriteHeader(http.StatusAccepted)
+				case strings.HasSuffix(r.URL.Path, "/$status"):
+					u := strings.ReplaceAll(bad, "{{API}}", api.URL+"/api/v2/fhir")
+					fmt.Fprintf(w, `{"transactionTime":"x","output":[{"type":"ExplanationOfBenefit","url":%q}],"error":[]}`, u)
+				default:
+					t.Errorf("unexpected request %s", r.URL)
+				}
+			})
+			defer api.Close()
+			c, err := NewClient(Config{APIURL: api.URL + "/api/v2/fhir", TokenURL: api.URL + "/token", Credentials: Credentials{ClientID: "id", Secret: "s3cret"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := make(chan Landed, 10)
+			_, err = Extract(context.Background(), c, Request{}, Options{Landing: t.TempDir()}, out)
+			if err == nil {
+				t.Fatal("hostile manifest accepted")
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("error leaks the secret: %v", err)
+			}
+		})
+	}
+	if leaked.Load() != 0 {
+		t.Errorf("the bearer token was sent to another host %d times", leaked.Load())
+	}
+}
+
+func TestCheckURL(t *testing.T) {
+	for _, tt := range []struct {
+		url string
+		ok  bool
+	}{
+		{"https://api.ab2d.cms.gov/api/v2/fhir", true},
+		{"http://127.0.0.1:8765/api/v2/fhir", true},
+		{"http://localhost:8765/api/v1/fhir", true},
+		{"http://[::1]:8765/api/v1/fhir", true},
+		{"http://api.ab2d.cms.gov/api/v2/fhir", false},
+		{"http://10.0.0.1/api/v2/fhir", false},
+		{"ftp://x/api/v2/fhir", false},
+		{"/api/v2/fhir", false},
+	} {
+		_, err := CheckURL(tt.url)
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: err %v, want ok=%v", tt.url, err, tt.ok)
+		}
+	}
+}
+
+func TestValidFileName(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"Z0000_0001.ndjson": true, "Z0000_0001_error.ndjson": true,
+		"..": false, "../x": false, "/etc/passwd": false, "a/b": false, "": false, ".hidden": false, "a..b": false,
+	} {
+		if ValidFileName(name) != ok {
+			t.Errorf("%q: want %v", name, ok)
+		}
+	}
+}
+
+func TestLoadCredentials(t *testing.T) {
+	dir := t.TempDir()
+	two := filepath.Join(dir, "two")
+	kv := filepath.Join(dir, "kv")
+	bad := filepath.Join(dir, "bad")
+	os.WriteFile(two, []byte("myid\nmysecret\n"), 0o600)
+	os.WriteFile(kv, []byte("# AB2D\nexport AB2D_CLIENT_ID=myid\nAB2D_CLIENT_SECRET='mysecret'\n"), 0o600)
+	os.WriteFile(bad, []byte("AB2D_CLIENT_ID=myid\n"), 0o600)
+	env := func(k string) string { return map[string]string{EnvClientID: "envid", EnvClientSecret: "envsecret"}[k] }
+	for _, tt := range []struct {
+		file     string
+		id, sec  string
+		wantFail bool
+	}{
+		{"", "envid", "envsecret", false},
+		{two, "myid", "mysecret", false},
+		{kv, "myid", "mysecret", false},
+		{bad, "", "", true},
+	} {
+		c, err := LoadCredentials(tt.file, env)
+		if (err != nil) != tt.wantFail || c.ClientID != tt.id || string(c.Secret) != tt.sec {
+			t.Errorf("%s: %+v %v", tt.file, c, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "mysecret") {
+			t.Errorf("error leaks the secret")
+		}
+	}
+	if s := fmt.Sprintf("%v %+v %#v %s", Secret("x1"), Credentials{Secret: "x1"}, Secret("x1"), Secret("x1")); strings.Contains(s, "x1") {
+		t.Errorf("secret printed: %s", s)
+	}
+}
