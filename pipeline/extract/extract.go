@@ -27,6 +27,8 @@ type Options struct {
 	NewJob bool
 	// OnProgress is called on every status poll while the job runs.
 	OnProgress func(Progress)
+	// OnManifest is called once the job's manifest is known.
+	OnManifest func(Manifest)
 	// OnLanded is called when a file is landed and verified (or found
 	// landed by an earlier run).
 	OnLanded func(l Landed, resumed bool)
@@ -101,6 +103,9 @@ func Extract(ctx context.Context, c *Client, r Request, o Options, out chan<- La
 		c.log.Info("export complete", "job_id", s.Job.ID, "files", len(m.Files), "transaction_time", m.TransactionTime)
 	}
 
+	if o.OnManifest != nil {
+		o.OnManifest(*s.Manifest)
+	}
 	send := func(l Landed) error {
 		select {
 		case out <- l:
