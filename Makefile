@@ -17,7 +17,7 @@ test:
 
 demo: build
 	rm -rf $(OUT)
-	$(BIN) load --out $(OUT) testdata/demo
+	$(BIN) run --sandbox --client Z0000 --out $(OUT)
 	@echo
 	@echo "== claims per type =="
 	$(BIN) query --out $(OUT) "SELECT claim_type, count(*) AS claims, count(DISTINCT beneficiary_id) AS beneficiaries FROM claims_current GROUP BY ALL ORDER BY claims DESC"

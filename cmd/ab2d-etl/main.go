@@ -3,6 +3,7 @@
 //
 // Usage:
 //
+//	ab2d-etl sandbox [flags]          serve an AB2D-compatible API with synthetic data on loopback
 //	ab2d-etl load   [flags] PATH...   transform + load local NDJSON files (plain or .gz) or folders
 //	ab2d-etl query  [flags] SQL       run SQL against the warehouse and print the result
 //	ab2d-etl schema [flags]           print the tables, columns, types and FHIR source paths

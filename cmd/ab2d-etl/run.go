@@ -28,6 +28,9 @@ const (
 const usage = `ab2d-etl: AB2D claims into Parquet and DuckDB
 
 Usage:
+  ab2d-etl sandbox [flags]          serve an AB2D-compatible API with synthetic data on loopback
+  ab2d-etl run    [flags]           extract → transform → load, end to end (the nightly job)
+  ab2d-etl extract [flags]          extract only: export, poll, download and verify files into the landing zone
   ab2d-etl load   [flags] PATH...   transform + load local NDJSON files (plain or .gz) or folders of them
   ab2d-etl query  [flags] SQL       run SQL against the warehouse and print the result
   ab2d-etl schema [flags]           print the tables, columns, types, FHIR source paths and descriptions
@@ -57,6 +60,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdSchema(args[1:], stdout, stderr)
 	case "runs":
 		err = cmdRuns(ctx, args[1:], stdout, stderr)
+	case "sandbox":
+		err = cmdSandbox(ctx, args[1:], stdout, stderr)
+	case "run", "extract":
+		err = cmdExtract(ctx, args[0], args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

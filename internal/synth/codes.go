@@ -44,6 +44,41 @@ const (
 	urlProfile     = "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-ExplanationOfBenefit-"
 )
 
+// Code systems and extension URLs of BFD v1 (STU3), as in the STU3 fixtures.
+const (
+	sysExClaimType    = "http://hl7.org/fhir/ex-claimtype"
+	sysCareRoleSTU3   = "http://hl7.org/fhir/claimcareteamrole"
+	sysNPI            = "http://hl7.org/fhir/sid/us-npi"
+	sysDxTypeSTU3     = "https://bluebutton.cms.gov/resources/codesystem/diagnosis-type"
+	sysSrvcClsfctn    = urlBB + "clm_srvc_clsfctn_type_cd"
+	sysPrvdrNum       = urlBB + "prvdr_num"
+	sysMoney          = "urn:iso:std:iso:4217"
+	sysUCUM           = "http://unitsofmeasure.org"
+	sysCarrNum        = urlBB + "carr_num"
+	sysCarrCtrlNum    = urlBB + "carr_clm_cntl_num"
+	sysCarrPmtDnl     = urlBB + "carr_clm_pmt_dnl_cd"
+	sysAsgmnt         = urlBB + "asgmntcd"
+	sysClnclTril      = urlBB + "clm_clncl_tril_num"
+	sysFINum          = urlBB + "fi_num"
+	sysFIDocCtrlNum   = urlBB + "fi_doc_clm_cntl_num"
+	sysFIOrigCtrlNum  = urlBB + "fi_orig_clm_cntl_num"
+	sysNonPmtRsn      = urlBB + "clm_mdcr_non_pmt_rsn_cd"
+	sysCarrMtusCd     = urlBB + "carr_line_mtus_cd"
+	sysCarrMtusCnt    = urlBB + "carr_line_mtus_cnt"
+	sysDMEMtusCnt     = urlBB + "dmerc_line_mtus_cnt"
+	sysDMEMtusCd      = urlBB + "dmerc_line_mtus_cd"
+	sysSuplrNum       = urlBB + "suplrnum"
+	sysRevNDCQty      = urlBB + "rev_cntr_ndc_qty"
+	sysRevNDC         = urlBB + "rev_cntr_ide_ndc_upc_num"
+	sysPOAPrefix      = urlBB + "clm_poa_ind_sw"
+	sysExtPOAPrefix   = urlBB + "clm_e_poa_ind_sw"
+	displayPrimary    = "Primary provider"
+	displayAssist     = "Assisting Provider"
+	displayOtherRole  = "Other"
+	displayServices   = "Services"
+	displayNumService = "Number of services"
+)
+
 // Claim types, in the order of claimTypes.
 const (
 	tCarrier = iota

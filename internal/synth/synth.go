@@ -1,25 +1,66 @@
-// Package synth generates synthetic, AB2D-shaped ExplanationOfBenefit NDJSON:
-// FHIR R4 resources as the AB2D v2 API exports them (BFD v2 EOBs trimmed by
-// AB2D's R4 allow-list, with the MBI extensions appended).
+// Package synth generates synthetic, AB2D-shaped ExplanationOfBenefit NDJSON,
+// as the AB2D v2 API exports it (FHIR R4: BFD v2 EOBs trimmed by AB2D's R4
+// allow-list, with the MBI extensions appended) or as the v1 API does (FHIR
+// STU3: BFD v1 EOBs with AB2D's STU3 deny-list trim, "precedence": 0 and the
+// MBI extensions appended).
 //
-// The output is deterministic for a given Options value (same seed, same
-// bytes), covers all seven claim types (CARRIER, OUTPATIENT, DME, INPATIENT,
-// SNF, HHA, HOSPICE) with the code systems and structures of the BFD/AB2D
-// fixtures, real ICD-10-CM, ICD-10-PCS, HCPCS/CPT and MS-DRG codes, NPIs with
-// valid check digits, MBIs in the CMS format and several versions of some
-// claims (same claim group, new clm_id; the older ones "cancelled").
-// Beneficiaries, providers and organizations are made up: the output
-// contains no real person's data.
+// Each claim is first drawn as plain facts (ids, type, dates, status,
+// beneficiary and MBIs, diagnoses, procedures, care team, lines, DRG, …) and
+// then rendered in either FHIR version, so the R4 and the STU3 rendering of
+// the same [EOB] describe the same claim.
 //
-// Generation streams with flat memory: each EOB is appended to a caller's
-// buffer with plain byte operations.
+// The output is deterministic (same seed, same bytes), covers all seven
+// claim types (CARRIER, OUTPATIENT, DME, INPATIENT, SNF, HHA, HOSPICE) with
+// the code systems and structures of the BFD/AB2D fixtures, real ICD-10-CM,
+// ICD-10-PCS, HCPCS/CPT and MS-DRG codes, NPIs with valid check digits,
+// MBIs in the CMS format and several versions of some claims (same claim
+// group, new clm_id; the older ones "cancelled", with the lastUpdated of
+// the load that superseded them). Beneficiaries, providers and
+// organizations are made up: the output contains no real person's data.
+//
+// There are two ways to generate:
+//   - a [Generator] streams claims of a beneficiary population without end
+//     (ab2d-gen, benchmarks);
+//   - a [Contract] yields the claims of one contract's beneficiaries,
+//     beneficiary by beneficiary, each drawn from (seed, contract,
+//     beneficiary index) alone (the sandbox server).
+//
+// Generation streams with flat memory: facts live in fixed-size arrays that
+// are reused, and each EOB is appended to a caller's buffer with plain byte
+// operations, without allocating.
 package synth
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"math/rand/v2"
+	"strings"
+	"time"
 )
+
+// FHIRVersion is the FHIR version an EOB is rendered in.
+type FHIRVersion string
+
+// The FHIR versions AB2D exports.
+const (
+	// R4 is FHIR R4, the AB2D v2 API (/api/v2). The zero FHIRVersion means R4.
+	R4 FHIRVersion = "R4"
+	// STU3 is FHIR STU3, the AB2D v1 API (/api/v1).
+	STU3 FHIRVersion = "STU3"
+)
+
+// ParseFHIRVersion parses "R4" or "STU3" (case-insensitive; "v2" and "v1"
+// are accepted too).
+func ParseFHIRVersion(s string) (FHIRVersion, error) {
+	switch strings.ToUpper(strings.TrimSpace(s)) {
+	case "R4", "V2":
+		return R4, nil
+	case "STU3", "V1":
+		return STU3, nil
+	}
+	return "", fmt.Errorf("synth: unknown FHIR version %q (want R4 or STU3)", s)
+}
 
 // Options configure a Generator. A zero field takes its default.
 type Options struct {
@@ -36,12 +77,19 @@ type Options struct {
 	// HistoricMBIRate is the share of beneficiaries with a historic MBI,
 	// exported as a second MBI extension (default 0.1; negative: none).
 	HistoricMBIRate float64
+	// FHIRVersion is the rendering of Generator.Next and the Write
+	// functions: R4 (the default) or STU3.
+	FHIRVersion FHIRVersion
 }
 
-// Defaults of Options.
+// Defaults of Options (DefaultVersionRate and DefaultHistoricMBIRate apply
+// to contracts too).
 const (
-	DefaultBeneficiaries   = 10_000
-	DefaultVersionRate     = 0.08
+	// DefaultBeneficiaries is the default Options.Beneficiaries.
+	DefaultBeneficiaries = 10_000
+	// DefaultVersionRate is the default Options.VersionRate.
+	DefaultVersionRate = 0.08
+	// DefaultHistoricMBIRate is the default Options.HistoricMBIRate.
 	DefaultHistoricMBIRate = 0.1
 )
 
@@ -67,88 +115,154 @@ const (
 
 // Id ranges, in the style of the AB2D sandbox (negative BFD ids).
 const (
-	firstBeneID   = 10_000_000_000_000 // patient ids are -(firstBeneID + 1 + index)
-	firstClmID    = 10_000_001_000_000 // clm_id values are negative
-	firstGroupID  = 100_000_000        // claim-group values are negative
-	stream1       = 0x9E3779B97F4A7C15 // PCG stream constants
-	stream2       = 0xD1B54A32D192ED03
-	stream3       = 0xBF58476D1CE4E5B9
-	maxPerVisit   = 12 // claims per beneficiary visit
-	maxVersions   = 3
-	maxDiagnoses  = 12
-	maxInpatientD = 25
+	firstBeneID  = 10_000_000_000_000 // patient ids are -(firstBeneID + 1 + n)
+	firstClmID   = 10_000_001_000_000 // clm_id values are negative
+	firstGroupID = 100_000_000        // claim-group values are negative
+	stream1      = 0x9E3779B97F4A7C15 // PCG stream constants
+	stream2      = 0xD1B54A32D192ED03
+	stream3      = 0xBF58476D1CE4E5B9
+	maxPerVisit  = 12 // claims per beneficiary visit (Generator)
 )
 
-// Generator yields EOB JSON lines, deterministic for a given seed (same
-// seed, same bytes). It is not safe for concurrent use; use one Generator
-// per goroutine (with different seeds for different data).
+// EOB is one version of one claim: facts drawn from the seed, rendered on
+// demand as AB2D v2 (R4) or v1 (STU3) JSON. The header (ids, type, dates,
+// status, lastUpdated) is drawn first, the rest (care team, diagnoses,
+// procedures, lines) when the EOB is first rendered, so filtering on
+// LastUpdated before rendering is cheap.
+//
+// An EOB returned by a Generator or yielded by a Contract iterator is
+// reused: it is valid until the next call or iteration.
+type EOB struct {
+	d     *drawer
+	bene  beneficiary
+	cs    claimSeed
+	c     claim
+	drawn bool
+}
+
+// newEOB returns an EOB that draws with d.
+func newEOB(d *drawer) *EOB {
+	e := &EOB{d: d}
+	e.c.bene = &e.bene
+	return e
+}
+
+// load draws the header of version ver of claim e.cs.
+func (e *EOB) load(ver int) {
+	e.d.drawHeader(&e.c, &e.bene, &e.cs, ver)
+	e.drawn = false
+}
+
+// facts returns the claim with its details drawn.
+func (e *EOB) facts() *claim {
+	if !e.drawn {
+		e.d.drawDetails(&e.c)
+		e.drawn = true
+	}
+	return &e.c
+}
+
+// LastUpdated returns meta.lastUpdated (in UTC).
+func (e *EOB) LastUpdated() time.Time { return time.UnixMilli(e.c.updated).UTC() }
+
+// LastUpdatedUnixMilli returns meta.lastUpdated in Unix milliseconds.
+func (e *EOB) LastUpdatedUnixMilli() int64 { return e.c.updated }
+
+// ClaimType returns the eob-type code, e.g. "CARRIER".
+func (e *EOB) ClaimType() string { return claimTypes[e.c.typ].eobType }
+
+// ClaimID returns the clm_id (negative, as in the sandbox).
+func (e *EOB) ClaimID() int64 { return e.c.clmID }
+
+// ClaimGroup returns the claim-group id, the same for all versions of a
+// claim.
+func (e *EOB) ClaimGroup() int64 { return e.c.group }
+
+// Active reports whether this is the current version of the claim (status
+// "active"); older versions are "cancelled".
+func (e *EOB) Active() bool { return e.c.active() }
+
+// BeneficiaryIndex returns the index of the claim's beneficiary in its
+// population (contract).
+func (e *EOB) BeneficiaryIndex() int { return e.bene.index }
+
+// PatientID returns the BFD beneficiary id of patient.reference
+// ("Patient/<id>").
+func (e *EOB) PatientID() int64 { return e.bene.id }
+
+// AppendR4 appends the EOB as one AB2D v2 (FHIR R4) JSON line, without a
+// line break, to dst.
+func (e *EOB) AppendR4(dst []byte) []byte { return appendR4(dst, e.facts()) }
+
+// AppendSTU3 appends the EOB as one AB2D v1 (FHIR STU3) JSON line, without
+// a line break, to dst.
+func (e *EOB) AppendSTU3(dst []byte) []byte { return appendSTU3(dst, e.facts()) }
+
+// AppendJSON appends the EOB in FHIR version v (STU3, else R4).
+func (e *EOB) AppendJSON(dst []byte, v FHIRVersion) []byte {
+	if v == STU3 {
+		return e.AppendSTU3(dst)
+	}
+	return e.AppendR4(dst)
+}
+
+// beneSeed returns the PCG seed of the beneficiaries of a contract key
+// (key 0, Z0000, for a Generator).
+func beneSeed(seed, key int64) uint64 {
+	return uint64(seed) ^ stream3 ^ uint64(key)*0x94D049BB133111EB
+}
+
+// Generator yields EOBs of claims spread over a beneficiary population,
+// without end, deterministic for a given Options (same Options, same
+// bytes). Its beneficiaries are those of contract Z0000 with the same seed
+// (same ids and MBIs), but its claims are not. It is not safe for
+// concurrent use; use one Generator per goroutine (with different seeds for
+// different data).
 type Generator struct {
 	opts Options
 	r    *rand.Rand // main stream: beneficiaries, claim seeds, ids, versions
-	cpcg *rand.PCG  // per-claim content stream, re-seeded for every version
-	cr   *rand.Rand
-	bpcg *rand.PCG // per-beneficiary attributes, re-seeded per visit
+	bpcg *rand.PCG  // per-beneficiary attributes, re-seeded per visit
 	br   *rand.Rand
+	eob  *EOB
 
-	npis    []uint64 // individual providers
-	orgNPIs []uint64 // organizations (carrier "primary" provider)
-
-	// current beneficiary visit
-	bene      int
-	beneLeft  int // claims left in this visit
-	mbi       [11]byte
-	histMBI   [11]byte
-	hasHist   bool
-	beneState int
-	beneDx    [4]uint8
-
-	// current claim
-	cseed   uint64
-	ctype   int
-	nver    int
-	ver     int
-	group   int64
-	updated int64 // lastUpdated (Unix ms) of the previous version
-	nextClm int64
-	nextGrp int64
+	beneLeft int // claims left in this visit
+	ver      int // next version of the current claim
+	nextClm  int64
+	nextGrp  int64
 }
 
 // New returns a Generator for opts.
 func New(opts Options) *Generator {
 	opts = opts.withDefaults()
-	seed := uint64(opts.Seed)
 	g := &Generator{
 		opts:    opts,
-		r:       rand.New(rand.NewPCG(seed, stream1)),
-		cpcg:    rand.NewPCG(0, 0),
+		r:       rand.New(rand.NewPCG(uint64(opts.Seed), stream1)),
 		bpcg:    rand.NewPCG(0, 0),
+		eob:     newEOB(newDrawer(newPools(opts.Seed))),
 		nextClm: firstClmID,
 		nextGrp: firstGroupID,
 	}
-	g.cr = rand.New(g.cpcg)
 	g.br = rand.New(g.bpcg)
-	pr := rand.New(rand.NewPCG(seed, stream2))
-	g.npis = make([]uint64, numNPIs)
-	for i := range g.npis {
-		g.npis[i] = newNPI(pr)
-	}
-	g.orgNPIs = make([]uint64, numOrgNPIs)
-	for i := range g.orgNPIs {
-		g.orgNPIs[i] = newNPI(pr)
-	}
 	return g
 }
 
-// Next appends the next EOB as one JSON line (no trailing newline) to dst
-// and returns it.
+// Next appends the next EOB, rendered in Options.FHIRVersion, as one JSON
+// line (no trailing newline) to dst and returns it.
 func (g *Generator) Next(dst []byte) []byte {
-	if g.ver >= g.nver {
+	return g.NextEOB().AppendJSON(dst, g.opts.FHIRVersion)
+}
+
+// NextEOB returns the next EOB, valid until the next call.
+func (g *Generator) NextEOB() *EOB {
+	e := g.eob
+	if g.ver >= e.cs.nver {
 		g.newClaim()
 	}
 	g.nextClm += 1 + int64(g.r.IntN(4))
-	dst = g.appendEOB(dst, -g.nextClm)
+	e.cs.clmID[g.ver] = -g.nextClm
+	e.load(g.ver)
 	g.ver++
-	return dst
+	return e
 }
 
 // newClaim starts a new claim (and a new beneficiary visit when the current
@@ -158,55 +272,33 @@ func (g *Generator) newClaim() {
 		g.newVisit()
 	}
 	g.beneLeft--
-	g.cseed = g.r.Uint64()
-	g.ctype = pickType(g.r.IntN(100))
-	g.nver = 1
-	if u := g.r.Float64(); u < g.opts.VersionRate {
-		g.nver = 2
-		if u < g.opts.VersionRate/5 {
-			g.nver = maxVersions
-		}
-	}
+	cs := &g.eob.cs
+	cs.seed = g.r.Uint64()
+	cs.typ = pickType(g.r.IntN(100))
+	cs.nver = drawVersions(g.r, g.opts.VersionRate)
 	g.ver = 0
 	g.nextGrp += 1 + int64(g.r.IntN(7))
-	g.group = -g.nextGrp
+	cs.group = -g.nextGrp
+}
+
+// drawVersions draws the number of versions of a claim.
+func drawVersions(r *rand.Rand, rate float64) int {
+	u := r.Float64()
+	switch {
+	case u < rate/5:
+		return maxVersions
+	case u < rate:
+		return 2
+	}
+	return 1
 }
 
 // newVisit picks a beneficiary and loads its stable attributes.
 func (g *Generator) newVisit() {
-	g.bene = g.r.IntN(g.opts.Beneficiaries)
+	i := g.r.IntN(g.opts.Beneficiaries)
 	g.beneLeft = 1 + geom(g.r, maxPerVisit-1, 3)
-	g.bpcg.Seed(uint64(g.opts.Seed)^stream3, uint64(g.bene))
-	g.mbi = newMBI(g.br)
-	g.hasHist = g.br.Float64() < g.opts.HistoricMBIRate
-	g.histMBI = newMBI(g.br)
-	g.beneState = g.br.IntN(len(states))
-	for i := range g.beneDx {
-		g.beneDx[i] = uint8(skewed(g.br, len(diagnoses)))
-	}
-}
-
-// pickType maps a percentile (0-99) to a claim type by weight.
-func pickType(p int) int {
-	for t := range claimTypes {
-		p -= claimTypes[t].weight
-		if p < 0 {
-			return t
-		}
-	}
-	return tCarrier
-}
-
-// geom returns a count in [0, max] with a geometric distribution of the
-// given mean (before truncation at max): small counts are common, large ones
-// rare.
-func geom(r *rand.Rand, max int, mean float64) int {
-	q := mean / (1 + mean)
-	n := 0
-	for n < max && r.Float64() < q {
-		n++
-	}
-	return n
+	g.bpcg.Seed(beneSeed(g.opts.Seed, 0), uint64(i))
+	drawBeneficiary(g.br, &g.eob.bene, i, beneID(0, i), g.opts.HistoricMBIRate)
 }
 
 // WriteNDJSON writes EOB lines to w until at least bytes bytes were

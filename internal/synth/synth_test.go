@@ -127,21 +127,28 @@ func parse(t testing.TB, line []byte) eob {
 }
 
 func TestDeterministic(t *testing.T) {
-	var a, b, c bytes.Buffer
-	if _, err := WriteEOBs(&a, Options{Seed: 1}, 500); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := WriteEOBs(&b, Options{Seed: 1}, 500); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := WriteEOBs(&c, Options{Seed: 2}, 500); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(a.Bytes(), b.Bytes()) {
-		t.Error("same seed gave different bytes")
-	}
-	if bytes.Equal(a.Bytes(), c.Bytes()) {
-		t.Error("different seeds gave the same bytes")
+	for _, v := range []FHIRVersion{R4, STU3} {
+		var a, b, c bytes.Buffer
+		if _, err := WriteEOBs(&a, Options{Seed: 1, FHIRVersion: v}, 500); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := WriteEOBs(&b, Options{Seed: 1, FHIRVersion: v}, 500); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := WriteEOBs(&c, Options{Seed: 2, FHIRVersion: v}, 500); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Errorf("%s: same seed gave different bytes", v)
+		}
+		if bytes.Equal(a.Bytes(), c.Bytes()) {
+			t.Errorf("%s: different seeds gave the same bytes", v)
+		}
+		for i, line := range bytes.Split(bytes.TrimSuffix(a.Bytes(), []byte("\n")), []byte("\n")) {
+			if !json.Valid(line) {
+				t.Fatalf("%s line %d is not valid JSON", v, i)
+			}
+		}
 	}
 	// Next appends: generating into a used buffer gives the same line.
 	g1, g2 := New(Options{Seed: 7}), New(Options{Seed: 7})
@@ -150,6 +157,29 @@ func TestDeterministic(t *testing.T) {
 		buf = g1.Next(buf[:6])
 		if want := g2.Next(nil); !bytes.Equal(buf[6:], want) || string(buf[:6]) != "prefix" {
 			t.Fatal("Next does not append the same line to a used buffer")
+		}
+	}
+	// Rendering twice, or in the other version first, gives the same bytes.
+	g1, g2 = New(Options{Seed: 8}), New(Options{Seed: 8})
+	for range 50 {
+		e1, e2 := g1.NextEOB(), g2.NextEOB()
+		s := e1.AppendSTU3(nil)
+		r := e1.AppendR4(nil)
+		if !bytes.Equal(r, e2.AppendR4(nil)) || !bytes.Equal(s, e2.AppendSTU3(nil)) || !bytes.Equal(r, e1.AppendR4(nil)) {
+			t.Fatal("rendering depends on what was rendered before")
+		}
+	}
+}
+
+func TestParseFHIRVersion(t *testing.T) {
+	for in, want := range map[string]FHIRVersion{"R4": R4, "r4": R4, "v2": R4, "STU3": STU3, "stu3": STU3, "V1": STU3} {
+		if got, err := ParseFHIRVersion(in); err != nil || got != want {
+			t.Errorf("ParseFHIRVersion(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "R5", "DSTU2"} {
+		if _, err := ParseFHIRVersion(in); err == nil {
+			t.Errorf("ParseFHIRVersion(%q) succeeded", in)
 		}
 	}
 }
@@ -483,7 +513,7 @@ func typeSystems(m map[string]any) []string {
 	return sortedKeys(set)
 }
 
-func sortedKeys(set map[string]bool) []string {
+func sortedKeys[V any](set map[string]V) []string {
 	out := make([]string, 0, len(set))
 	for k := range set {
 		out = append(out, k)

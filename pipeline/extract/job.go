@@ -61,6 +61,9 @@ func ValidFileName(name string) bool {
 	return fileNameRE.MatchString(name) && !strings.Contains(name, "..")
 }
 
+// SinceFloor is the earliest _since AB2D accepts (2020-02-13T00:00:00-05:00).
+var SinceFloor = time.Date(2020, 2, 13, 0, 0, 0, 0, time.FixedZone("EST", -5*3600))
+
 // ErrActiveJob reports a 429 on kick-off whose active job could not be
 // adopted.
 var ErrActiveJob = errors.New("AB2D says an export is already running for this client")
@@ -72,8 +75,15 @@ func (c *Client) Kickoff(ctx context.Context, r Request, adopt func(statusURL st
 	q := url.Values{}
 	q.Set("_type", "ExplanationOfBenefit")
 	q.Set("_outputFormat", "application/fhir+ndjson") // Encode writes + as %2B
-	if !r.Since.IsZero() {
-		q.Set("_since", r.Since.Format(time.RFC3339Nano))
+	// No since means everything. On v2 the service would otherwise fill in
+	// its own default (the last job whose files were all downloaded), so
+	// the earliest value it accepts is sent explicitly.
+	since := r.Since
+	if since.IsZero() && c.version == R4 {
+		since = SinceFloor
+	}
+	if !since.IsZero() {
+		q.Set("_since", since.Format(time.RFC3339Nano))
 	}
 	if !r.Until.IsZero() {
 		if c.version == STU3 {

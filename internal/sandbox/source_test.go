@@ -1,0 +1,221 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ab2d-etl/ab2d-etl/pipeline/transform"
+)
+
+// exportLines runs the Synthetic source and returns copies of its lines.
+func exportLines(t testing.TB, req ExportRequest) [][]byte {
+	t.Helper()
+	var lines [][]byte
+	err := SyntheticSource().Export(context.Background(), req, func(line []byte) error {
+		lines = append(lines, bytes.Clone(line))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lines
+}
+
+// lastUpdated returns meta.lastUpdated of an EOB line.
+func lastUpdated(t testing.TB, line []byte) time.Time {
+	t.Helper()
+	var e struct {
+		Meta struct {
+			LastUpdated string `json:"lastUpdated"`
+		} `json:"meta"`
+	}
+	if err := json.Unmarshal(line, &e); err != nil {
+		t.Fatalf("invalid JSON: %v\n%s", err, line)
+	}
+	lu, err := time.Parse(time.RFC3339Nano, e.Meta.LastUpdated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lu
+}
+
+func TestSyntheticFilter(t *testing.T) {
+	for _, ver := range []string{"R4", "STU3"} {
+		req := ExportRequest{Contract: "Z0000", FHIRVersion: ver, Beneficiaries: 40, Seed: 1}
+		all := exportLines(t, req)
+		if len(all) < 40*8 {
+			t.Fatalf("%s: %d EOBs for 40 beneficiaries", ver, len(all))
+		}
+		times := make([]time.Time, len(all))
+		for i, line := range all {
+			times[i] = lastUpdated(t, line)
+		}
+		sorted := slices.SortedFunc(slices.Values(times), time.Time.Compare)
+		ny := time.FixedZone("EST", -5*3600)
+		for _, b := range []struct{ since, until time.Time }{
+			{time.Date(2023, 1, 1, 0, 0, 0, 0, ny), time.Date(2024, 6, 30, 12, 0, 0, 0, time.UTC)},
+			{time.Date(2025, 3, 1, 0, 0, 0, 0, ny), time.Time{}},
+			{time.Time{}, time.Date(2021, 2, 13, 0, 0, 0, 0, time.UTC)},
+			{times[7], times[7]},                           // empty: (t, t]
+			{sorted[len(sorted)/4], sorted[len(sorted)/2]}, // exact bounds: since excluded, until included
+		} {
+			r := req
+			r.Since, r.Until = b.since, b.until
+			var want [][]byte
+			for i, lu := range times {
+				if (b.since.IsZero() || lu.After(b.since)) && (b.until.IsZero() || !lu.After(b.until)) {
+					want = append(want, all[i])
+				}
+			}
+			got := exportLines(t, r)
+			if len(got) != len(want) || !bytes.Equal(bytes.Join(got, []byte("\n")), bytes.Join(want, []byte("\n"))) {
+				t.Errorf("%s (%v, %v]: %d EOBs, want %d of %d", ver, b.since, b.until, len(got), len(want), len(all))
+			}
+			if len(want) == len(all) || (len(want) == 0 && b.since != b.until) {
+				t.Errorf("%s (%v, %v]: the filter should select a real subset, got %d of %d", ver, b.since, b.until, len(want), len(all))
+			}
+		}
+	}
+}
+
+func TestSyntheticVersionsAndDeterminism(t *testing.T) {
+	req := ExportRequest{Contract: "Z0001", Beneficiaries: 15, Seed: 7}
+	var ids [2][]string
+	for k, ver := range []string{"R4", "STU3"} {
+		req.FHIRVersion = ver
+		lines := exportLines(t, req)
+		if again := exportLines(t, req); !bytes.Equal(bytes.Join(lines, nil), bytes.Join(again, nil)) {
+			t.Errorf("%s: the same request gave different lines", ver)
+		}
+		f := transform.NewFlattener()
+		var rec transform.Record
+		for i, line := range lines {
+			if err := f.Flatten(line, &rec); err != nil {
+				t.Fatalf("%s line %d: %v", ver, i, err)
+			}
+			if rec.Claim.FHIRVersion != ver {
+				t.Fatalf("%s line %d flattens as %s", ver, i, rec.Claim.FHIRVersion)
+			}
+			ids[k] = append(ids[k], rec.Claim.EOBID+" "+rec.Claim.ClaimGroupID+" "+rec.Claim.MBI)
+		}
+	}
+	if strings.Join(ids[0], ",") != strings.Join(ids[1], ",") {
+		t.Error("the R4 and STU3 exports have different claims")
+	}
+	other := req
+	other.Contract = "Z0002"
+	if bytes.Equal(bytes.Join(exportLines(t, req), nil), bytes.Join(exportLines(t, other), nil)) {
+		t.Error("two contracts have the same claims")
+	}
+}
+
+func TestSyntheticCancelAndErrors(t *testing.T) {
+	src := SyntheticSource()
+	req := ExportRequest{Contract: "Z0000", FHIRVersion: "R4", Beneficiaries: 1000, Seed: 1}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	calls := 0
+	err := src.Export(ctx, req, func([]byte) error { calls++; return nil })
+	if !errors.Is(err, context.Canceled) || calls != 0 {
+		t.Errorf("cancelled context: %v after %d lines", err, calls)
+	}
+
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	calls = 0
+	err = src.Export(ctx, req, func([]byte) error {
+		if calls++; calls == 10 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || calls > 10+ctxCheckEvery {
+		t.Errorf("cancelled during the export: %v after %d lines", err, calls)
+	}
+
+	boom := errors.New("disk full")
+	calls = 0
+	err = src.Export(context.Background(), req, func([]byte) error {
+		if calls++; calls == 3 {
+			return boom
+		}
+		return nil
+	})
+	if err != boom || calls != 3 {
+		t.Errorf("emit error: %v after %d lines", err, calls)
+	}
+
+	req.FHIRVersion = "DSTU2"
+	if err := src.Export(context.Background(), req, func([]byte) error { return nil }); err == nil {
+		t.Error("an unknown FHIR version was accepted")
+	}
+}
+
+// TestSyntheticAllocs: the allocations of an export do not depend on its
+// number of beneficiaries (none per EOB).
+func TestSyntheticAllocs(t *testing.T) {
+	allocs := func(benes int, ver string) float64 {
+		req := ExportRequest{Contract: "Z0010", FHIRVersion: ver, Beneficiaries: benes, Seed: 2,
+			Since: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)}
+		return testing.AllocsPerRun(3, func() {
+			_ = SyntheticSource().Export(context.Background(), req, func([]byte) error { return nil })
+		})
+	}
+	for _, ver := range []string{"R4", "STU3"} {
+		small, large := allocs(5, ver), allocs(300, ver)
+		if large != small || large > 20 {
+			t.Errorf("%s: %v allocations for 5 beneficiaries, %v for 300", ver, small, large)
+		}
+	}
+}
+
+// TestSyntheticServer runs v1 and v2 exports through the server.
+func TestSyntheticServer(t *testing.T) {
+	h := newHarness(t, func(c *Config) {
+		c.Source = SyntheticSource()
+		c.Scale = 0.2 // 20 beneficiaries for Z0000
+		c.MaxActiveJobs = -1
+	})
+	tok := h.token(z0000)
+	for _, v := range []struct{ api, fhir string }{{"v1", "STU3"}, {"v2", "R4"}} {
+		id := h.kickoff(tok, v.api, "?_since=2024-01-01T00:00:00.000-05:00")
+		_, m := h.complete(tok, v.api, id)
+		var got [][]byte
+		for _, o := range m.Output {
+			r := h.do("GET", h.path(o.URL), tok)
+			if r.code != 200 {
+				t.Fatalf("%s download: %d %s", v.api, r.code, r.body)
+			}
+			got = append(got, bytes.Split(bytes.TrimSuffix(r.body, []byte("\n")), []byte("\n"))...)
+		}
+		want := exportLines(t, ExportRequest{Contract: "Z0000", FHIRVersion: v.fhir, Beneficiaries: 20, Seed: 42,
+			Since: time.Date(2024, 1, 1, 5, 0, 0, 0, time.UTC)})
+		if len(want) == 0 || !bytes.Equal(bytes.Join(got, []byte("\n")), bytes.Join(want, []byte("\n"))) {
+			t.Errorf("%s: the files hold %d lines, the source %d", v.api, len(got), len(want))
+		}
+	}
+}
+
+func BenchmarkSyntheticExport(b *testing.B) {
+	for _, ver := range []string{"R4", "STU3"} {
+		b.Run(ver, func(b *testing.B) {
+			req := ExportRequest{Contract: "Z0010", FHIRVersion: ver, Beneficiaries: 100, Seed: 1}
+			var total int64
+			b.ReportAllocs()
+			for range b.N {
+				_ = SyntheticSource().Export(context.Background(), req, func(line []byte) error {
+					total += int64(len(line))
+					return nil
+				})
+			}
+			b.SetBytes(total / int64(b.N))
+		})
+	}
+}
