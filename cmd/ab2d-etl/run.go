@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ab2d-etl/ab2d-etl/internal/queryfmt"
@@ -46,6 +47,10 @@ func (e usageError) Error() string { return e.msg }
 
 // run dispatches a command and maps its outcome to an exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// Protected health information: whatever the caller's umask, what this
+	// process creates (folders, Parquet, DuckDB's own files and WAL, the
+	// landing zone) is readable by its owner only.
+	syscall.Umask(0o077)
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage

@@ -55,7 +55,7 @@ func Open(ctx context.Context, dir string) (*Warehouse, error) {
 	dsn := fmt.Sprintf("%s?threads=%d&memory_limit=%s&preserve_insertion_order=false", path, duckThreads, duckMemoryLimit)
 	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, explainOpen(path, err)
 	}
 	w := &Warehouse{Dir: dir, db: db, cat: schema.Warehouse()}
 	if err := w.init(ctx); err != nil {
@@ -139,7 +139,7 @@ func OpenReadOnly(ctx context.Context, dir string) (*sql.DB, error) {
 	// the load's tight limits are for running beside a pipeline.
 	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, explainOpen(path, err)
 	}
 	if err := db.PingContext(ctx); err != nil {
 		return nil, errors.Join(explainOpen(path, err), db.Close())
