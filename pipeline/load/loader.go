@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -261,7 +262,7 @@ func (l *Loader) transform(ctx context.Context, path string, res *FileResult, ta
 					line := c.buf[start:end]
 					start = end
 					if err := fl.Flatten(line, &rec); err != nil {
-						b.addReject(c.nums[i], err.Error(), line)
+						b.addReject(c.nums[i], reason(err), line)
 						out.Rejects++
 						continue
 					}
@@ -354,6 +355,22 @@ func (l *Loader) transform(ctx context.Context, path string, res *FileResult, ta
 		})
 	}
 	return g.Wait()
+}
+
+// maxReason bounds a reject's reason: a parser's message about a hostile
+// line (deep nesting, say) can repeat itself for kilobytes.
+const maxReason = 500
+
+func reason(err error) string {
+	msg := err.Error()
+	if len(msg) <= maxReason {
+		return msg
+	}
+	cut := maxReason
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "…"
 }
 
 // explainRead turns a decompression failure into an actionable message.

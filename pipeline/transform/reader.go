@@ -55,14 +55,52 @@ func NewLineReader(r io.Reader, maxLine int, whole bool) (*LineReader, error) {
 		return nil, err
 	}
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		gz, err := gzip.NewReader(br)
+		in := &byteCounter{r: br}
+		gz, err := gzip.NewReader(in)
 		if err != nil {
 			return nil, fmt.Errorf("corrupt gzip header: %w", err)
 		}
 		lr.gz = gz
-		lr.br = bufio.NewReaderSize(gz, 1<<20)
+		lr.br = bufio.NewReaderSize(&bombGuard{r: gz, in: in}, 1<<20)
 	}
 	return lr, nil
+}
+
+// Gzip bomb guard: NDJSON of EOBs compresses 8–20×. Past bombFloor bytes
+// of output, a stream that expands more than bombRatio× its input is
+// refused instead of being read to the end.
+const (
+	bombFloor = 256 << 20
+	bombRatio = 200
+)
+
+// ErrGzipBomb reports a gzip stream whose expansion exceeds the guard.
+var ErrGzipBomb = errors.New("gzip bomb")
+
+type byteCounter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *byteCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+type bombGuard struct {
+	r   io.Reader
+	in  *byteCounter
+	out int64
+}
+
+func (g *bombGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	g.out += int64(n)
+	if g.out > bombFloor && g.out > bombRatio*g.in.n {
+		return n, fmt.Errorf("%w: %d MiB from %d KiB of gzip (over %d×); refusing the file", ErrGzipBomb, g.out>>20, g.in.n>>10, bombRatio)
+	}
+	return n, err
 }
 
 // Gzip reports whether the input was gzip-compressed.
