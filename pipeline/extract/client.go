@@ -49,6 +49,10 @@ type Client struct {
 	tokenExp time.Time
 }
 
+// errCrossOrigin reports a redirect to another origin, which is refused so
+// that the token is never sent there.
+var errCrossOrigin = errors.New("refusing a redirect to another origin")
+
 // tokenMargin is how long before expires_in runs out the token is renewed
 // (the CMS python client uses 90 s).
 const tokenMargin = 90 * time.Second
@@ -94,7 +98,7 @@ func NewClient(cfg Config) (*Client, error) {
 			return errors.New("too many redirects")
 		}
 		if !sameOrigin(req.URL, via[0].URL) {
-			return fmt.Errorf("refusing redirect from %s to another origin %s", via[0].URL.Host, req.URL.Host)
+			return fmt.Errorf("%w: from %s to %s", errCrossOrigin, via[0].URL.Host, req.URL.Host)
 		}
 		return nil
 	}
@@ -225,6 +229,9 @@ func (c *Client) do(ctx context.Context, method, rawURL string, header http.Head
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
+			}
+			if errors.Is(err, errCrossOrigin) {
+				return nil, scrub(err) // permanent: retrying cannot help
 			}
 			return nil, &transientError{err: scrub(err)}
 		}

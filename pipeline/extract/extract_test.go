@@ -482,3 +482,34 @@ func TestLoadCredentials(t *testing.T) {
 		t.Errorf("secret printed: %s", s)
 	}
 }
+
+// TestRedirectNeverCarriesToken: a redirect to another origin is refused,
+// so the bearer token never reaches it.
+func TestRedirectNeverCarriesToken(t *testing.T) {
+	var leaked atomic.Int32
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Add(1)
+		}
+	}))
+	defer evil.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/token") {
+			fmt.Fprint(w, `{"access_token":"tok","expires_in":1800}`)
+			return
+		}
+		http.Redirect(w, r, evil.URL+"/steal", http.StatusFound)
+	}))
+	defer api.Close()
+	c, err := NewClient(Config{APIURL: api.URL + "/api/v2/fhir", TokenURL: api.URL + "/token", Credentials: Credentials{ClientID: "id", Secret: "s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Kickoff(context.Background(), Request{}, nil)
+	if err == nil || !strings.Contains(err.Error(), "another origin") {
+		t.Fatalf("err %v, want a refused redirect", err)
+	}
+	if leaked.Load() != 0 {
+		t.Fatal("the token followed the redirect")
+	}
+}
