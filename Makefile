@@ -7,7 +7,7 @@ BENCH_SIZE ?= 100MB 1GB
 
 export CGO_ENABLED := 1
 
-.PHONY: build test demo bench lint fuzz clean
+.PHONY: build test demo bench lint fuzz chaos clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ab2d-etl
@@ -28,6 +28,11 @@ demo: build
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./pipeline/... ./internal/...
 	bash bench/load.sh $(BENCH_SIZE)
+
+# Chaos equivalence: faulty and killed runs against the sandbox, each final
+# warehouse compared with a fault-free run's (make test runs a short version).
+chaos:
+	$(GO) test -count=1 -timeout 30m -run '^TestChaos$$' -v ./cmd/ab2d-etl/ -chaos.runs $${CHAOS_RUNS:-60} -chaos.kill-rate 0.3 | grep -E 'chaos:|^(---|ok|FAIL)|run [0-9]+'
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzFlatten -fuzztime $${FUZZTIME:-60s} ./pipeline/transform/
