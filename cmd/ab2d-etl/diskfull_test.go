@@ -102,3 +102,46 @@ func dirSize(dir string) (int64, error) {
 	})
 	return n, err
 }
+
+// TestDiskFullDuringDownload: the landing zone runs out of space while a
+// file downloads; the run fails cleanly (no half-written file is kept or
+// loaded) and the rerun after freeing space resumes and completes.
+func TestDiskFullDuringDownload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("mounts a tmpfs")
+	}
+	ref := filepath.Join(t.TempDir(), "ref")
+	mustCLI(t, "run", "--sandbox", "--sandbox-job-seconds", "0", "--out", ref)
+	want := warehouseDigest(t, ref)
+
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		if os.Getenv("CI") != "" && os.Geteuid() == 0 {
+			t.Fatalf("cannot mount a tmpfs as root: %v %s", err, out)
+		}
+		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", mnt).Run() })
+	out := filepath.Join(mnt, "wh")
+	empty := filepath.Join(mnt, "empty.ndjson")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustCLI(t, "load", "--out", out, empty) // the warehouse exists; now the disk fills up
+	filler := filepath.Join(mnt, "filler")
+	fill(t, filler, mnt, 256<<10)
+	code, _, stderr := cli(t, "run", "--sandbox", "--sandbox-job-seconds", "0", "--out", out)
+	if code != exitFailed || !strings.Contains(strings.ToLower(stderr), "no space left") {
+		t.Fatalf("exit %d, stderr %q; want exit 1 naming the full disk", code, stderr)
+	}
+	if parts, _ := filepath.Glob(filepath.Join(out, "landing", "*", "*.part")); len(parts) != 0 {
+		t.Errorf("half-written downloads left: %v", parts)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	mustCLI(t, "run", "--sandbox", "--sandbox-job-seconds", "0", "--out", out)
+	if got := warehouseDigest(t, out); got != want {
+		t.Errorf("after freeing space: %s, want %s", got, want)
+	}
+}
