@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -22,14 +23,14 @@ func (c Catalog) WriteMarkdown(w io.Writer) error {
 		} else {
 			b.WriteString(" DuckDB only (ledger).")
 		}
-		b.WriteString("\n\n| column | type | null | description | R4 (v2) path | STU3 (v1) path |\n|---|---|---|---|---|---|\n")
+		b.WriteString("\n\n| column | type | null | description | R4 (v2) path | STU3 (v1) path | AB2D data dictionary |\n|---|---|---|---|---|---|---|\n")
 		for _, col := range t.Columns {
 			null := "yes"
 			if col.Required {
 				null = "no"
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", col.Name, col.Type, null,
-				cell(col.Description), code(col.R4), code(col.STU3))
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s | %s |\n", col.Name, col.Type, null,
+				cell(col.Description), code(col.R4), code(col.STU3), cell(compactTitles(col.Dictionary)))
 		}
 		b.WriteString("\n")
 	}
@@ -38,6 +39,46 @@ func (c Catalog) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// compactTitles joins dictionary section titles with "; ", collapsing
+// runs of numbered titles ("Diagnosis Code 1", …, "Diagnosis Code 25")
+// into "Diagnosis Code 1–25".
+func compactTitles(titles []string) string {
+	var out []string
+	for i := 0; i < len(titles); {
+		prefix, n, ok := splitNumber(titles[i])
+		j := i + 1
+		if ok {
+			for j < len(titles) {
+				p, m, ok2 := splitNumber(titles[j])
+				if !ok2 || p != prefix || m != n+(j-i) {
+					break
+				}
+				j++
+			}
+		}
+		if j-i > 1 {
+			out = append(out, fmt.Sprintf("%s %d–%d", prefix, n, n+j-i-1))
+		} else {
+			out = append(out, titles[i])
+		}
+		i = j
+	}
+	return strings.Join(out, "; ")
+}
+
+// splitNumber splits "Diagnosis Code 12" into "Diagnosis Code" and 12.
+func splitNumber(title string) (string, int, bool) {
+	i := strings.LastIndexByte(title, ' ')
+	if i < 0 {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(title[i+1:])
+	if err != nil {
+		return "", 0, false
+	}
+	return title[:i], n, true
 }
 
 func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }

@@ -67,6 +67,10 @@ type Column struct {
 	// is taken from in AB2D v2 and v1 output; empty for derived columns.
 	R4   string `json:"r4_path,omitempty"`
 	STU3 string `json:"stu3_path,omitempty"`
+	// Dictionary lists the AB2D data-dictionary sections (their titles,
+	// exactly as in the R4 v2 and STU3 v1 dictionaries) whose fields the
+	// column carries, wholly or in part.
+	Dictionary []string `json:"dictionary,omitempty"`
 	// LowCardinality marks columns worth dictionary-encoding in Parquet.
 	LowCardinality bool `json:"-"`
 }

@@ -1,5 +1,7 @@
 package schema
 
+import "fmt"
+
 // Table names, for callers that refer to a table in code.
 const (
 	Claims          = "claims"
@@ -7,6 +9,7 @@ const (
 	ClaimDiagnoses  = "claim_diagnoses"
 	ClaimProcedures = "claim_procedures"
 	ClaimCareTeam   = "claim_care_team"
+	ClaimExtensions = "claim_extensions"
 	BeneficiaryMBIs = "beneficiary_mbis"
 	Rejects         = "rejects"
 	ExportErrors    = "export_errors"
@@ -29,6 +32,27 @@ func eobID() Column {
 	return Column{Name: "eob_id", Type: String, Required: true, Description: "ExplanationOfBenefit resource id; joins to `claims.eob_id`.", R4: "id", STU3: "id"}
 }
 
+// dict is a shorthand for a column's Dictionary list.
+func dict(titles ...string) []string { return titles }
+
+// numbered returns the dictionary titles "<prefix> 1" … "<prefix> n".
+func numbered(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s %d", prefix, i+1)
+	}
+	return out
+}
+
+// diagnosisSections are the dictionary sections that become rows of
+// claim_diagnoses.
+func diagnosisSections() []string {
+	out := []string{"Principal Diagnosis Code", "Admitting Diagnosis Code", "External Diagnosis First"}
+	out = append(out, numbered("Reason For Visit Diagnosis Code", 3)...)
+	out = append(out, numbered("Diagnosis Code", 25)...)
+	return append(out, numbered("External Diagnosis", 12)...)
+}
+
 // Warehouse returns the catalog of the ab2d-etl warehouse.
 func Warehouse() Catalog {
 	return Catalog{
@@ -37,25 +61,41 @@ func Warehouse() Catalog {
 				Name: Claims, Grain: "one ExplanationOfBenefit (one claim version)", Parquet: true,
 				Description: "Claim header: one row per EOB. In DuckDB each eob_id appears once and a newer meta.lastUpdated replaces it.",
 				Columns: withLineage(
-					eobID(),
-					Column{Name: "claim_id", Type: String, Description: "CCW claim id (CLM_ID), one per claim version.", R4: "identifier[system=…/variables/clm_id].value", STU3: "identifier[system=…/variables/clm_id].value"},
-					Column{Name: "claim_group_id", Type: String, Description: "Claim group id (CLM_GRP_ID), stable across versions of a claim.", R4: "identifier[system=…/identifier/claim-group].value", STU3: "identifier[system=…/identifier/claim-group].value"},
-					Column{Name: "status", Type: String, LowCardinality: true, Description: "Final action: `active` for the current version, `cancelled` for superseded ones.", R4: "status", STU3: "status"},
+					Column{Name: "eob_id", Type: String, Required: true, Description: "ExplanationOfBenefit resource id (every row is a resourceType ExplanationOfBenefit); child tables join on it.", R4: "id", STU3: "id", Dictionary: dict("EOB Resource ID", "Resource Type")},
+					Column{Name: "claim_id", Type: String, Description: "CCW claim id (CLM_ID), one per claim version.", R4: "identifier[system=…/variables/clm_id].value", STU3: "identifier[system=…/variables/clm_id].value", Dictionary: dict("Claim ID")},
+					Column{Name: "claim_group_id", Type: String, Description: "Claim group id (CLM_GRP_ID), stable across versions of a claim.", R4: "identifier[system=…/identifier/claim-group].value", STU3: "identifier[system=…/identifier/claim-group].value", Dictionary: dict("Claim Group Id")},
+					Column{Name: "status", Type: String, LowCardinality: true, Description: "Final action: `active` for the current version, `cancelled` for superseded ones.", R4: "status", STU3: "status", Dictionary: dict("Final Action")},
 					Column{Name: "claim_type", Type: String, LowCardinality: true, Description: "Claim type from the eob-type coding: CARRIER, DME, HHA, HOSPICE, INPATIENT, OUTPATIENT, SNF (PDE for raw BFD data).", R4: "type.coding[system=…/codesystem/eob-type].code", STU3: "type.coding[system=…/codesystem/eob-type].code"},
-					Column{Name: "claim_type_code", Type: String, LowCardinality: true, Description: "NCH claim type code (NCH_CLM_TYPE_CD), e.g. 71 carrier, 60 inpatient.", R4: "type.coding[system=…/variables/nch_clm_type_cd].code", STU3: "type.coding[system=…/variables/nch_clm_type_cd].code"},
-					Column{Name: "beneficiary_id", Type: String, Description: "CCW beneficiary id (BENE_ID): patient.reference without `Patient/`.", R4: "patient.reference", STU3: "patient.reference"},
-					Column{Name: "mbi", Type: String, Description: "Current Medicare Beneficiary Identifier, from the MBI extension AB2D adds.", R4: "extension[url=…elementdefinition-identifier].valueIdentifier[currency=current].value", STU3: "extension[url=…elementdefinition-identifier].valueIdentifier[currency=current].value"},
-					Column{Name: "billable_period_start", Type: Date, Description: "Claim from date (CLM_FROM_DT).", R4: "billablePeriod.start", STU3: "billablePeriod.start"},
-					Column{Name: "billable_period_end", Type: Date, Description: "Claim through date (CLM_THRU_DT).", R4: "billablePeriod.end", STU3: "billablePeriod.end"},
-					Column{Name: "last_updated", Type: Timestamp, Description: "meta.lastUpdated: when the EOB last changed upstream. Null when absent or unparseable.", R4: "meta.lastUpdated", STU3: "meta.lastUpdated"},
+					Column{Name: "claim_type_code", Type: String, LowCardinality: true, Description: "NCH claim type code (NCH_CLM_TYPE_CD), e.g. 71 carrier, 60 inpatient.", R4: "type.coding[system=…/variables/nch_clm_type_cd].code", STU3: "type.coding[system=…/variables/nch_clm_type_cd].code", Dictionary: dict("Claim Type Code")},
+					Column{Name: "claim_type_display", Type: String, LowCardinality: true, Description: "Display of the NCH claim type code, e.g. `Inpatient claim`.", R4: "type.coding[system=…/variables/nch_clm_type_cd].display", STU3: "type.coding[system=…/variables/nch_clm_type_cd].display", Dictionary: dict("Claim Type Code")},
+					Column{Name: "claim_sub_type", Type: String, LowCardinality: true, Description: "C4BB institutional claim sub type (inpatient, outpatient); rule-based, R4 only.", R4: "subType.coding.code", Dictionary: dict("Claim Sub Type")},
+					Column{Name: "near_line_record_code", Type: String, LowCardinality: true, Description: "Near line record identification code (NCH_NEAR_LINE_REC_IDENT_CD), e.g. O, M, V, W.", R4: "extension[url=…/variables/nch_near_line_rec_ident_cd].valueCoding.code", STU3: "type.coding[system=…/variables/nch_near_line_rec_ident_cd].code", Dictionary: dict("Near Line Record Identification Code")},
+					Column{Name: "service_classification_code", Type: String, LowCardinality: true, Description: "Claim service classification type code (CLM_SRVC_CLSFCTN_TYPE_CD) of institutional claims.", R4: "extension[url=…/variables/clm_srvc_clsfctn_type_cd].valueCoding.code", STU3: "type.coding[system=…/variables/clm_srvc_clsfctn_type_cd].code"},
+					Column{Name: "beneficiary_id", Type: String, Description: "CCW beneficiary id (BENE_ID): patient.reference without `Patient/`.", R4: "patient.reference", STU3: "patient.reference", Dictionary: dict("Beneficiary Id")},
+					Column{Name: "mbi", Type: String, Description: "Current Medicare Beneficiary Identifier, from the MBI extension AB2D adds.", R4: "extension[url=…elementdefinition-identifier].valueIdentifier[currency=current].value", STU3: "extension[url=…elementdefinition-identifier].valueIdentifier[currency=current].value", Dictionary: dict("Medicare Beneficiary Identifier (Current)")},
+					Column{Name: "billable_period_start", Type: Date, Description: "Claim from date (CLM_FROM_DT).", R4: "billablePeriod.start", STU3: "billablePeriod.start", Dictionary: dict("Claim Period")},
+					Column{Name: "billable_period_end", Type: Date, Description: "Claim through date (CLM_THRU_DT).", R4: "billablePeriod.end", STU3: "billablePeriod.end", Dictionary: dict("Claim Period")},
+					Column{Name: "claim_query_code", Type: String, LowCardinality: true, Description: "Claim query code (CLAIM_QUERY_CODE): debit/credit and interim/final indicator, e.g. 3 final bill.", R4: "billablePeriod.extension[url=…/variables/claim_query_cd].valueCoding.code", STU3: "billablePeriod.extension[url=…/variables/claim_query_cd].valueCoding.code", Dictionary: dict("Claim Period")},
+					Column{Name: "last_updated", Type: Timestamp, Description: "meta.lastUpdated: when the EOB last changed upstream. Null when absent or unparseable.", R4: "meta.lastUpdated", STU3: "meta.lastUpdated", Dictionary: dict("EOB Resource Last Updated Date")},
+					Column{Name: "profile", Type: String, LowCardinality: true, Description: "Profiles the resource claims to conform to (meta.profile, comma-separated), e.g. the C4BB EOB profile.", R4: "meta.profile", STU3: "meta.profile", Dictionary: dict("EOB Resource Last Updated Date")},
 					Column{Name: "fhir_version", Type: String, Required: true, LowCardinality: true, Description: "`R4` (AB2D v2) or `STU3` (AB2D v1), detected per resource."},
-					Column{Name: "principal_diagnosis_code", Type: String, Description: "ICD code of the diagnosis typed `principal`.", R4: "diagnosis[type=principal].diagnosisCodeableConcept.coding.code", STU3: "diagnosis[type=principal].diagnosisCodeableConcept.coding.code"},
-					Column{Name: "drg_code", Type: String, Description: "Diagnosis related group (CLM_DRG_CD).", R4: "supportingInfo[code.coding.system=…/clm_drg_cd].code.coding.code", STU3: "diagnosis.packageCode.coding[system=…/clm_drg_cd].code"},
-					Column{Name: "facility_type_code", Type: String, LowCardinality: true, Description: "Claim facility type code (CLM_FAC_TYPE_CD).", R4: "facility.extension[url=…/clm_fac_type_cd].valueCoding.code", STU3: "facility.extension[url=…/clm_fac_type_cd].valueCoding.code"},
-					Column{Name: "attending_npi", Type: String, Description: "NPI of the care-team member with role attending.", R4: "careTeam[role=attending].provider.identifier.value", STU3: "careTeam[role=primary, not linked from an item; institutional claims].provider.identifier.value"},
-					Column{Name: "operating_npi", Type: String, Description: "NPI of the care-team member with role operating.", R4: "careTeam[role=operating].provider.identifier.value", STU3: "careTeam[role=assist].provider.identifier.value"},
-					Column{Name: "rendering_npi", Type: String, Description: "NPI of the rendering/performing provider (role performing or rendering).", R4: "careTeam[role=performing|rendering].provider.identifier.value", STU3: "careTeam[role=primary|performing, linked from an item on institutional claims].provider.identifier.value"},
-					Column{Name: "referring_npi", Type: String, Description: "NPI of the referring provider (first care-team member with role referring).", R4: "careTeam[role=referring].provider.identifier.value", STU3: "careTeam[role=referring].provider.identifier.value (BFD v1 puts it in EOB.referral, which AB2D strips: usually NULL)"},
+					Column{Name: "principal_diagnosis_code", Type: String, Description: "ICD code of the diagnosis typed `principal` (all diagnoses are rows of `claim_diagnoses`).", R4: "diagnosis[type=principal].diagnosisCodeableConcept.coding.code", STU3: "diagnosis[type=principal].diagnosisCodeableConcept.coding.code", Dictionary: dict("Principal Diagnosis Code")},
+					Column{Name: "admitting_diagnosis_code", Type: String, Description: "ICD code of the diagnosis typed `admitting` (ADMTG_DGNS_CD).", R4: "diagnosis[type=admitting].diagnosisCodeableConcept.coding.code", STU3: "diagnosis[type=admitting].diagnosisCodeableConcept.coding.code", Dictionary: dict("Admitting Diagnosis Code")},
+					Column{Name: "drg_code", Type: String, Description: "Diagnosis related group (CLM_DRG_CD).", R4: "supportingInfo[code.coding.system=…/clm_drg_cd].code.coding.code", STU3: "diagnosis.packageCode.coding[system=…/clm_drg_cd].code", Dictionary: dict("Related Diagnosis Group Code")},
+					Column{Name: "facility_type_code", Type: String, LowCardinality: true, Description: "Claim facility type code (CLM_FAC_TYPE_CD).", R4: "facility.extension[url=…/clm_fac_type_cd].valueCoding.code", STU3: "facility.extension[url=…/clm_fac_type_cd].valueCoding.code", Dictionary: dict("Claim Facility Type Code")},
+					Column{Name: "facility_type_display", Type: String, LowCardinality: true, Description: "Display of the facility type code, e.g. `Hospital`.", R4: "facility.extension[url=…/clm_fac_type_cd].valueCoding.display", STU3: "facility.extension[url=…/clm_fac_type_cd].valueCoding.display", Dictionary: dict("Claim Facility Type Code")},
+					Column{Name: "provider_id", Type: String, Description: "Billing provider identifier: CMS certification number (PRVDR_NUM) on institutional claims, billing NPI on others.", R4: "provider.identifier.value", STU3: "provider.identifier.value"},
+					Column{Name: "provider_id_system", Type: String, LowCardinality: true, Description: "System of provider_id, e.g. …/variables/prvdr_num or …/sid/us-npi.", R4: "provider.identifier.system", STU3: "provider.identifier.system"},
+					Column{Name: "organization_npi", Type: String, Description: "NPI of the organization or group practice (ORG_NPI_NUM).", R4: "careTeam[role=primary].provider.identifier[npi].value", STU3: "careTeam.extension[url=…/sid/us-npi].valueCoding.code, else organization.identifier[system=…/sid/us-npi].value", Dictionary: dict("Organization NPI")},
+					Column{Name: "attending_npi", Type: String, Description: "NPI of the care-team member with role attending.", R4: "careTeam[role=attending].provider.identifier.value", STU3: "careTeam[role=primary, not linked from an item; institutional claims].provider.identifier.value", Dictionary: dict("Attending Physician NPI")},
+					Column{Name: "attending_upin", Type: String, Description: "UPIN of the care-team member with role attending (AT_PHYSN_UPIN).", R4: "careTeam[role=attending, identifier type UPIN].provider.identifier.value", STU3: "careTeam[role=primary, identifier system *upin*, not linked from an item].provider.identifier.value", Dictionary: dict("Attending Physician UPIN")},
+					Column{Name: "operating_npi", Type: String, Description: "NPI of the care-team member with role operating.", R4: "careTeam[role=operating].provider.identifier.value", STU3: "careTeam[role=assist].provider.identifier.value", Dictionary: dict("Operating Physician NPI")},
+					Column{Name: "operating_upin", Type: String, Description: "UPIN of the care-team member with role operating (OP_PHYSN_UPIN).", R4: "careTeam[role=operating, identifier type UPIN].provider.identifier.value", STU3: "careTeam[role=assist, identifier system *upin*].provider.identifier.value", Dictionary: dict("Operating Physician UPIN")},
+					Column{Name: "other_npi", Type: String, Description: "NPI of the other physician (OT_PHYSN_NPI).", R4: "careTeam[role=otheroperating].provider.identifier.value", STU3: "careTeam[role=other].provider.identifier.value", Dictionary: dict("Other Physician NPI")},
+					Column{Name: "other_upin", Type: String, Description: "UPIN of the other physician (OT_PHYSN_UPIN).", R4: "careTeam[role=otheroperating, identifier type UPIN].provider.identifier.value", STU3: "careTeam[role=other, identifier system *upin*].provider.identifier.value", Dictionary: dict("Other Physician UPIN")},
+					Column{Name: "rendering_npi", Type: String, Description: "NPI of the rendering/performing provider (role performing or rendering).", R4: "careTeam[role=performing|rendering].provider.identifier.value", STU3: "careTeam[role=primary|performing, linked from an item on institutional claims].provider.identifier.value", Dictionary: dict("Rendering Physician NPI", "Performing/Provider Physician")},
+					Column{Name: "rendering_upin", Type: String, Description: "UPIN of the rendering/performing provider (RNDRNG_PHYSN_UPIN).", R4: "careTeam[role=performing|rendering, identifier type UPIN].provider.identifier.value", STU3: "careTeam[role=primary|performing, identifier system *upin*].provider.identifier.value", Dictionary: dict("Rendering Physician UPIN")},
+					Column{Name: "referring_npi", Type: String, Description: "NPI of the referring provider (first care-team member with role referring).", R4: "careTeam[role=referring].provider.identifier.value", STU3: "careTeam[role=referring].provider.identifier.value (BFD v1 puts it in EOB.referral, which AB2D strips: usually NULL)", Dictionary: dict("Referring Provider Id Number")},
 				),
 			},
 			{
@@ -63,15 +103,28 @@ func Warehouse() Catalog {
 				Description: "Claim lines: one row per EOB item.",
 				Columns: withLineage(
 					eobID(),
-					Column{Name: "line_number", Type: Int64, Required: true, Description: "Line number (item.sequence).", R4: "item.sequence", STU3: "item.sequence"},
-					Column{Name: "hcpcs_code", Type: String, Description: "HCPCS/CPT code of the service.", R4: "item.productOrService.coding[system=…hcpcs].code", STU3: "item.service.coding[system=…hcpcs].code"},
-					Column{Name: "service_date", Type: Date, Description: "Revenue center date (single-day service).", R4: "item.servicedDate", STU3: "item.servicedDate"},
-					Column{Name: "service_start", Type: Date, Description: "First expense date.", R4: "item.servicedPeriod.start", STU3: "item.servicedPeriod.start"},
-					Column{Name: "service_end", Type: Date, Description: "Last expense date.", R4: "item.servicedPeriod.end", STU3: "item.servicedPeriod.end"},
-					Column{Name: "place_of_service", Type: String, LowCardinality: true, Description: "Place of service code (LINE_PLACE_OF_SRVC_CD).", R4: "item.locationCodeableConcept.coding[system=…/line_place_of_srvc_cd].code", STU3: "item.locationCodeableConcept.coding[system=…/line_place_of_srvc_cd].code"},
-					Column{Name: "quantity", Type: Float64, Description: "Service count (item.quantity.value).", R4: "item.quantity.value", STU3: "item.quantity.value"},
-					Column{Name: "ndc_code", Type: String, Description: "National Drug Code of the line.", R4: "item.productOrService.extension[url=…/sid/ndc].valueCoding.code", STU3: "item.extension[url=…/sid/ndc].valueCoding.code"},
-					Column{Name: "rendering_npi", Type: String, Description: "NPI of the line's rendering/performing care-team member, via the line's care-team link.", R4: "careTeam[sequence in item.careTeamSequence].provider.identifier.value", STU3: "careTeam[sequence in item.careTeamLinkId].provider.identifier.value"},
+					Column{Name: "line_number", Type: Int64, Required: true, Description: "Line number (item.sequence): CLM_LINE_NUM on institutional and carrier claims, LINE_NUM on carrier and DME claims.", R4: "item.sequence", STU3: "item.sequence", Dictionary: dict("Claim Line Number", "Line Number")},
+					Column{Name: "hcpcs_code", Type: String, Description: "HCPCS/CPT code of the service.", R4: "item.productOrService.coding[system=…hcpcs].code", STU3: "item.service.coding[system=…hcpcs].code", Dictionary: dict("Product or Service", "Item Service")},
+					Column{Name: "revenue_center_code", Type: String, LowCardinality: true, Description: "Revenue center code (REV_CNTR) of institutional lines.", R4: "item.revenue.coding.code", STU3: "item.revenue.coding.code"},
+					Column{Name: "service_date", Type: Date, Description: "Revenue center date (single-day service).", R4: "item.servicedDate", STU3: "item.servicedDate", Dictionary: dict("Revenue Center Date", "Expense Date")},
+					Column{Name: "service_start", Type: Date, Description: "First expense date.", R4: "item.servicedPeriod.start", STU3: "item.servicedPeriod.start", Dictionary: dict("Expense Date")},
+					Column{Name: "service_end", Type: Date, Description: "Last expense date.", R4: "item.servicedPeriod.end", STU3: "item.servicedPeriod.end", Dictionary: dict("Expense Date")},
+					Column{Name: "place_of_service", Type: String, LowCardinality: true, Description: "Place of service code (LINE_PLACE_OF_SRVC_CD).", R4: "item.locationCodeableConcept.coding[system=…/line_place_of_srvc_cd].code", STU3: "item.locationCodeableConcept.coding[system=…/line_place_of_srvc_cd].code", Dictionary: dict("Provider Location")},
+					Column{Name: "place_of_service_display", Type: String, LowCardinality: true, Description: "Display of the place of service code.", R4: "item.locationCodeableConcept.coding[system=…/line_place_of_srvc_cd].display", STU3: "item.locationCodeableConcept.coding[system=…/line_place_of_srvc_cd].display", Dictionary: dict("Provider Location")},
+					Column{Name: "provider_state_code", Type: String, LowCardinality: true, Description: "Provider state code (PRVDR_STATE_CD).", R4: "item.locationCodeableConcept.extension[url=…/prvdr_state_cd].valueCoding.code | item.locationAddress.state", STU3: "item.locationCodeableConcept.extension[url=…/prvdr_state_cd].valueCoding.code | item.locationAddress.state", Dictionary: dict("Provider Location", "Provider State Code")},
+					Column{Name: "provider_zip_code", Type: String, Description: "Provider ZIP code (PRVDR_ZIP).", R4: "item.locationCodeableConcept.extension[url=…/prvdr_zip].valueCoding.code", STU3: "item.locationCodeableConcept.extension[url=…/prvdr_zip].valueCoding.code", Dictionary: dict("Provider Location")},
+					Column{Name: "pricing_locality_code", Type: String, LowCardinality: true, Description: "Carrier line pricing locality code (CARR_LINE_PRCNG_LCLTY_CD).", R4: "item.locationCodeableConcept.extension[url=…/carr_line_prcng_lclty_cd].valueCoding.code", STU3: "item.locationCodeableConcept.extension[url=…/carr_line_prcng_lclty_cd].valueCoding.code", Dictionary: dict("Provider Location")},
+					Column{Name: "clia_lab_number", Type: String, Description: "CLIA lab number (CARR_LINE_CLIA_LAB_NUM).", R4: "item.locationCodeableConcept.extension[url=…/carr_line_clia_lab_num].valueIdentifier.value", STU3: "item.locationCodeableConcept.extension[url=…/carr_line_clia_lab_num].valueIdentifier.value", Dictionary: dict("Provider Location")},
+					Column{Name: "supplier_type_code", Type: String, LowCardinality: true, Description: "DME supplier type code (DMERC_LINE_SUPPLR_TYPE_CD).", R4: "item.extension[url=…/dmerc_line_supplr_type_cd].valueCoding.code", STU3: "item.locationCodeableConcept.extension[url=…/dmerc_line_supplr_type_cd].valueCoding.code", Dictionary: dict("Supplier Type Code", "Provider Location")},
+					Column{Name: "pricing_state_code", Type: String, LowCardinality: true, Description: "DME pricing state code (DMERC_LINE_PRCNG_STATE_CD).", R4: "item.extension[url=…/dmerc_line_prcng_state_cd].valueCoding.code", STU3: "item.locationCodeableConcept.extension[url=…/dmerc_line_prcng_state_cd].valueCoding.code", Dictionary: dict("Pricing State Code", "Provider Location")},
+					Column{Name: "quantity", Type: Float64, Description: "item.quantity.value: service count (LINE_SRVC_CNT) on carrier and DME lines, revenue center unit count on STU3 institutional lines and NDC quantity (see ndc_quantity) on R4 institutional lines.", R4: "item.quantity.value", STU3: "item.quantity.value", Dictionary: dict("Service Count")},
+					Column{Name: "anesthesia_unit_count", Type: Float64, Description: "Anesthesia unit count (CARR_LINE_ANSTHSA_UNIT_CNT).", R4: "item.extension[url=…/carr_line_ansthsa_unit_cnt].valueQuantity.value", STU3: "item.service.extension[url=…/carr_line_ansthsa_unit_cnt].valueQuantity.value", Dictionary: dict("Anesthesia Unit Count", "Item Service")},
+					Column{Name: "ndc_code", Type: String, Description: "National Drug Code of the line (LINE_NDC_CD, REV_CNTR_IDE_NDC_UPC_NUM).", R4: "item.productOrService.extension[url=…/sid/ndc].valueCoding.code", STU3: "item.extension[url=…/sid/ndc].valueCoding.code | item.service.extension[url=…/sid/ndc or …/rev_cntr_ide_ndc_upc_num].valueCoding.code", Dictionary: dict("Product or Service", "Line National Drug Code")},
+					Column{Name: "ndc_quantity", Type: Float64, Description: "Revenue center NDC quantity (REV_CNTR_NDC_QTY).", R4: "item.quantity.value (institutional claims)", STU3: "item.extension[url=…/rev_cntr_ndc_qty].valueQuantity.value", Dictionary: dict("Revenue Center National Drug Code Quantity")},
+					Column{Name: "ndc_quantity_unit", Type: String, LowCardinality: true, Description: "Unit qualifier of ndc_quantity (REV_CNTR_NDC_QTY_QLFR_CD), e.g. GR, ML, UN.", R4: "item.modifier.coding[system=http://unitsofmeasure.org].code (institutional claims)", STU3: "item.extension[url=…/rev_cntr_ndc_qty].valueQuantity.code", Dictionary: dict("Revenue Center National Drug Code Quantity")},
+					Column{Name: "rendering_npi", Type: String, Description: "NPI of the line's rendering/performing care-team member, via the line's care-team link.", R4: "careTeam[sequence in item.careTeamSequence].provider.identifier.value", STU3: "careTeam[sequence in item.careTeamLinkId].provider.identifier.value", Dictionary: dict("Rendering Physician NPI")},
+					Column{Name: "care_team_sequences", Type: String, Description: "careTeam sequences the line links to, comma-separated; join to `claim_care_team.sequence`.", R4: "item.careTeamSequence", STU3: "item.careTeamLinkId", Dictionary: dict("Line Item Care Team Link Ids")},
+					Column{Name: "diagnosis_sequences", Type: String, Description: "Diagnosis sequences the line points to (LINE_ICD_DGNS_CD), comma-separated; join to `claim_diagnoses.sequence`.", R4: "item.diagnosisSequence", STU3: "item.diagnosisLinkId", Dictionary: dict("Line Item Diagnosis Code")},
 				),
 			},
 			{
@@ -79,11 +132,11 @@ func Warehouse() Catalog {
 				Description: "Diagnoses: one row per EOB diagnosis entry that carries a code (numbered diagnosis fields become rows).",
 				Columns: withLineage(
 					eobID(),
-					Column{Name: "sequence", Type: Int64, Required: true, Description: "diagnosis.sequence.", R4: "diagnosis.sequence", STU3: "diagnosis.sequence"},
-					Column{Name: "code", Type: String, Description: "Diagnosis code (ICD-10-CM or ICD-9-CM).", R4: "diagnosis.diagnosisCodeableConcept.coding.code", STU3: "diagnosis.diagnosisCodeableConcept.coding.code"},
-					Column{Name: "code_system", Type: String, LowCardinality: true, Description: "Code system URI of the code.", R4: "diagnosis.diagnosisCodeableConcept.coding.system", STU3: "diagnosis.diagnosisCodeableConcept.coding.system"},
-					Column{Name: "diagnosis_type", Type: String, LowCardinality: true, Description: "Diagnosis type codes (principal, admitting, other, reason-for-visit, external-first, …), comma-separated when several.", R4: "diagnosis.type.coding.code", STU3: "diagnosis.type.coding.code"},
-					Column{Name: "present_on_admission", Type: String, LowCardinality: true, Description: "Present-on-admission flag (Y, N, U, W, 1).", R4: "diagnosis.onAdmission.coding.code | diagnosis.extension[url=…/clm_poa_ind_sw*].valueCoding.code", STU3: "diagnosis.extension[url=…/clm_poa_ind_sw*].valueCoding.code"},
+					Column{Name: "sequence", Type: Int64, Required: true, Description: "diagnosis.sequence.", R4: "diagnosis.sequence", STU3: "diagnosis.sequence", Dictionary: diagnosisSections()},
+					Column{Name: "code", Type: String, Description: "Diagnosis code (ICD-10-CM or ICD-9-CM).", R4: "diagnosis.diagnosisCodeableConcept.coding.code", STU3: "diagnosis.diagnosisCodeableConcept.coding.code", Dictionary: diagnosisSections()},
+					Column{Name: "code_system", Type: String, LowCardinality: true, Description: "Code system URI of the code: the ICD version of the dictionary's `… Version` fields.", R4: "diagnosis.diagnosisCodeableConcept.coding.system", STU3: "diagnosis.diagnosisCodeableConcept.coding.system", Dictionary: diagnosisSections()},
+					Column{Name: "diagnosis_type", Type: String, LowCardinality: true, Description: "Diagnosis type codes (principal, admitting, other, reason-for-visit / patientreasonforvisit, external-first, external / externalcauseofinjury, …), comma-separated when several.", R4: "diagnosis.type.coding.code", STU3: "diagnosis.type.coding.code", Dictionary: diagnosisSections()},
+					Column{Name: "present_on_admission", Type: String, LowCardinality: true, Description: "Present-on-admission flag (Y, N, U, W, 1).", R4: "diagnosis.onAdmission.coding.code | diagnosis.extension[url=…/clm_poa_ind_sw*].valueCoding.code", STU3: "diagnosis.extension[url=…/clm_poa_ind_sw*].valueCoding.code", Dictionary: append(numbered("Diagnosis Code", 25), numbered("External Diagnosis", 12)...)},
 				),
 			},
 			{
@@ -91,10 +144,10 @@ func Warehouse() Catalog {
 				Description: "ICD procedures: one row per EOB procedure entry.",
 				Columns: withLineage(
 					eobID(),
-					Column{Name: "sequence", Type: Int64, Required: true, Description: "procedure.sequence.", R4: "procedure.sequence", STU3: "procedure.sequence"},
-					Column{Name: "code", Type: String, Description: "Procedure code (ICD-10-PCS or ICD-9).", R4: "procedure.procedureCodeableConcept.coding.code", STU3: "procedure.procedureCodeableConcept.coding.code"},
-					Column{Name: "code_system", Type: String, LowCardinality: true, Description: "Code system URI of the code.", R4: "procedure.procedureCodeableConcept.coding.system", STU3: "procedure.procedureCodeableConcept.coding.system"},
-					Column{Name: "procedure_date", Type: Date, Description: "Date of the procedure.", R4: "procedure.date", STU3: "procedure.date"},
+					Column{Name: "sequence", Type: Int64, Required: true, Description: "procedure.sequence.", R4: "procedure.sequence", STU3: "procedure.sequence", Dictionary: numbered("Procedure Code", 25)},
+					Column{Name: "code", Type: String, Description: "Procedure code (ICD-10-PCS or ICD-9).", R4: "procedure.procedureCodeableConcept.coding.code", STU3: "procedure.procedureCodeableConcept.coding.code", Dictionary: numbered("Procedure Code", 25)},
+					Column{Name: "code_system", Type: String, LowCardinality: true, Description: "Code system URI of the code (the procedure code version).", R4: "procedure.procedureCodeableConcept.coding.system", STU3: "procedure.procedureCodeableConcept.coding.system", Dictionary: numbered("Procedure Code", 25)},
+					Column{Name: "procedure_date", Type: Date, Description: "Date of the procedure.", R4: "procedure.date", STU3: "procedure.date", Dictionary: numbered("Procedure Code", 25)},
 				),
 			},
 			{
@@ -102,11 +155,33 @@ func Warehouse() Catalog {
 				Description: "Care team: one row per careTeam entry (NPIs and UPINs of attending, operating, rendering, referring… providers).",
 				Columns: withLineage(
 					eobID(),
-					Column{Name: "sequence", Type: Int64, Required: true, Description: "careTeam.sequence.", R4: "careTeam.sequence", STU3: "careTeam.sequence"},
-					Column{Name: "provider_id", Type: String, Description: "Provider identifier value (NPI, UPIN, …).", R4: "careTeam.provider.identifier.value", STU3: "careTeam.provider.identifier.value"},
+					Column{Name: "sequence", Type: Int64, Required: true, Description: "careTeam.sequence.", R4: "careTeam.sequence", STU3: "careTeam.sequence", Dictionary: dict("Line Item Care Team Link Ids")},
+					Column{Name: "provider_id", Type: String, Description: "Provider identifier value (NPI, UPIN, …).", R4: "careTeam.provider.identifier.value", STU3: "careTeam.provider.identifier.value", Dictionary: dict("Performing/Provider Physician")},
 					Column{Name: "provider_id_type", Type: String, LowCardinality: true, Description: "Kind of identifier: npi, upin, or the raw system when unknown.", R4: "careTeam.provider.identifier.type.coding.code", STU3: "careTeam.provider.identifier.system"},
 					Column{Name: "role", Type: String, LowCardinality: true, Description: "Care-team role code (attending, operating, performing, referring, primary, assist, …).", R4: "careTeam.role.coding.code", STU3: "careTeam.role.coding.code"},
-					Column{Name: "qualification", Type: String, LowCardinality: true, Description: "Provider specialty code (PRVDR_SPCLTY).", R4: "careTeam.qualification.coding.code", STU3: "careTeam.qualification.coding.code"},
+					Column{Name: "role_display", Type: String, LowCardinality: true, Description: "Display of the role code, e.g. `Performing provider`.", R4: "careTeam.role.coding.display", STU3: "careTeam.role.coding.display"},
+					Column{Name: "qualification", Type: String, LowCardinality: true, Description: "Provider specialty code (PRVDR_SPCLTY): the prvdr_spclty coding, else the first coding.", R4: "careTeam.qualification.coding[system=…/prvdr_spclty].code", STU3: "careTeam.qualification.coding[system=…/prvdr_spclty].code", Dictionary: dict("Performing/Provider Physician")},
+					Column{Name: "taxonomy_code", Type: String, LowCardinality: true, Description: "NUCC provider taxonomy code, when BFD sends one beside the specialty.", R4: "careTeam.qualification.coding[system=http://nucc.org/provider-taxonomy].code", STU3: "careTeam.qualification.coding[system=http://nucc.org/provider-taxonomy].code"},
+					Column{Name: "provider_type_code", Type: String, LowCardinality: true, Description: "Carrier line provider type code (CARR_LINE_PRVDR_TYPE_CD).", R4: "careTeam.extension[url=…/carr_line_prvdr_type_cd].valueCoding.code", STU3: "careTeam.extension[url=…/carr_line_prvdr_type_cd].valueCoding.code", Dictionary: dict("Performing/Provider Physician")},
+					Column{Name: "participating_code", Type: String, LowCardinality: true, Description: "Provider participating indicator code (PRTCPTNG_IND_CD); careTeam.responsible is true for the responsible provider.", R4: "careTeam.extension[url=…/prtcptng_ind_cd].valueCoding.code", STU3: "careTeam.extension[url=…/prtcptng_ind_cd].valueCoding.code", Dictionary: dict("Performing/Provider Physician")},
+				),
+			},
+			{
+				Name: ClaimExtensions, Grain: "one extension no other column carries", Parquet: true,
+				Description: "Every FHIR extension of an EOB that no column of the other tables carries (payment amounts, control numbers, BETOS, MTUS, …), one row each, so that nothing is dropped silently. Child of `claims`: replaced with its EOB.",
+				Columns: withLineage(
+					eobID(),
+					Column{Name: "line_number", Type: Int64, Description: "item.sequence of the line the extension belongs to; NULL for header-level extensions.", R4: "item.sequence", STU3: "item.sequence"},
+					Column{Name: "element", Type: String, Required: true, LowCardinality: true, Description: "Element that carries the extension, e.g. `ExplanationOfBenefit`, `billablePeriod`, `careTeam`, `diagnosis`, `item`, `item.revenue`, `item.locationCodeableConcept`, `item.adjudication`."},
+					Column{Name: "element_sequence", Type: Int64, Description: "Sequence of the careTeam / diagnosis member, or 1-based position of the item.adjudication, the extension belongs to; NULL otherwise."},
+					Column{Name: "url", Type: String, Required: true, LowCardinality: true, Description: "Extension URL, e.g. https://bluebutton.cms.gov/resources/variables/carr_clm_pmt_dnl_cd.", R4: "….extension.url", STU3: "….extension.url"},
+					Column{Name: "value_code", Type: String, LowCardinality: true, Description: "valueCoding.code, valueQuantity.code, valueMoney.currency or valueCode.", R4: "….extension.valueCoding.code", STU3: "….extension.valueCoding.code"},
+					Column{Name: "value_system", Type: String, LowCardinality: true, Description: "valueCoding.system, valueIdentifier.system or valueQuantity.system.", R4: "….extension.valueCoding.system", STU3: "….extension.valueCoding.system"},
+					Column{Name: "value_display", Type: String, Description: "valueCoding.display or valueQuantity.unit.", R4: "….extension.valueCoding.display", STU3: "….extension.valueCoding.display"},
+					Column{Name: "value_string", Type: String, Description: "valueIdentifier.value, valueString, valueUri, valueBoolean or valueDateTime as text.", R4: "….extension.valueIdentifier.value", STU3: "….extension.valueIdentifier.value"},
+					Column{Name: "value_decimal", Type: Float64, Description: "valueQuantity.value, valueMoney.value, valueDecimal or valueInteger.", R4: "….extension.valueQuantity.value", STU3: "….extension.valueQuantity.value"},
+					Column{Name: "value_date", Type: Date, Description: "valueDate (or the date of valueDateTime).", R4: "….extension.valueDate", STU3: "….extension.valueDate"},
+					Column{Name: "value_reference", Type: String, Description: "valueReference.reference, e.g. `#line-observation-6` (a contained resource).", R4: "….extension.valueReference.reference", STU3: "….extension.valueReference.reference"},
 				),
 			},
 			{
@@ -114,7 +189,7 @@ func Warehouse() Catalog {
 				Description: "Current and historic MBIs per beneficiary. Parquet keeps one row per EOB and MBI as delivered; DuckDB keeps one row per beneficiary and MBI with the latest currency.",
 				Columns: withLineage(
 					Column{Name: "beneficiary_id", Type: String, Required: true, Description: "CCW beneficiary id.", R4: "patient.reference", STU3: "patient.reference"},
-					Column{Name: "mbi", Type: String, Required: true, Description: "Medicare Beneficiary Identifier.", R4: "extension[url=…elementdefinition-identifier].valueIdentifier.value", STU3: "extension[url=…elementdefinition-identifier].valueIdentifier.value"},
+					Column{Name: "mbi", Type: String, Required: true, Description: "Medicare Beneficiary Identifier.", Dictionary: dict("Medicare Beneficiary Identifier (Current)"), R4: "extension[url=…elementdefinition-identifier].valueIdentifier.value", STU3: "extension[url=…elementdefinition-identifier].valueIdentifier.value"},
 					Column{Name: "currency", Type: String, LowCardinality: true, Description: "`current` or `historic`, as of the newest EOB that carried the MBI.", R4: "extension.valueIdentifier.extension[url=…identifier-currency].valueCoding.code", STU3: "extension.valueIdentifier.extension[url=…identifier-currency].valueCoding.code"},
 					Column{Name: "first_seen", Type: Timestamp, Description: "Oldest meta.lastUpdated of an EOB carrying this MBI."},
 					Column{Name: "last_seen", Type: Timestamp, Description: "Newest meta.lastUpdated of an EOB carrying this MBI."},

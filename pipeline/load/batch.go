@@ -46,6 +46,7 @@ type builder struct {
 	diags   diagCols
 	procs   procCols
 	team    teamCols
+	exts    extCols
 	mbis    mbiCols
 	rejects rejectCols
 	issues  issueCols
@@ -96,23 +97,42 @@ func (l lineageCols) add(b *builder, line int64) {
 }
 
 type claimCols struct {
-	eobID, claimID, groupID, status, claimType, typeCode, bene, mbi *array.StringBuilder
-	start, end                                                      *array.Date32Builder
-	lastUpdated                                                     *array.TimestampBuilder
-	version, principal, drg, facility                               *array.StringBuilder
-	attending, operating, rendering, referring                      *array.StringBuilder
-	lin                                                             lineageCols
+	eobID, claimID, groupID, status, claimType, typeCode, typeDisplay, subType *array.StringBuilder
+	nearLine, srvcClass, bene, mbi                                             *array.StringBuilder
+	start, end                                                                 *array.Date32Builder
+	queryCode                                                                  *array.StringBuilder
+	lastUpdated                                                                *array.TimestampBuilder
+	profile, version, principal, admitting, drg, facility, facilityDisplay     *array.StringBuilder
+	providerID, providerSystem, orgNPI                                         *array.StringBuilder
+	attending, attendingUPIN, operating, operatingUPIN, other, otherUPIN       *array.StringBuilder
+	rendering, renderingUPIN, referring                                        *array.StringBuilder
+	lin                                                                        lineageCols
 }
 
 type lineCols struct {
-	eobID             *array.StringBuilder
-	number            *array.Int64Builder
-	hcpcs             *array.StringBuilder
-	date, start, end  *array.Date32Builder
-	pos               *array.StringBuilder
-	qty               *array.Float64Builder
-	ndc, renderingNPI *array.StringBuilder
-	lin               lineageCols
+	eobID                                       *array.StringBuilder
+	number                                      *array.Int64Builder
+	hcpcs, revenue                              *array.StringBuilder
+	date, start, end                            *array.Date32Builder
+	pos, posDisplay, state, zip, locality, clia *array.StringBuilder
+	supplierType, pricingState                  *array.StringBuilder
+	qty, anesthesia                             *array.Float64Builder
+	ndc                                         *array.StringBuilder
+	ndcQty                                      *array.Float64Builder
+	ndcUnit, renderingNPI, teamSeqs, dxSeqs     *array.StringBuilder
+	lin                                         lineageCols
+}
+
+type extCols struct {
+	eobID                           *array.StringBuilder
+	line                            *array.Int64Builder
+	element                         *array.StringBuilder
+	elementSeq                      *array.Int64Builder
+	url, code, system, display, str *array.StringBuilder
+	decimal                         *array.Float64Builder
+	date                            *array.Date32Builder
+	ref                             *array.StringBuilder
+	lin                             lineageCols
 }
 
 type diagCols struct {
@@ -131,10 +151,11 @@ type procCols struct {
 }
 
 type teamCols struct {
-	eobID                    *array.StringBuilder
-	seq                      *array.Int64Builder
-	id, idType, role, qualif *array.StringBuilder
-	lin                      lineageCols
+	eobID                                           *array.StringBuilder
+	seq                                             *array.Int64Builder
+	id, idType, role, roleDisplay, qualif, taxonomy *array.StringBuilder
+	providerType, participating                     *array.StringBuilder
+	lin                                             lineageCols
 }
 
 type mbiCols struct {
@@ -173,20 +194,31 @@ func newBuilder(mem memory.Allocator, cat schema.Catalog, loadID, file, jobID st
 	b.claims = claimCols{
 		eobID: x.str("eob_id"), claimID: x.str("claim_id"), groupID: x.str("claim_group_id"),
 		status: x.str("status"), claimType: x.str("claim_type"), typeCode: x.str("claim_type_code"),
+		typeDisplay: x.str("claim_type_display"), subType: x.str("claim_sub_type"),
+		nearLine: x.str("near_line_record_code"), srvcClass: x.str("service_classification_code"),
 		bene: x.str("beneficiary_id"), mbi: x.str("mbi"),
-		start: x.date("billable_period_start"), end: x.date("billable_period_end"),
-		lastUpdated: x.ts("last_updated"), version: x.str("fhir_version"),
-		principal: x.str("principal_diagnosis_code"), drg: x.str("drg_code"), facility: x.str("facility_type_code"),
-		attending: x.str("attending_npi"), operating: x.str("operating_npi"),
-		rendering: x.str("rendering_npi"), referring: x.str("referring_npi"),
+		start: x.date("billable_period_start"), end: x.date("billable_period_end"), queryCode: x.str("claim_query_code"),
+		lastUpdated: x.ts("last_updated"), profile: x.str("profile"), version: x.str("fhir_version"),
+		principal: x.str("principal_diagnosis_code"), admitting: x.str("admitting_diagnosis_code"),
+		drg: x.str("drg_code"), facility: x.str("facility_type_code"), facilityDisplay: x.str("facility_type_display"),
+		providerID: x.str("provider_id"), providerSystem: x.str("provider_id_system"), orgNPI: x.str("organization_npi"),
+		attending: x.str("attending_npi"), attendingUPIN: x.str("attending_upin"),
+		operating: x.str("operating_npi"), operatingUPIN: x.str("operating_upin"),
+		other: x.str("other_npi"), otherUPIN: x.str("other_upin"),
+		rendering: x.str("rendering_npi"), renderingUPIN: x.str("rendering_upin"), referring: x.str("referring_npi"),
 		lin: bindLineage(x),
 	}
 	x = bind(schema.ClaimLines)
 	b.lines = lineCols{
-		eobID: x.str("eob_id"), number: x.i64("line_number"), hcpcs: x.str("hcpcs_code"),
+		eobID: x.str("eob_id"), number: x.i64("line_number"), hcpcs: x.str("hcpcs_code"), revenue: x.str("revenue_center_code"),
 		date: x.date("service_date"), start: x.date("service_start"), end: x.date("service_end"),
-		pos: x.str("place_of_service"), qty: x.f64("quantity"), ndc: x.str("ndc_code"),
-		renderingNPI: x.str("rendering_npi"), lin: bindLineage(x),
+		pos: x.str("place_of_service"), posDisplay: x.str("place_of_service_display"),
+		state: x.str("provider_state_code"), zip: x.str("provider_zip_code"), locality: x.str("pricing_locality_code"),
+		clia: x.str("clia_lab_number"), supplierType: x.str("supplier_type_code"), pricingState: x.str("pricing_state_code"),
+		qty: x.f64("quantity"), anesthesia: x.f64("anesthesia_unit_count"), ndc: x.str("ndc_code"),
+		ndcQty: x.f64("ndc_quantity"), ndcUnit: x.str("ndc_quantity_unit"),
+		renderingNPI: x.str("rendering_npi"), teamSeqs: x.str("care_team_sequences"), dxSeqs: x.str("diagnosis_sequences"),
+		lin: bindLineage(x),
 	}
 	x = bind(schema.ClaimDiagnoses)
 	b.diags = diagCols{
@@ -201,7 +233,15 @@ func newBuilder(mem memory.Allocator, cat schema.Catalog, loadID, file, jobID st
 	x = bind(schema.ClaimCareTeam)
 	b.team = teamCols{
 		eobID: x.str("eob_id"), seq: x.i64("sequence"), id: x.str("provider_id"), idType: x.str("provider_id_type"),
-		role: x.str("role"), qualif: x.str("qualification"), lin: bindLineage(x),
+		role: x.str("role"), roleDisplay: x.str("role_display"), qualif: x.str("qualification"), taxonomy: x.str("taxonomy_code"),
+		providerType: x.str("provider_type_code"), participating: x.str("participating_code"), lin: bindLineage(x),
+	}
+	x = bind(schema.ClaimExtensions)
+	b.exts = extCols{
+		eobID: x.str("eob_id"), line: x.i64("line_number"), element: x.str("element"), elementSeq: x.i64("element_sequence"),
+		url: x.str("url"), code: x.str("value_code"), system: x.str("value_system"), display: x.str("value_display"),
+		str: x.str("value_string"), decimal: x.f64("value_decimal"), date: x.date("value_date"), ref: x.str("value_reference"),
+		lin: bindLineage(x),
 	}
 	x = bind(schema.BeneficiaryMBIs)
 	b.mbis = mbiCols{
@@ -252,6 +292,22 @@ func date(db *array.Date32Builder, d transform.Date) {
 	db.Append(arrow.Date32(d.Days))
 }
 
+func float(fb *array.Float64Builder, f transform.Float) {
+	if !f.Valid {
+		fb.AppendNull()
+		return
+	}
+	fb.Append(f.V)
+}
+
+func optInt(ib *array.Int64Builder, v int64, valid bool) {
+	if !valid {
+		ib.AppendNull()
+		return
+	}
+	ib.Append(v)
+}
+
 func instant(tb *array.TimestampBuilder, t transform.Instant) {
 	if !t.Valid {
 		tb.AppendNull()
@@ -286,18 +342,34 @@ func (b *builder) addEOB(line int64, r *transform.Record) {
 	str(x.status, c.Status)
 	str(x.claimType, c.ClaimType)
 	str(x.typeCode, c.ClaimTypeCode)
+	str(x.typeDisplay, c.ClaimTypeDisplay)
+	str(x.subType, c.ClaimSubType)
+	str(x.nearLine, c.NearLineRecordCode)
+	str(x.srvcClass, c.ServiceClassification)
 	str(x.bene, c.BeneficiaryID)
 	str(x.mbi, c.MBI)
 	date(x.start, c.BillablePeriodStart)
 	date(x.end, c.BillablePeriodEnd)
+	str(x.queryCode, c.ClaimQueryCode)
 	instant(x.lastUpdated, c.LastUpdated)
+	str(x.profile, c.Profile)
 	x.version.Append(c.FHIRVersion)
 	str(x.principal, c.PrincipalDiagnosisCode)
+	str(x.admitting, c.AdmittingDiagnosisCode)
 	str(x.drg, c.DRGCode)
 	str(x.facility, c.FacilityTypeCode)
+	str(x.facilityDisplay, c.FacilityTypeDisplay)
+	str(x.providerID, c.ProviderID)
+	str(x.providerSystem, c.ProviderIDSystem)
+	str(x.orgNPI, c.OrganizationNPI)
 	str(x.attending, c.AttendingNPI)
+	str(x.attendingUPIN, c.AttendingUPIN)
 	str(x.operating, c.OperatingNPI)
+	str(x.operatingUPIN, c.OperatingUPIN)
+	str(x.other, c.OtherNPI)
+	str(x.otherUPIN, c.OtherUPIN)
 	str(x.rendering, c.RenderingNPI)
+	str(x.renderingUPIN, c.RenderingUPIN)
 	str(x.referring, c.ReferringNPI)
 	x.lin.add(b, line)
 
@@ -306,17 +378,26 @@ func (b *builder) addEOB(line int64, r *transform.Record) {
 		x.eobID.Append(c.EOBID)
 		x.number.Append(l.LineNumber)
 		str(x.hcpcs, l.HCPCSCode)
+		str(x.revenue, l.RevenueCenterCode)
 		date(x.date, l.ServiceDate)
 		date(x.start, l.ServiceStart)
 		date(x.end, l.ServiceEnd)
 		str(x.pos, l.PlaceOfService)
-		if l.Quantity.Valid {
-			x.qty.Append(l.Quantity.V)
-		} else {
-			x.qty.AppendNull()
-		}
+		str(x.posDisplay, l.PlaceOfServiceDisplay)
+		str(x.state, l.ProviderStateCode)
+		str(x.zip, l.ProviderZipCode)
+		str(x.locality, l.PricingLocalityCode)
+		str(x.clia, l.CLIALabNumber)
+		str(x.supplierType, l.SupplierTypeCode)
+		str(x.pricingState, l.PricingStateCode)
+		float(x.qty, l.Quantity)
+		float(x.anesthesia, l.AnesthesiaUnitCount)
 		str(x.ndc, l.NDCCode)
+		float(x.ndcQty, l.NDCQuantity)
+		str(x.ndcUnit, l.NDCQuantityUnit)
 		str(x.renderingNPI, l.RenderingNPI)
+		str(x.teamSeqs, l.CareTeamSequences)
+		str(x.dxSeqs, l.DiagnosisSequences)
 		x.lin.add(b, line)
 	}
 	for i := range r.Diagnoses {
@@ -345,7 +426,27 @@ func (b *builder) addEOB(line int64, r *transform.Record) {
 		str(x.id, m.ProviderID)
 		str(x.idType, m.ProviderIDType)
 		str(x.role, m.Role)
+		str(x.roleDisplay, m.RoleDisplay)
 		str(x.qualif, m.Qualification)
+		str(x.taxonomy, m.TaxonomyCode)
+		str(x.providerType, m.ProviderTypeCode)
+		str(x.participating, m.ParticipatingCode)
+		x.lin.add(b, line)
+	}
+	for i := range r.Extensions {
+		e, x := &r.Extensions[i], &b.exts
+		x.eobID.Append(c.EOBID)
+		optInt(x.line, e.LineNumber, e.HasLine)
+		x.element.Append(e.Element)
+		optInt(x.elementSeq, e.ElementSeq, e.HasElementSeq)
+		x.url.Append(e.URL)
+		str(x.code, e.Code)
+		str(x.system, e.System)
+		str(x.display, e.Display)
+		str(x.str, e.String)
+		float(x.decimal, e.Decimal)
+		date(x.date, e.Date)
+		str(x.ref, e.Reference)
 		x.lin.add(b, line)
 	}
 	if c.BeneficiaryID == "" {

@@ -76,6 +76,10 @@ func TestParquetEqualsDuckDB(t *testing.T) {
 	dir := fixtures(t)
 	wh := openWH(t, "")
 	loadFile(t, wh, filepath.Join(dir, "stu3", "CMSgov-ab2d-website__sample-data-stu3.ndjson"), Options{})
+	// The sample has no extension that claim_extensions keeps; two raw BFD
+	// EOBs (ids distinct from the sample's) have plenty.
+	loadFile(t, wh, filepath.Join(dir, "r4", "CMSgov-beneficiary-fhir-data__eobReadCarrier.json"), Options{})
+	loadFile(t, wh, filepath.Join(dir, "r4", "CMSgov-beneficiary-fhir-data__eobReadOutpatient.json"), Options{})
 	for _, tbl := range schema.Warehouse().ParquetTables() {
 		if tbl.Name == schema.BeneficiaryMBIs {
 			continue // aggregated per beneficiary in DuckDB by design; checked below
@@ -104,8 +108,8 @@ func TestParquetEqualsDuckDB(t *testing.T) {
 	// The layout the SPEC documents for users reads back with hive partitioning.
 	n := queryInt(t, wh, "SELECT count(DISTINCT load_id) FROM read_parquet(?, hive_partitioning=true)",
 		filepath.Join(wh.Dir, "parquet", "claims", "**", "*.parquet"))
-	if n != 1 {
-		t.Errorf("hive-partitioned read: %d load ids, want 1", n)
+	if n != 3 {
+		t.Errorf("hive-partitioned read: %d load ids, want 3 (one per file)", n)
 	}
 }
 

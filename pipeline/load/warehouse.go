@@ -255,7 +255,7 @@ QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS 
   SELECT w.eob_id FROM s_win w JOIN claims c USING (eob_id)
   WHERE coalesce(w.last_updated, '-infinity'::TIMESTAMPTZ) <= coalesce(c.last_updated, '-infinity'::TIMESTAMPTZ))`,
 	}
-	for _, t := range []string{schema.Claims, schema.ClaimLines, schema.ClaimDiagnoses, schema.ClaimProcedures, schema.ClaimCareTeam} {
+	for _, t := range []string{schema.Claims, schema.ClaimLines, schema.ClaimDiagnoses, schema.ClaimProcedures, schema.ClaimCareTeam, schema.ClaimExtensions} {
 		steps = append(steps,
 			fmt.Sprintf("DELETE FROM %s WHERE eob_id IN (SELECT eob_id FROM s_win)", t),
 			fmt.Sprintf("INSERT INTO %s (%s) SELECT s.* FROM %s s SEMI JOIN s_win w ON s.eob_id = w.eob_id AND s.source_line = w.source_line", t, cols(t), src(t)),

@@ -241,7 +241,7 @@ func (f *Flattener) eob(root *fastjson.Value) {
 	c.FHIRVersion = f.d.name
 
 	f.header(root)
-	f.mbis(root)
+	f.rootExtensions(root)
 	f.careTeam(root)
 	f.diagnoses(root)
 	c.DRGCode = f.d.drg(f, root)
@@ -254,8 +254,9 @@ func (f *Flattener) eob(root *fastjson.Value) {
 func (f *Flattener) header(root *fastjson.Value) {
 	c := &f.rec.Claim
 	c.Status = f.in(f.strb(root, "status"))
-	c.ClaimType = f.in(f.codeBySystem(root, "type", sysEOBType))
-	c.ClaimTypeCode = f.in(f.codeBySystem(root, "type", sysNCHClaimType))
+	f.claimType(root)
+	sub, _ := f.firstCoding(root, "subType")
+	c.ClaimSubType = f.in(sub)
 
 	for i, id := range f.arr(root, "identifier") {
 		if !f.enterElem("identifier", i, id) {
@@ -277,41 +278,179 @@ func (f *Flattener) header(root *fastjson.Value) {
 	ref := f.strb(root, "patient", "reference")
 	c.BeneficiaryID = f.copyString(bytes.TrimPrefix(ref, []byte(patientRefPrefix)))
 
-	c.BillablePeriodStart = parseDate(f.strb(root, "billablePeriod", "start"))
-	c.BillablePeriodEnd = parseDate(f.strb(root, "billablePeriod", "end"))
-	c.LastUpdated = parseInstant(f.strb(root, "meta", "lastUpdated"))
+	if bp := f.get(root, "billablePeriod"); bp != nil {
+		f.enter("billablePeriod")
+		c.BillablePeriodStart = parseDate(f.strb(bp, "start"))
+		c.BillablePeriodEnd = parseDate(f.strb(bp, "end"))
+		f.extensions(bp, extCtx{element: elemBillablePeriod}, func(url []byte, ext *fastjson.Value) bool {
+			if string(url) == urlClaimQuery {
+				c.ClaimQueryCode = f.in(f.extValueCode(ext))
+				return true
+			}
+			return false
+		})
+		f.leave()
+	}
+	if meta := f.get(root, "meta"); meta != nil {
+		f.enter("meta")
+		c.LastUpdated = parseInstant(f.strb(meta, "lastUpdated"))
+		f.buf = f.buf[:0]
+		for i, p := range f.arr(meta, "profile") {
+			f.at = append(f.at, pathElem{"profile", i})
+			if p.Type() != fastjson.TypeString {
+				f.failHere("not a string")
+			} else {
+				if len(f.buf) > 0 {
+					f.buf = append(f.buf, ',')
+				}
+				f.buf = append(f.buf, p.GetStringBytes()...)
+			}
+			f.leave()
+		}
+		c.Profile = f.in(f.buf)
+		f.leave()
+	}
 
 	if fac := f.get(root, "facility"); fac != nil {
 		f.enter("facility")
-		c.FacilityTypeCode = f.in(f.extCode(fac, urlFacilityType))
+		f.extensions(fac, extCtx{element: elemFacility}, func(url []byte, ext *fastjson.Value) bool {
+			if string(url) == urlFacilityType && c.FacilityTypeCode == "" {
+				c.FacilityTypeCode = f.in(f.extValueCode(ext))
+				c.FacilityTypeDisplay = f.in(f.strb(ext, "valueCoding", "display"))
+				return true
+			}
+			return false
+		})
+		f.leave()
+	}
+	if prov := f.get(root, "provider", "identifier"); prov != nil {
+		f.enter("provider")
+		f.enter("identifier")
+		c.ProviderID = f.str(prov, "value")
+		c.ProviderIDSystem = f.in(f.strb(prov, "system"))
+		f.leave()
+		f.leave()
+	}
+	if org := f.get(root, "organization", "identifier"); org != nil {
+		f.enter("organization")
+		f.enter("identifier")
+		if sys := f.strb(org, "system"); string(sys) == sysNPI || string(sys) == sysNPIAlt {
+			c.OrganizationNPI = f.str(org, "value")
+		}
+		f.leave()
+		f.leave()
+	}
+	if h := f.get(root, "hospitalization"); h != nil {
+		f.enter("hospitalization")
+		f.extensions(h, extCtx{element: elemHospital}, nil)
+		f.leave()
+	}
+	f.insurance(root)
+}
+
+// claimType reads type.coding[] in one pass: the eob-type, the NCH claim
+// type (code and display), and in STU3 the near-line record and service
+// classification codes.
+func (f *Flattener) claimType(root *fastjson.Value) {
+	c := &f.rec.Claim
+	cs := f.arr(root, "type", "coding")
+	if len(cs) == 0 {
+		return
+	}
+	f.enter("type")
+	defer f.leave()
+	for i, cd := range cs {
+		if !f.enterElem("coding", i, cd) {
+			return
+		}
+		switch string(f.strb(cd, "system")) {
+		case sysEOBType:
+			if c.ClaimType == "" {
+				c.ClaimType = f.in(f.strb(cd, "code"))
+			}
+		case sysNCHClaimType:
+			if c.ClaimTypeCode == "" {
+				c.ClaimTypeCode = f.in(f.strb(cd, "code"))
+				c.ClaimTypeDisplay = f.in(f.strb(cd, "display"))
+			}
+		case urlNearLine:
+			c.NearLineRecordCode = f.in(f.strb(cd, "code"))
+		case urlSrvcClsfctn:
+			c.ServiceClassification = f.in(f.strb(cd, "code"))
+		}
 		f.leave()
 	}
 }
 
-// mbis reads the MBI extensions AB2D appends to the EOB: all of them go to
-// rec.MBIs in order, the first current one to Claim.MBI. Extensions without
-// a value are skipped.
-func (f *Flattener) mbis(root *fastjson.Value) {
-	for i, ext := range f.arr(root, "extension") {
-		if !f.enterElem("extension", i, ext) {
-			return
-		}
-		if string(f.strb(ext, "url")) == urlMBIExt {
-			f.enter("valueIdentifier")
-			vi := f.get(ext, "valueIdentifier")
-			if vi != nil && string(f.strb(vi, "system")) == sysMBI {
-				value := f.str(vi, "value")
-				currency := f.in(f.extCode(vi, urlCurrency))
-				if value != "" {
-					f.rec.MBIs = append(f.rec.MBIs, MBI{MBI: value, Currency: currency})
-					if currency == "current" && f.rec.Claim.MBI == "" {
-						f.rec.Claim.MBI = value
-					}
-				}
-			}
+// insurance sends the extensions of insurance.coverage (an array of
+// insurance in R4, one object in STU3) to rec.Extensions.
+func (f *Flattener) insurance(root *fastjson.Value) {
+	ins := f.get(root, "insurance")
+	if ins == nil {
+		return
+	}
+	one := func(v *fastjson.Value) {
+		if cov := f.get(v, "coverage"); cov != nil && cov.Type() == fastjson.TypeObject {
+			f.enter("coverage")
+			f.extensions(cov, extCtx{element: elemCoverage}, nil)
 			f.leave()
 		}
+	}
+	switch ins.Type() {
+	case fastjson.TypeArray:
+		a, _ := ins.Array()
+		for i, v := range a {
+			if !f.enterElem("insurance", i, v) {
+				return
+			}
+			one(v)
+			f.leave()
+		}
+	case fastjson.TypeObject:
+		f.enter("insurance")
+		one(ins)
 		f.leave()
+	}
+}
+
+// rootExtensions reads the EOB-level extensions: the MBI extensions AB2D
+// appends (all of them to rec.MBIs in order, the first current one to
+// Claim.MBI; without a value they are skipped), the near-line record and
+// service classification codes (R4); every other one goes to
+// rec.Extensions.
+func (f *Flattener) rootExtensions(root *fastjson.Value) {
+	c := &f.rec.Claim
+	f.extensions(root, extCtx{element: elemEOB}, func(url []byte, ext *fastjson.Value) bool {
+		switch string(url) {
+		case urlMBIExt:
+			f.mbi(ext)
+			return true
+		case urlNearLine:
+			c.NearLineRecordCode = f.in(f.extValueCode(ext))
+			return true
+		case urlSrvcClsfctn:
+			c.ServiceClassification = f.in(f.extValueCode(ext))
+			return true
+		}
+		return false
+	})
+}
+
+// mbi reads one MBI extension.
+func (f *Flattener) mbi(ext *fastjson.Value) {
+	f.enter("valueIdentifier")
+	defer f.leave()
+	vi := f.get(ext, "valueIdentifier")
+	if vi == nil || string(f.strb(vi, "system")) != sysMBI {
+		return
+	}
+	value := f.str(vi, "value")
+	currency := f.in(f.extCode(vi, urlCurrency))
+	if value != "" {
+		f.rec.MBIs = append(f.rec.MBIs, MBI{MBI: value, Currency: currency})
+		if currency == "current" && f.rec.Claim.MBI == "" {
+			f.rec.Claim.MBI = value
+		}
 	}
 }
 
@@ -335,14 +474,37 @@ func (f *Flattener) careTeam(root *fastjson.Value) {
 			f.leave()
 			f.leave()
 		}
-		role, _ := f.firstCoding(m, "role")
+		role, _, roleDisplay := f.coding(m, "role", nil)
 		row.Role = f.in(role)
-		qual, _ := f.firstCoding(m, "qualification")
+		row.RoleDisplay = f.in(roleDisplay)
+		qual, _, _ := f.coding(m, "qualification", isSpecialtySystem)
 		row.Qualification = f.in(qual)
+		row.TaxonomyCode = f.in(f.codeBySystem(m, "qualification", sysNUCCTaxonomy))
+		f.extensions(m, extCtx{element: elemCareTeam, seq: seq, hasSeq: true}, func(url []byte, ext *fastjson.Value) bool {
+			switch string(url) {
+			case urlPrvdrTypeCd:
+				row.ProviderTypeCode = f.in(f.extValueCode(ext))
+			case urlPrtcptngIndCd:
+				row.ParticipatingCode = f.in(f.extValueCode(ext))
+			case sysNPI, sysNPIAlt:
+				// STU3: the organization NPI (ORG_NPI_NUM) rides on the
+				// performing member.
+				if npi := f.extValueCode(ext); len(npi) > 0 {
+					f.rec.Claim.OrganizationNPI = f.copyString(npi)
+				}
+			default:
+				return false
+			}
+			return true
+		})
 		f.rec.CareTeam = append(f.rec.CareTeam, row)
 		f.leave()
 	}
 }
+
+// isSpecialtySystem says whether system is the BFD provider specialty code
+// system (PRVDR_SPCLTY).
+func isSpecialtySystem(system []byte) bool { return string(system) == sysPrvdrSpclty }
 
 // diagnoses reads one Diagnosis row per diagnosis entry that has a
 // diagnosisCodeableConcept (entries with only a packageCode carry the STU3
@@ -363,13 +525,41 @@ func (f *Flattener) diagnoses(root *fastjson.Value) {
 		row.CodeSystem = f.in(system)
 		principal := false
 		row.DiagnosisType, principal = f.diagnosisType(d)
-		row.PresentOnAdmission = f.in(f.presentOnAdmission(d))
+		poa, _ := f.firstCoding(d, "onAdmission")
+		row.PresentOnAdmission = f.in(poa)
+		f.extensions(d, extCtx{element: elemDiagnosis, seq: row.Sequence, hasSeq: true}, func(url []byte, ext *fastjson.Value) bool {
+			if hasPrefix(url, urlPOAPrefix) || hasPrefix(url, urlExtPOAPrefix) {
+				if row.PresentOnAdmission == "" {
+					row.PresentOnAdmission = f.in(f.extValueCode(ext))
+				}
+				return true
+			}
+			return false
+		})
 		if principal && f.rec.Claim.PrincipalDiagnosisCode == "" {
 			f.rec.Claim.PrincipalDiagnosisCode = row.Code
+		}
+		if f.rec.Claim.AdmittingDiagnosisCode == "" && hasToken(row.DiagnosisType, "admitting") {
+			f.rec.Claim.AdmittingDiagnosisCode = row.Code
 		}
 		f.rec.Diagnoses = append(f.rec.Diagnoses, row)
 		f.leave()
 	}
+}
+
+// hasToken says whether the comma-separated list has the token.
+func hasToken(list, token string) bool {
+	for len(list) > 0 {
+		i := strings.IndexByte(list, ',')
+		if i < 0 {
+			return list == token
+		}
+		if list[:i] == token {
+			return true
+		}
+		list = list[i+1:]
+	}
+	return false
 }
 
 // diagnosisType joins the codes of all type[].coding[] with "," and says
@@ -399,27 +589,6 @@ func (f *Flattener) diagnosisType(d *fastjson.Value) (types string, principal bo
 	return f.in(f.buf), principal
 }
 
-// presentOnAdmission reads the POA flag: R4 onAdmission, else the BFD
-// clm_poa_ind_swN / clm_e_poa_ind_swN extension (both versions).
-func (f *Flattener) presentOnAdmission(d *fastjson.Value) []byte {
-	if code, _ := f.firstCoding(d, "onAdmission"); len(code) > 0 {
-		return code
-	}
-	for i, ext := range f.arr(d, "extension") {
-		if !f.enterElem("extension", i, ext) {
-			return nil
-		}
-		url := f.strb(ext, "url")
-		if hasPrefix(url, urlPOAPrefix) || hasPrefix(url, urlExtPOAPrefix) {
-			code := f.strb(ext, "valueCoding", "code")
-			f.leave()
-			return code
-		}
-		f.leave()
-	}
-	return nil
-}
-
 // procedures reads one Procedure row per procedure entry.
 func (f *Flattener) procedures(root *fastjson.Value) {
 	for i, p := range f.arr(root, "procedure") {
@@ -441,20 +610,82 @@ func (f *Flattener) procedures(root *fastjson.Value) {
 // sequences the items link to.
 func (f *Flattener) items(root *fastjson.Value) {
 	f.lnk = f.lnk[:0]
+	institutional := isInstitutional(f.rec.Claim.ClaimType, f.rec.Claim.ClaimTypeCode)
 	for i, it := range f.arr(root, "item") {
 		if !f.enterElem("item", i, it) {
 			return
 		}
 		var row Line
 		row.LineNumber = f.seq(it, "sequence")
+		ctx := extCtx{line: row.LineNumber, hasLine: true}
 
 		row.HCPCSCode = f.copyString(f.codeBySystem(it, f.d.productKey, sysHCPCS, sysHCPCSVar))
 		row.NDCCode = f.copyString(f.d.lineNDC(f, it))
 		row.ServiceDate = parseDate(f.strb(it, "servicedDate"))
 		row.ServiceStart = parseDate(f.strb(it, "servicedPeriod", "start"))
 		row.ServiceEnd = parseDate(f.strb(it, "servicedPeriod", "end"))
-		row.PlaceOfService = f.in(f.codeBySystem(it, "locationCodeableConcept", sysPlaceOfSrvc))
 		row.Quantity = f.num(it, "quantity", "value")
+		if q := f.get(it, "quantity"); q != nil {
+			f.enter("quantity")
+			ctx.element = elemQuantity
+			f.extensions(q, ctx, nil)
+			f.leave()
+		}
+		if f.d == &r4Dialect && institutional {
+			// BFD v2 puts REV_CNTR_NDC_QTY in item.quantity and its
+			// qualifier in a UCUM modifier of institutional lines.
+			row.NDCQuantity = row.Quantity
+			for j, m := range f.arr(it, "modifier") {
+				if !f.enterElem("modifier", j, m) {
+					break
+				}
+				for k, c := range f.arr(m, "coding") {
+					if !f.enterElem("coding", k, c) {
+						break
+					}
+					if row.NDCQuantityUnit == "" && string(f.strb(c, "system")) == sysUnitsOfMeasure {
+						row.NDCQuantityUnit = f.in(f.strb(c, "code"))
+					}
+					f.leave()
+				}
+				f.leave()
+			}
+		}
+		if rev := f.get(it, "revenue"); rev != nil {
+			code, _ := f.firstCoding(it, "revenue")
+			row.RevenueCenterCode = f.in(code)
+			f.enter("revenue")
+			ctx.element = elemRevenue
+			f.extensions(rev, ctx, nil)
+			f.leave()
+		}
+		if loc := f.get(it, "locationCodeableConcept"); loc != nil {
+			code, _, display := f.codingBySystem(it, "locationCodeableConcept", sysPlaceOfSrvc)
+			row.PlaceOfService = f.in(code)
+			row.PlaceOfServiceDisplay = f.in(display)
+			f.enter("locationCodeableConcept")
+			ctx.element = elemLocation
+			f.extensions(loc, ctx, func(url []byte, ext *fastjson.Value) bool { return f.lineExtension(&row, url, ext) })
+			f.leave()
+		}
+		if row.ProviderStateCode == "" {
+			row.ProviderStateCode = f.in(f.strb(it, "locationAddress", "state"))
+		}
+		ctx.element = elemItem
+		f.extensions(it, ctx, func(url []byte, ext *fastjson.Value) bool { return f.lineExtension(&row, url, ext) })
+		if prod := f.get(it, f.d.productKey); prod != nil {
+			f.enter(f.d.productKey)
+			ctx.element = f.d.productElem
+			f.extensions(prod, ctx, func(url []byte, ext *fastjson.Value) bool { return f.lineExtension(&row, url, ext) })
+			f.leave()
+		}
+		for j, adj := range f.arr(it, "adjudication") {
+			if !f.enterElem("adjudication", j, adj) {
+				break
+			}
+			f.extensions(adj, extCtx{element: elemAdjudication, line: row.LineNumber, hasLine: true, seq: int64(j + 1), hasSeq: true}, nil)
+			f.leave()
+		}
 
 		start := len(f.lnk)
 		for j, v := range f.arr(it, f.d.careTeamLinkKey) {
@@ -465,9 +696,61 @@ func (f *Flattener) items(root *fastjson.Value) {
 			f.leave()
 		}
 		row.RenderingNPI = f.lineRenderingNPI(f.lnk[start:])
+		row.CareTeamSequences = f.joinInts(f.lnk[start:])
+		row.DiagnosisSequences = f.diagnosisLinks(it)
 		f.rec.Lines = append(f.rec.Lines, row)
 		f.leave()
 	}
+}
+
+// diagnosisLinks returns the item's diagnosis sequences, comma-separated.
+func (f *Flattener) diagnosisLinks(it *fastjson.Value) string {
+	links := f.arr(it, f.d.diagnosisLinkKey)
+	if len(links) == 0 {
+		return ""
+	}
+	f.buf = f.buf[:0]
+	for j, v := range links {
+		f.at = append(f.at, pathElem{f.d.diagnosisLinkKey, j})
+		if n, ok := f.intValue(v); ok {
+			if len(f.buf) > 0 {
+				f.buf = append(f.buf, ',')
+			}
+			f.buf = strconv.AppendInt(f.buf, n, 10)
+		}
+		f.leave()
+	}
+	return f.in(f.buf)
+}
+
+// lineExtension takes the line-level extensions that map to claim_lines
+// columns, wherever BFD puts them (item, item.service / productOrService,
+// item.locationCodeableConcept; the places differ between the versions).
+func (f *Flattener) lineExtension(row *Line, url []byte, ext *fastjson.Value) bool {
+	switch string(url) {
+	case urlPrvdrStateCd:
+		row.ProviderStateCode = f.in(f.extValueCode(ext))
+	case urlPrvdrZip:
+		row.ProviderZipCode = f.str(ext, "valueCoding", "code")
+	case urlPrcngLcltyCd:
+		row.PricingLocalityCode = f.in(f.extValueCode(ext))
+	case urlCLIALabNum:
+		row.CLIALabNumber = f.str(ext, "valueIdentifier", "value")
+	case urlSupplrTypeCd:
+		row.SupplierTypeCode = f.in(f.extValueCode(ext))
+	case urlPrcngStateCd:
+		row.PricingStateCode = f.in(f.extValueCode(ext))
+	case urlAnsthsaUnitCnt:
+		row.AnesthesiaUnitCount = f.num(ext, "valueQuantity", "value")
+	case urlRevCntrNDCQty:
+		row.NDCQuantity = f.num(ext, "valueQuantity", "value")
+		row.NDCQuantityUnit = f.in(f.strb(ext, "valueQuantity", "code"))
+	case sysNDC, urlRevCntrNDC:
+		// ndc_code, read by the dialect's lineNDC
+	default:
+		return false
+	}
+	return true
 }
 
 // lineRenderingNPI returns the NPI of the first linked care-team member with
@@ -545,8 +828,14 @@ func (f *Flattener) linked(seq int64) bool {
 // firstNPIWithRole returns the provider id of the first care-team member
 // whose identifier is an NPI and whose role is one of roles.
 func (f *Flattener) firstNPIWithRole(roles ...string) string {
+	return f.firstIDWithRole("npi", roles...)
+}
+
+// firstIDWithRole returns the provider id of the first care-team member
+// whose identifier is of type idType and whose role is one of roles.
+func (f *Flattener) firstIDWithRole(idType string, roles ...string) string {
 	for _, m := range f.rec.CareTeam {
-		if m.ProviderIDType != "npi" || m.ProviderID == "" {
+		if m.ProviderIDType != idType || m.ProviderID == "" {
 			continue
 		}
 		for _, r := range roles {
@@ -647,9 +936,11 @@ func arrayOf(v *fastjson.Value) []*fastjson.Value {
 
 // dialect holds what differs between the FHIR versions.
 type dialect struct {
-	name            string // Claim.FHIRVersion
-	productKey      string // item element holding the HCPCS coding
-	careTeamLinkKey string // item element listing care-team sequences
+	name             string // Claim.FHIRVersion
+	productKey       string // item element holding the HCPCS coding
+	productElem      string // "item." + productKey, for claim_extensions.element
+	careTeamLinkKey  string // item element listing care-team sequences
+	diagnosisLinkKey string // item element listing diagnosis sequences
 
 	// providerIDType classifies a care-team provider identifier.
 	providerIDType func(f *Flattener, system, typeCode []byte) string
@@ -874,23 +1165,30 @@ func (f *Flattener) codeBySystem(parent *fastjson.Value, key string, systems ...
 // firstCoding returns the code and system of the first coding of the
 // CodeableConcept parent.key.
 func (f *Flattener) firstCoding(parent *fastjson.Value, key string) (code, system []byte) {
-	return f.preferredCoding(parent, key, nil)
+	code, system, _ = f.coding(parent, key, nil)
+	return code, system
 }
 
 // preferredCoding returns the code and system of the first coding of the
 // CodeableConcept parent.key whose system satisfies prefer, else of its
 // first coding. A nil prefer takes the first coding.
 func (f *Flattener) preferredCoding(parent *fastjson.Value, key string, prefer func([]byte) bool) (code, system []byte) {
+	code, system, _ = f.coding(parent, key, prefer)
+	return code, system
+}
+
+// coding is preferredCoding that also returns the coding's display.
+func (f *Flattener) coding(parent *fastjson.Value, key string, prefer func([]byte) bool) (code, system, display []byte) {
 	cs := f.arr(parent, key, "coding")
 	if len(cs) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	f.enter(key)
 	defer f.leave()
 	chosen := 0
 	for i, c := range cs {
 		if !f.enterElem("coding", i, c) {
-			return nil, nil
+			return nil, nil, nil
 		}
 		sys := f.strb(c, "system")
 		f.leave()
@@ -903,9 +1201,32 @@ func (f *Flattener) preferredCoding(parent *fastjson.Value, key string, prefer f
 		}
 	}
 	f.at = append(f.at, pathElem{"coding", chosen})
-	code, system = f.strb(cs[chosen], "code"), f.strb(cs[chosen], "system")
+	code, system, display = f.strb(cs[chosen], "code"), f.strb(cs[chosen], "system"), f.strb(cs[chosen], "display")
 	f.leave()
-	return code, system
+	return code, system, display
+}
+
+// codingBySystem returns the code and display of the first coding of the
+// CodeableConcept parent.key whose system is system, or nils.
+func (f *Flattener) codingBySystem(parent *fastjson.Value, key, system string) (code, sys, display []byte) {
+	cs := f.arr(parent, key, "coding")
+	if len(cs) == 0 {
+		return nil, nil, nil
+	}
+	f.enter(key)
+	defer f.leave()
+	for i, c := range cs {
+		if !f.enterElem("coding", i, c) {
+			return nil, nil, nil
+		}
+		if s := f.strb(c, "system"); string(s) == system {
+			code, display = f.strb(c, "code"), f.strb(c, "display")
+			f.leave()
+			return code, s, display
+		}
+		f.leave()
+	}
+	return nil, nil, nil
 }
 
 // isICDSystem says whether system is an ICD-9/ICD-10 diagnosis code system.

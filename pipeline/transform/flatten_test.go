@@ -94,6 +94,7 @@ type goldenRecord struct {
 	Diagnoses  []goldenDiagnosis `json:"diagnoses,omitempty"`
 	Procedures []goldenProcedure `json:"procedures,omitempty"`
 	Lines      []goldenLine      `json:"lines,omitempty"`
+	Extensions []goldenExtension `json:"extensions,omitempty"`
 	Issues     []goldenIssue     `json:"issues,omitempty"`
 }
 
@@ -103,11 +104,29 @@ type goldenMBI struct {
 }
 
 type goldenCareTeam struct {
-	Sequence       int64  `json:"sequence"`
-	ProviderID     string `json:"provider_id"`
-	ProviderIDType string `json:"provider_id_type"`
-	Role           string `json:"role"`
-	Qualification  string `json:"qualification"`
+	Sequence          int64  `json:"sequence"`
+	ProviderID        string `json:"provider_id"`
+	ProviderIDType    string `json:"provider_id_type"`
+	Role              string `json:"role"`
+	RoleDisplay       string `json:"role_display"`
+	Qualification     string `json:"qualification"`
+	TaxonomyCode      string `json:"taxonomy_code"`
+	ProviderTypeCode  string `json:"provider_type_code"`
+	ParticipatingCode string `json:"participating_code"`
+}
+
+type goldenExtension struct {
+	LineNumber *int64   `json:"line_number"`
+	Element    string   `json:"element"`
+	ElementSeq *int64   `json:"element_sequence"`
+	URL        string   `json:"url"`
+	Code       string   `json:"value_code,omitempty"`
+	System     string   `json:"value_system,omitempty"`
+	Display    string   `json:"value_display,omitempty"`
+	String     string   `json:"value_string,omitempty"`
+	Decimal    *float64 `json:"value_decimal,omitempty"`
+	Date       string   `json:"value_date,omitempty"`
+	Reference  string   `json:"value_reference,omitempty"`
 }
 
 type goldenDiagnosis struct {
@@ -131,18 +150,34 @@ type goldenClaim struct {
 	Status                 string `json:"status"`
 	ClaimType              string `json:"claim_type"`
 	ClaimTypeCode          string `json:"claim_type_code"`
+	ClaimTypeDisplay       string `json:"claim_type_display"`
+	ClaimSubType           string `json:"claim_sub_type"`
+	NearLineRecordCode     string `json:"near_line_record_code"`
+	ServiceClassification  string `json:"service_classification_code"`
 	BeneficiaryID          string `json:"beneficiary_id"`
 	MBI                    string `json:"mbi"`
 	BillablePeriodStart    string `json:"billable_period_start"`
 	BillablePeriodEnd      string `json:"billable_period_end"`
+	ClaimQueryCode         string `json:"claim_query_code"`
 	LastUpdated            string `json:"last_updated"`
+	Profile                string `json:"profile"`
 	FHIRVersion            string `json:"fhir_version"`
 	PrincipalDiagnosisCode string `json:"principal_diagnosis_code"`
+	AdmittingDiagnosisCode string `json:"admitting_diagnosis_code"`
 	DRGCode                string `json:"drg_code"`
 	FacilityTypeCode       string `json:"facility_type_code"`
+	FacilityTypeDisplay    string `json:"facility_type_display"`
+	ProviderID             string `json:"provider_id"`
+	ProviderIDSystem       string `json:"provider_id_system"`
+	OrganizationNPI        string `json:"organization_npi"`
 	AttendingNPI           string `json:"attending_npi"`
+	AttendingUPIN          string `json:"attending_upin"`
 	OperatingNPI           string `json:"operating_npi"`
+	OperatingUPIN          string `json:"operating_upin"`
+	OtherNPI               string `json:"other_npi"`
+	OtherUPIN              string `json:"other_upin"`
 	RenderingNPI           string `json:"rendering_npi"`
+	RenderingUPIN          string `json:"rendering_upin"`
 	ReferringNPI           string `json:"referring_npi"`
 }
 
@@ -154,15 +189,36 @@ type goldenProcedure struct {
 }
 
 type goldenLine struct {
-	LineNumber     int64    `json:"line_number"`
-	HCPCSCode      string   `json:"hcpcs_code"`
-	ServiceDate    string   `json:"service_date"`
-	ServiceStart   string   `json:"service_start"`
-	ServiceEnd     string   `json:"service_end"`
-	PlaceOfService string   `json:"place_of_service"`
-	Quantity       *float64 `json:"quantity"`
-	NDCCode        string   `json:"ndc_code"`
-	RenderingNPI   string   `json:"rendering_npi"`
+	LineNumber            int64    `json:"line_number"`
+	HCPCSCode             string   `json:"hcpcs_code"`
+	RevenueCenterCode     string   `json:"revenue_center_code"`
+	ServiceDate           string   `json:"service_date"`
+	ServiceStart          string   `json:"service_start"`
+	ServiceEnd            string   `json:"service_end"`
+	PlaceOfService        string   `json:"place_of_service"`
+	PlaceOfServiceDisplay string   `json:"place_of_service_display"`
+	ProviderStateCode     string   `json:"provider_state_code"`
+	ProviderZipCode       string   `json:"provider_zip_code"`
+	PricingLocalityCode   string   `json:"pricing_locality_code"`
+	CLIALabNumber         string   `json:"clia_lab_number"`
+	SupplierTypeCode      string   `json:"supplier_type_code"`
+	PricingStateCode      string   `json:"pricing_state_code"`
+	Quantity              *float64 `json:"quantity"`
+	AnesthesiaUnitCount   *float64 `json:"anesthesia_unit_count"`
+	NDCCode               string   `json:"ndc_code"`
+	NDCQuantity           *float64 `json:"ndc_quantity"`
+	NDCQuantityUnit       string   `json:"ndc_quantity_unit"`
+	RenderingNPI          string   `json:"rendering_npi"`
+	CareTeamSequences     string   `json:"care_team_sequences"`
+	DiagnosisSequences    string   `json:"diagnosis_sequences"`
+}
+
+func floatPtr(f Float) *float64 {
+	if !f.Valid {
+		return nil
+	}
+	v := f.V
+	return &v
 }
 
 func instantString(i Instant) string {
@@ -192,11 +248,17 @@ func toGolden(rec *Record) goldenRecord {
 		c := rec.Claim
 		g.Claim = &goldenClaim{
 			EOBID: c.EOBID, ClaimID: c.ClaimID, ClaimGroupID: c.ClaimGroupID, Status: c.Status,
-			ClaimType: c.ClaimType, ClaimTypeCode: c.ClaimTypeCode, BeneficiaryID: c.BeneficiaryID, MBI: c.MBI,
+			ClaimType: c.ClaimType, ClaimTypeCode: c.ClaimTypeCode, ClaimTypeDisplay: c.ClaimTypeDisplay,
+			ClaimSubType: c.ClaimSubType, NearLineRecordCode: c.NearLineRecordCode, ServiceClassification: c.ServiceClassification,
+			BeneficiaryID: c.BeneficiaryID, MBI: c.MBI,
 			BillablePeriodStart: c.BillablePeriodStart.String(), BillablePeriodEnd: c.BillablePeriodEnd.String(),
-			LastUpdated: instantString(c.LastUpdated), FHIRVersion: c.FHIRVersion,
-			PrincipalDiagnosisCode: c.PrincipalDiagnosisCode, DRGCode: c.DRGCode, FacilityTypeCode: c.FacilityTypeCode,
-			AttendingNPI: c.AttendingNPI, OperatingNPI: c.OperatingNPI, RenderingNPI: c.RenderingNPI, ReferringNPI: c.ReferringNPI,
+			ClaimQueryCode: c.ClaimQueryCode, LastUpdated: instantString(c.LastUpdated), Profile: c.Profile, FHIRVersion: c.FHIRVersion,
+			PrincipalDiagnosisCode: c.PrincipalDiagnosisCode, AdmittingDiagnosisCode: c.AdmittingDiagnosisCode,
+			DRGCode: c.DRGCode, FacilityTypeCode: c.FacilityTypeCode, FacilityTypeDisplay: c.FacilityTypeDisplay,
+			ProviderID: c.ProviderID, ProviderIDSystem: c.ProviderIDSystem, OrganizationNPI: c.OrganizationNPI,
+			AttendingNPI: c.AttendingNPI, AttendingUPIN: c.AttendingUPIN, OperatingNPI: c.OperatingNPI, OperatingUPIN: c.OperatingUPIN,
+			OtherNPI: c.OtherNPI, OtherUPIN: c.OtherUPIN, RenderingNPI: c.RenderingNPI, RenderingUPIN: c.RenderingUPIN,
+			ReferringNPI: c.ReferringNPI,
 		}
 	case KindOperationOutcome:
 		g.Kind = "OperationOutcome"
@@ -207,16 +269,31 @@ func toGolden(rec *Record) goldenRecord {
 		g.Procedures = append(g.Procedures, goldenProcedure{p.Sequence, p.Code, p.CodeSystem, p.ProcedureDate.String()})
 	}
 	for _, l := range rec.Lines {
-		gl := goldenLine{
-			LineNumber: l.LineNumber, HCPCSCode: l.HCPCSCode,
+		g.Lines = append(g.Lines, goldenLine{
+			LineNumber: l.LineNumber, HCPCSCode: l.HCPCSCode, RevenueCenterCode: l.RevenueCenterCode,
 			ServiceDate: l.ServiceDate.String(), ServiceStart: l.ServiceStart.String(), ServiceEnd: l.ServiceEnd.String(),
-			PlaceOfService: l.PlaceOfService, NDCCode: l.NDCCode, RenderingNPI: l.RenderingNPI,
+			PlaceOfService: l.PlaceOfService, PlaceOfServiceDisplay: l.PlaceOfServiceDisplay,
+			ProviderStateCode: l.ProviderStateCode, ProviderZipCode: l.ProviderZipCode, PricingLocalityCode: l.PricingLocalityCode,
+			CLIALabNumber: l.CLIALabNumber, SupplierTypeCode: l.SupplierTypeCode, PricingStateCode: l.PricingStateCode,
+			Quantity: floatPtr(l.Quantity), AnesthesiaUnitCount: floatPtr(l.AnesthesiaUnitCount),
+			NDCCode: l.NDCCode, NDCQuantity: floatPtr(l.NDCQuantity), NDCQuantityUnit: l.NDCQuantityUnit,
+			RenderingNPI: l.RenderingNPI, CareTeamSequences: l.CareTeamSequences, DiagnosisSequences: l.DiagnosisSequences,
+		})
+	}
+	for _, e := range rec.Extensions {
+		ge := goldenExtension{
+			Element: e.Element, URL: e.URL, Code: e.Code, System: e.System, Display: e.Display,
+			String: e.String, Decimal: floatPtr(e.Decimal), Date: e.Date.String(), Reference: e.Reference,
 		}
-		if l.Quantity.Valid {
-			q := l.Quantity.V
-			gl.Quantity = &q
+		if e.HasLine {
+			n := e.LineNumber
+			ge.LineNumber = &n
 		}
-		g.Lines = append(g.Lines, gl)
+		if e.HasElementSeq {
+			n := e.ElementSeq
+			ge.ElementSeq = &n
+		}
+		g.Extensions = append(g.Extensions, ge)
 	}
 	return g
 }
@@ -703,6 +780,41 @@ func TestMappingRules(t *testing.T) {
 		c := flatten(t, eob(`"status":null,"type":null,"item":null,"meta":{"lastUpdated":null}`)).Claim
 		if c.Status != "" || c.ClaimType != "" || c.LastUpdated.Valid {
 			t.Errorf("got %+v", c)
+		}
+	})
+	t.Run("UPINs, other physician, admitting diagnosis", func(t *testing.T) {
+		r := flatten(t, eob(r4Meta+`,`+typ("INPATIENT")+`,"careTeam":[`+
+			r4npi(1, "UA", "UPIN", "attending")+`,`+r4npi(2, "NA", "npi", "attending")+`,`+r4npi(3, "UO", "UPIN", "otheroperating")+`,`+
+			r4npi(4, "NO", "npi", "otheroperating")+`,`+r4npi(5, "UP", "UPIN", "performing")+`,`+r4npi(6, "UOP", "UPIN", "operating")+`],`+
+			`"diagnosis":[{"sequence":1,"diagnosisCodeableConcept":{"coding":[{"system":"`+sysICD10CM+`","code":"A37"}]},"type":[{"coding":[{"code":"admitting"}]}]}]`))
+		c := r.Claim
+		if c.AttendingUPIN != "UA" || c.AttendingNPI != "NA" || c.OtherUPIN != "UO" || c.OtherNPI != "NO" || c.RenderingUPIN != "UP" || c.OperatingUPIN != "UOP" || c.AdmittingDiagnosisCode != "A37" {
+			t.Errorf("claim %+v", c)
+		}
+	})
+	t.Run("unclaimed extensions are kept, leniently typed", func(t *testing.T) {
+		r := flatten(t, eob(`"extension":[`+
+			`{"url":"u:money","valueMoney":{"value":12.5,"currency":"USD"}},`+
+			`{"url":"u:qty","valueQuantity":{"value":"7"}},`+
+			`{"url":"u:bool","valueBoolean":true},`+
+			`{"url":"`+urlNearLine+`","valueCoding":{"code":"O"}}],`+
+			`"item":[{"sequence":3,"extension":[{"url":"u:date","valueDate":"2020-02-29"},{"url":"`+urlAnsthsaUnitCnt+`","valueQuantity":{"value":2.4}}]}]`))
+		if r.Claim.NearLineRecordCode != "O" || len(r.Extensions) != 4 {
+			t.Fatalf("claim %+v, extensions %+v", r.Claim, r.Extensions)
+		}
+		want := []Extension{
+			{Element: "ExplanationOfBenefit", URL: "u:money", Code: "USD", Decimal: Float{12.5, true}},
+			{Element: "ExplanationOfBenefit", URL: "u:qty", Decimal: Float{7, true}},
+			{Element: "ExplanationOfBenefit", URL: "u:bool", String: "true"},
+			{Element: "item", LineNumber: 3, HasLine: true, URL: "u:date", String: "2020-02-29", Date: parseDate([]byte("2020-02-29"))},
+		}
+		for i := range want {
+			if r.Extensions[i] != want[i] {
+				t.Errorf("extension %d = %+v, want %+v", i, r.Extensions[i], want[i])
+			}
+		}
+		if a := r.Lines[0].AnesthesiaUnitCount; a != (Float{2.4, true}) {
+			t.Errorf("anesthesia %+v", a)
 		}
 	})
 	t.Run("record is reset between lines", func(t *testing.T) {

@@ -10,7 +10,9 @@ import (
 var r4Dialect = dialect{
 	name:                versionR4,
 	productKey:          "productOrService",
+	productElem:         "item.productOrService",
 	careTeamLinkKey:     "careTeamSequence",
+	diagnosisLinkKey:    "diagnosisSequence",
 	providerIDType:      r4ProviderIDType,
 	drg:                 r4DRG,
 	lineNDC:             r4LineNDC,
@@ -81,12 +83,22 @@ func r4IsRenderingRole(role string) bool {
 //   - referring_npi: role referring (carrier and DME).
 //
 // Only members whose identifier is an NPI count, and the first one in
-// careTeam order wins. Role "primary" (the carrier organization NPI,
-// ORG_NPI_NUM) and "otheroperating" (OT_PHYSN_NPI) map to no column.
+// careTeam order wins. Role "primary" is the carrier organization NPI
+// (organization_npi, ORG_NPI_NUM) and "otheroperating" the other physician
+// (other_npi, OT_PHYSN_NPI). The *_upin columns take the members of the
+// same roles whose identifier is a UPIN.
 func r4ClaimNPIs(f *Flattener) {
 	c := &f.rec.Claim
 	c.AttendingNPI = f.firstNPIWithRole("attending")
 	c.OperatingNPI = f.firstNPIWithRole("operating")
 	c.RenderingNPI = f.firstNPIWithRole("performing", "rendering")
 	c.ReferringNPI = f.firstNPIWithRole("referring")
+	c.OtherNPI = f.firstNPIWithRole("otheroperating")
+	c.AttendingUPIN = f.firstIDWithRole("upin", "attending")
+	c.OperatingUPIN = f.firstIDWithRole("upin", "operating")
+	c.RenderingUPIN = f.firstIDWithRole("upin", "performing", "rendering")
+	c.OtherUPIN = f.firstIDWithRole("upin", "otheroperating")
+	if npi := f.firstNPIWithRole("primary"); npi != "" {
+		c.OrganizationNPI = npi
+	}
 }

@@ -50,32 +50,61 @@ type Claim struct {
 	Status                 string
 	ClaimType              string
 	ClaimTypeCode          string
+	ClaimTypeDisplay       string
+	ClaimSubType           string
+	NearLineRecordCode     string
+	ServiceClassification  string
 	BeneficiaryID          string
 	MBI                    string
 	BillablePeriodStart    Date
 	BillablePeriodEnd      Date
+	ClaimQueryCode         string
 	LastUpdated            Instant
+	Profile                string
 	FHIRVersion            string
 	PrincipalDiagnosisCode string
+	AdmittingDiagnosisCode string
 	DRGCode                string
 	FacilityTypeCode       string
+	FacilityTypeDisplay    string
+	ProviderID             string
+	ProviderIDSystem       string
+	OrganizationNPI        string
 	AttendingNPI           string
+	AttendingUPIN          string
 	OperatingNPI           string
+	OperatingUPIN          string
+	OtherNPI               string
+	OtherUPIN              string
 	RenderingNPI           string
+	RenderingUPIN          string
 	ReferringNPI           string
 }
 
 // Line is one EOB item; a row of schema.ClaimLines.
 type Line struct {
-	LineNumber     int64
-	HCPCSCode      string
-	ServiceDate    Date
-	ServiceStart   Date
-	ServiceEnd     Date
-	PlaceOfService string
-	Quantity       Float
-	NDCCode        string
-	RenderingNPI   string
+	LineNumber            int64
+	HCPCSCode             string
+	RevenueCenterCode     string
+	ServiceDate           Date
+	ServiceStart          Date
+	ServiceEnd            Date
+	PlaceOfService        string
+	PlaceOfServiceDisplay string
+	ProviderStateCode     string
+	ProviderZipCode       string
+	PricingLocalityCode   string
+	CLIALabNumber         string
+	SupplierTypeCode      string
+	PricingStateCode      string
+	Quantity              Float
+	AnesthesiaUnitCount   Float
+	NDCCode               string
+	NDCQuantity           Float
+	NDCQuantityUnit       string
+	RenderingNPI          string
+	CareTeamSequences     string // comma-separated
+	DiagnosisSequences    string // comma-separated
 }
 
 // Diagnosis is one EOB diagnosis; a row of schema.ClaimDiagnoses.
@@ -97,11 +126,34 @@ type Procedure struct {
 
 // CareTeam is one EOB careTeam member; a row of schema.ClaimCareTeam.
 type CareTeam struct {
-	Sequence       int64
-	ProviderID     string
-	ProviderIDType string
-	Role           string
-	Qualification  string
+	Sequence          int64
+	ProviderID        string
+	ProviderIDType    string
+	Role              string
+	RoleDisplay       string
+	Qualification     string
+	TaxonomyCode      string
+	ProviderTypeCode  string
+	ParticipatingCode string
+}
+
+// Extension is one FHIR extension that no other column carries; a row of
+// schema.ClaimExtensions. LineNumber and ElementSeq are NULL when their
+// Valid flag is false.
+type Extension struct {
+	LineNumber    int64
+	HasLine       bool
+	Element       string
+	ElementSeq    int64
+	HasElementSeq bool
+	URL           string
+	Code          string
+	System        string
+	Display       string
+	String        string
+	Decimal       Float
+	Date          Date
+	Reference     string
 }
 
 // MBI is one MBI extension of an EOB; a row of schema.BeneficiaryMBIs
@@ -128,6 +180,7 @@ type Record struct {
 	Diagnoses  []Diagnosis
 	Procedures []Procedure
 	CareTeam   []CareTeam
+	Extensions []Extension
 	MBIs       []MBI
 	Issues     []Issue
 }
@@ -139,6 +192,7 @@ func (r *Record) Reset() {
 		Diagnoses:  r.Diagnoses[:0],
 		Procedures: r.Procedures[:0],
 		CareTeam:   r.CareTeam[:0],
+		Extensions: r.Extensions[:0],
 		MBIs:       r.MBIs[:0],
 		Issues:     r.Issues[:0],
 	}

@@ -10,7 +10,9 @@ import (
 var stu3Dialect = dialect{
 	name:                versionSTU3,
 	productKey:          "service",
+	productElem:         "item.service",
 	careTeamLinkKey:     "careTeamLinkId",
+	diagnosisLinkKey:    "diagnosisLinkId",
 	providerIDType:      stu3ProviderIDType,
 	drg:                 stu3DRG,
 	lineNDC:             stu3LineNDC,
@@ -100,19 +102,32 @@ func stu3IsRenderingRole(role string) bool {
 //   - referring_npi: role referring. BFD v1 puts the carrier referring NPI
 //     in EOB.referral, which AB2D v1 removes, so it is usually NULL.
 //
-// Only members whose identifier is an NPI count. Role "other"
-// (OT_PHYSN_NPI) maps to no column.
+// Only members whose identifier is an NPI count. Role "other" is the other
+// physician (other_npi, OT_PHYSN_NPI). The *_upin columns apply the same
+// rules to members whose identifier is a UPIN. The organization NPI
+// (ORG_NPI_NUM) is a careTeam extension, read with the care team.
 func stu3ClaimNPIs(f *Flattener) {
 	c := &f.rec.Claim
 	c.OperatingNPI = f.firstNPIWithRole("assist", "operating")
+	c.OperatingUPIN = f.firstIDWithRole("upin", "assist", "operating")
 	c.ReferringNPI = f.firstNPIWithRole("referring")
+	c.OtherNPI = f.firstNPIWithRole("other")
+	c.OtherUPIN = f.firstIDWithRole("upin", "other")
 	if !isInstitutional(c.ClaimType, c.ClaimTypeCode) {
 		c.RenderingNPI = f.firstNPIWithRole("primary", "performing")
+		c.RenderingUPIN = f.firstIDWithRole("upin", "primary", "performing")
 		return
 	}
+	c.AttendingNPI, c.RenderingNPI = stu3Institutional(f, "npi")
+	c.AttendingUPIN, c.RenderingUPIN = stu3Institutional(f, "upin")
+}
+
+// stu3Institutional returns the attending and rendering provider ids of
+// the given identifier type on an institutional claim (see stu3ClaimNPIs).
+func stu3Institutional(f *Flattener, idType string) (attending, rendering string) {
 	var firstPrimary, unlinkedPrimary, linkedRendering string
 	for _, m := range f.rec.CareTeam {
-		if m.ProviderIDType != "npi" || m.ProviderID == "" {
+		if m.ProviderIDType != idType || m.ProviderID == "" {
 			continue
 		}
 		isLinked := f.linked(m.Sequence)
@@ -133,11 +148,11 @@ func stu3ClaimNPIs(f *Flattener) {
 			}
 		}
 	}
-	c.AttendingNPI = unlinkedPrimary
-	if c.AttendingNPI == "" {
-		c.AttendingNPI = firstPrimary
+	attending = unlinkedPrimary
+	if attending == "" {
+		attending = firstPrimary
 	}
-	c.RenderingNPI = linkedRendering
+	return attending, linkedRendering
 }
 
 // isInstitutional says whether a claim is an institutional (Part A / FI)
