@@ -342,3 +342,31 @@ func TestOlderWarehouseGainsNewColumns(t *testing.T) {
 		t.Errorf("claims: %v", got)
 	}
 }
+
+// TestClaimVersionsAnyOrder: AB2D sends every version of a claim (same
+// claim group, new claim id, older ones cancelled). Whatever order the
+// versions arrive in, claims keeps each once and claims_current shows
+// exactly one row per group: the active one, or the newest when none is.
+func TestClaimVersionsAnyOrder(t *testing.T) {
+	v1 := eob{id: "carrier-101", group: "g1", status: "cancelled", updated: "2022-01-05T00:00:00Z", mbi: "1EG4TE5MK73", dx: []string{"I10"}, lines: 1}
+	v2 := eob{id: "carrier-102", group: "g1", status: "cancelled", updated: "2022-02-05T00:00:00Z", mbi: "1EG4TE5MK73", dx: []string{"I10", "E119"}, lines: 2}
+	v3 := eob{id: "carrier-103", group: "g1", status: "active", updated: "2022-01-20T00:00:00Z", mbi: "1EG4TE5MK73", dx: []string{"E785"}, lines: 1}
+	onlyCancelled := []eob{
+		{id: "carrier-201", group: "g2", status: "cancelled", updated: "2022-03-01T00:00:00Z", mbi: "1EG4TE5MK73", dx: []string{"J449"}, lines: 1},
+		{id: "carrier-202", group: "g2", status: "cancelled", updated: "2022-04-01T00:00:00Z", mbi: "1EG4TE5MK73", dx: []string{"N179"}, lines: 1},
+	}
+	want := []string{"g1|carrier-103|active", "g2|carrier-202|cancelled"}
+	for _, order := range [][]eob{{v1, v2, v3}, {v3, v2, v1}, {v2, v3, v1}} {
+		dir := t.TempDir()
+		wh := openWH(t, filepath.Join(dir, "wh"))
+		for i, e := range append(order, onlyCancelled[1], onlyCancelled[0]) {
+			loadFile(t, wh, writeFile(t, dir, strconv.Itoa(i)+".ndjson", e.json()), Options{})
+		}
+		if got := queryStrings(t, wh, "SELECT claim_group_id, eob_id, status FROM claims_current ORDER BY 1"); !slices.Equal(got, want) {
+			t.Errorf("order %v: claims_current %v, want %v", order, got, want)
+		}
+		if n := queryInt(t, wh, "SELECT count(*) FROM claims"); n != 5 {
+			t.Errorf("claims keeps %d versions, want 5", n)
+		}
+	}
+}
