@@ -271,6 +271,24 @@ QUALIFY row_number() OVER (
   c.billable_period_start, c.billable_period_end, c.principal_diagnosis_code, c.last_updated
 FROM claim_lines l JOIN claims c USING (eob_id)`,
 			},
+			{
+				Name: "codes",
+				Description: "Every (system, code) seen with its display, where the data carries one: a dimension for " +
+					"BI tools to label claim types, facility types, places of service, care-team roles, diagnosis " +
+					"and procedure code systems, and the coded values of claim_extensions. Derived from the tables, " +
+					"so it is always current.",
+				SQL: `SELECT system, code, max(display) AS display, sum(n) AS occurrences FROM (
+  SELECT 'https://bluebutton.cms.gov/resources/variables/nch_clm_type_cd' AS system, claim_type_code AS code, claim_type_display AS display, count(*) AS n FROM claims GROUP BY ALL
+  UNION ALL SELECT 'https://bluebutton.cms.gov/resources/codesystem/eob-type', claim_type, NULL, count(*) FROM claims GROUP BY ALL
+  UNION ALL SELECT 'https://bluebutton.cms.gov/resources/variables/clm_fac_type_cd', facility_type_code, facility_type_display, count(*) FROM claims GROUP BY ALL
+  UNION ALL SELECT 'https://bluebutton.cms.gov/resources/variables/line_place_of_srvc_cd', place_of_service, place_of_service_display, count(*) FROM claim_lines GROUP BY ALL
+  UNION ALL SELECT 'careTeam.role', role, role_display, count(*) FROM claim_care_team GROUP BY ALL
+  UNION ALL SELECT code_system, code, NULL, count(*) FROM claim_diagnoses GROUP BY ALL
+  UNION ALL SELECT code_system, code, NULL, count(*) FROM claim_procedures GROUP BY ALL
+  UNION ALL SELECT value_system, value_code, value_display, count(*) FROM claim_extensions WHERE value_system IS NOT NULL GROUP BY ALL
+) WHERE code IS NOT NULL AND system IS NOT NULL
+GROUP BY system, code`,
+			},
 		},
 	}
 }

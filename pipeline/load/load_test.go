@@ -370,3 +370,17 @@ func TestClaimVersionsAnyOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestCodesView: the codes dimension labels what the loaded data carries.
+func TestCodesView(t *testing.T) {
+	dir := fixtures(t)
+	wh := openWH(t, "")
+	loadFile(t, wh, filepath.Join(dir, "r4", "CMSgov-beneficiary-fhir-data__eobReadCarrier.json"), Options{})
+	got := queryStrings(t, wh, `SELECT code, display FROM codes WHERE system = 'https://bluebutton.cms.gov/resources/variables/nch_clm_type_cd'`)
+	if !slices.Equal(got, []string{"71|Local carrier non-durable medical equipment, prosthetics, orthotics, and supplies (DMEPOS) claim"}) {
+		t.Errorf("claim type code: %v", got)
+	}
+	if n := queryInt(t, wh, "SELECT count(*) FROM codes WHERE display IS NOT NULL"); n < 5 {
+		t.Errorf("only %d labelled codes", n)
+	}
+}
