@@ -125,6 +125,10 @@ func TestReloadIsNoop(t *testing.T) {
 	if first.Skipped || first.EOBs != 2 || first.Rejects != 1 {
 		t.Fatalf("first load: %+v", first)
 	}
+	// The sha256 hashed while reading is the file's.
+	if sum, _, err := hashFile(f); err != nil || queryStrings(t, wh, "SELECT sha256 FROM loads")[0] != sum {
+		t.Fatalf("ledger sha256 %v, file %s (%v)", queryStrings(t, wh, "SELECT sha256 FROM loads"), sum, err)
+	}
 	digests := func() []string {
 		var out []string
 		for _, tbl := range schema.Warehouse().Tables {

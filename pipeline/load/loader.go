@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -108,19 +109,31 @@ const (
 // the warehouse and no temporary file is left behind.
 func (l *Loader) LoadFile(ctx context.Context, path string) (FileResult, error) {
 	res := FileResult{Path: path, Rows: map[string]int64{}}
-	sha, size, err := hashFile(path)
+	fi, err := os.Stat(path)
 	if err != nil {
 		return res, err
 	}
-	res.SHA256, res.Bytes = sha, size
+	res.Bytes = fi.Size()
+	// The ledger decides by sha256 whether the file was loaded before. Only
+	// a file the size of one already loaded can be; any other is hashed
+	// while it is read, instead of in a pass of its own.
 	if !l.opts.Force {
-		id, err := l.wh.LoadedAs(ctx, sha)
+		same, err := l.wh.loadedSize(ctx, res.Bytes)
 		if err != nil {
 			return res, err
 		}
-		if id != "" {
-			res.LoadID, res.Skipped = id, true
-			return res, nil
+		if same {
+			if res.SHA256, _, err = hashFile(path); err != nil {
+				return res, err
+			}
+			id, err := l.wh.LoadedAs(ctx, res.SHA256)
+			if err != nil {
+				return res, err
+			}
+			if id != "" {
+				res.LoadID, res.Skipped = id, true
+				return res, nil
+			}
 		}
 	}
 	res.LoadID = NewID()
@@ -149,7 +162,7 @@ func (l *Loader) LoadFile(ctx context.Context, path string) (FileResult, error) 
 		}
 	}
 	rec := LoadRecord{
-		LoadID: res.LoadID, RunID: l.opts.RunID, SourceFile: path, SHA256: sha, Bytes: size,
+		LoadID: res.LoadID, RunID: l.opts.RunID, SourceFile: path, SHA256: res.SHA256, Bytes: res.Bytes,
 		Rows: res.EOBs + res.Issues, Rejects: res.Rejects, StartedAt: started,
 	}
 	// The transform's buffers are garbage now; hand them back to the OS so
@@ -182,7 +195,13 @@ func (l *Loader) transform(ctx context.Context, path string, res *FileResult, ta
 		return err
 	}
 	defer f.Close() // read-only: a Close error cannot lose data
-	lr, err := transform.NewLineReader(f, l.opts.MaxLine, isWholeJSON(path))
+	var in io.Reader = f
+	var h hash.Hash
+	if res.SHA256 == "" {
+		h = sha256.New()
+		in = io.TeeReader(f, h)
+	}
+	lr, err := transform.NewLineReader(in, l.opts.MaxLine, isWholeJSON(path))
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -228,6 +247,13 @@ func (l *Loader) transform(ctx context.Context, path string, res *FileResult, ta
 				}
 				if err := lr.Close(); err != nil {
 					return fmt.Errorf("%s: corrupt gzip: %w", path, err)
+				}
+				if h != nil {
+					// Hash what the reader left unread (e.g. gzip trailer padding).
+					if _, err := io.Copy(h, f); err != nil {
+						return fmt.Errorf("%s: %w", path, err)
+					}
+					res.SHA256 = hex.EncodeToString(h.Sum(nil))
 				}
 				return nil
 			case errors.As(err, &tl):
