@@ -3,9 +3,10 @@ package schema
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/ab2d-etl/ab2d-etl/internal/sharedtest"
 )
 
 // dictionaries are the AB2D data dictionaries (CMSgov/ab2d-website JSON),
@@ -19,13 +20,10 @@ var dictionaries = []string{
 // test is skipped when the file is absent, and fails when CI is set.
 func readDictionary(t *testing.T, name string) []string {
 	t.Helper()
-	path := filepath.Join("..", "..", "shared", "reference", name)
+	path := sharedtest.Dir(t, "reference", name)
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("data dictionary %s is missing (CI is set): %v", path, err)
-		}
-		t.Skipf("data dictionary %s is absent: %v", path, err)
+		t.Fatal(err)
 	}
 	var doc struct {
 		Sections []struct {

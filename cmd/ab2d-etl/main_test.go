@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ab2d-etl/ab2d-etl/internal/sharedtest"
 )
 
 // TestMain lets tests run the real command in a subprocess (the test binary
@@ -24,14 +26,7 @@ func TestMain(m *testing.M) {
 
 func fixtures(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "fixtures")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI is set but the shared fixtures are missing: %v", err)
-		}
-		t.Skipf("shared fixtures not present: %v", err)
-	}
-	return dir
+	return sharedtest.Dir(t, "fixtures")
 }
 
 // cli runs the command in-process and returns its exit code and output.

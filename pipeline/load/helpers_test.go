@@ -7,20 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ab2d-etl/ab2d-etl/internal/sharedtest"
 )
 
-// fixtures returns ../shared/fixtures (beside the repo), skipping the test
-// when it is absent (a user's clone) and failing when CI is set.
+// fixtures returns ../shared/fixtures beside the repository.
 func fixtures(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "fixtures")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI is set but the shared fixtures are missing: %v", err)
-		}
-		t.Skipf("shared fixtures not present: %v", err)
-	}
-	return dir
+	return sharedtest.Dir(t, "fixtures")
 }
 
 // eob is a minimal AB2D R4 ExplanationOfBenefit for tests that must not

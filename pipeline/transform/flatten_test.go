@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ab2d-etl/ab2d-etl/internal/sharedtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -25,13 +27,7 @@ const sampleNDJSON = "stu3/CMSgov-ab2d-website__sample-data-stu3.ndjson"
 // when it is absent, and fails when the CI environment variable is set.
 func fixturesDir(tb testing.TB) string {
 	tb.Helper()
-	if fi, err := os.Stat(fixturesRel); err != nil || !fi.IsDir() {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("fixtures directory %s is missing (CI is set)", fixturesRel)
-		}
-		tb.Skipf("fixtures directory %s is absent", fixturesRel)
-	}
-	return fixturesRel
+	return sharedtest.Dir(tb, "fixtures")
 }
 
 // fixture is one input line taken from a fixture file.
