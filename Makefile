@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/ab2d-etl
 OUT     ?= ./warehouse
 # Sizes of generated NDJSON for `make bench` (space-separated).
-BENCH_SIZE ?= 100MB 1GB
+BENCH_SIZE ?= 200MB 2GB
 
 export CGO_ENABLED := 1
 
@@ -25,9 +25,10 @@ demo: build
 	@echo "== top diagnoses on current claims =="
 	$(BIN) query --out $(OUT) "SELECT d.code, count(*) AS claims FROM claim_diagnoses d JOIN claims_current c USING (eob_id) GROUP BY ALL ORDER BY claims DESC, d.code LIMIT 10"
 
+# Go benchmarks, load vs the DuckDB-only peer per BENCH_SIZE, extract vs curl,
+# sandbox at --scale 50 (BENCH_SANDBOX_SCALE=0 skips it); see bench/bench.sh.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./pipeline/... ./internal/...
-	bash bench/load.sh $(BENCH_SIZE)
+	GO="$(GO)" AB2D_ETL=$(BIN) bash bench/bench.sh $(BENCH_SIZE)
 
 # Chaos equivalence: faulty and killed runs against the sandbox, each final
 # warehouse compared with a fault-free run's (make test runs a short version).

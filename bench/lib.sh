@@ -1,0 +1,112 @@
+# Shared helpers of the bench/*.sh scripts; source it, do not run it.
+#
+# Environment (all optional):
+#   BENCH_DIR      work folder: cached inputs, warehouses, logs, results
+#                  (default /tmp/ab2d-bench)
+#   BENCH_RESULTS  file the scripts append their figures to, one
+#                  "name<TAB>value" line each (default $BENCH_DIR/results.tsv)
+#   AB2D_ETL       the binary under test (default ./bin/ab2d-etl)
+#   GO             the go command (default go)
+
+BENCH_DIR=${BENCH_DIR:-/tmp/ab2d-bench}
+BENCH_RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results.tsv}
+AB2D_ETL=${AB2D_ETL:-./bin/ab2d-etl}
+GO=${GO:-go}
+TIME=/usr/bin/time
+export BENCH_DIR BENCH_RESULTS AB2D_ETL GO
+
+BENCH_SELF=${BENCH_SELF:-$(basename "$0")}
+
+die() {
+  echo "$BENCH_SELF: error: $*" >&2
+  exit 1
+}
+say() { echo "[$BENCH_SELF] $*"; }
+warn() { echo "[$BENCH_SELF] warning: $*" >&2; }
+
+# need_gnu_time: /usr/bin/time must be GNU time (for -v and -o).
+need_gnu_time() {
+  [ -x "$TIME" ] || die "$TIME not found: install GNU time (Debian/Ubuntu: apt-get install time)"
+  "$TIME" -v -o /dev/null true 2>/dev/null || die "$TIME does not support -v/-o: GNU time is needed (Debian/Ubuntu: apt-get install time)"
+}
+
+# need_cmd CMD PACKAGE: fail with an install hint when CMD is missing.
+need_cmd() {
+  command -v "$1" >/dev/null || die "$1 not found: install it (Debian/Ubuntu: apt-get install $2)"
+}
+
+# need_binary: the ab2d-etl binary must exist.
+need_binary() {
+  [ -x "$AB2D_ETL" ] || die "$AB2D_ETL not found or not executable: run 'make build' first"
+}
+
+# wall_seconds "h:mm:ss" | "m:ss.ss" -> seconds
+wall_seconds() {
+  awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else if (NF == 2) print $1*60 + $2; else print $1 }' <<<"$1"
+}
+
+# time_wall REPORT, time_rss_kb REPORT: fields of a GNU time -v report.
+time_wall() {
+  local w
+  w=$(sed -n 's/^[[:space:]]*Elapsed (wall clock) time.*): //p' "$1")
+  [ -n "$w" ] || die "cannot read the wall time from $1"
+  wall_seconds "$w"
+}
+time_rss_kb() {
+  local r
+  r=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$1")
+  [ -n "$r" ] || die "cannot read the peak RSS from $1"
+  echo "$r"
+}
+
+# now: seconds since the epoch with nanoseconds.
+now() { date +%s.%N; }
+
+# calc EXPR: floating-point arithmetic with awk, e.g. calc "2 / 3".
+calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
+
+# result NAME VALUE: record a figure for the summary.
+result() {
+  mkdir -p "$(dirname "$BENCH_RESULTS")"
+  printf '%s\t%s\n' "$1" "$2" >>"$BENCH_RESULTS"
+}
+
+# free_gb DIR: free space of DIR's filesystem in GB (10^9 bytes).
+free_gb() {
+  df -P -B1 "$1" | awk 'NR == 2 { printf "%.1f", $4 / 1e9 }'
+}
+
+# build_helper PKG OUT: go build PKG into OUT unless OUT is newer than its sources.
+build_helper() {
+  local pkg=$1 out=$2 dir=${1#./}
+  if [ ! -x "$out" ] || [ -n "$(find "$dir" -newer "$out" -name '*.go' -print -quit)" ] || [ go.mod -nt "$out" ]; then
+    "$GO" build -o "$out" "$pkg" || die "go build $pkg failed"
+  fi
+}
+
+# Background processes started by a script, killed (by pid) on exit.
+BENCH_PIDS=()
+bench_cleanup() {
+  local pid
+  for pid in "${BENCH_PIDS[@]:-}"; do
+    [ -n "$pid" ] || continue
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done
+  for pid in "${BENCH_PIDS[@]:-}"; do
+    [ -n "$pid" ] || continue
+    # give it 10 s to stop cleanly (the sandbox removes its files)
+    for _ in $(seq 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  BENCH_PIDS=()
+}
+trap bench_cleanup EXIT
+trap 'bench_cleanup; exit 130' INT
+trap 'bench_cleanup; exit 143' TERM
+
+mkdir -p "$BENCH_DIR"
