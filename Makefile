@@ -35,8 +35,11 @@ bench: build
 chaos:
 	$(GO) test -count=1 -timeout 30m -run '^TestChaos$$' -v ./cmd/ab2d-etl/ -chaos.runs $${CHAOS_RUNS:-60} -chaos.kill-rate 0.3 | grep -E 'chaos:|^(---|ok|FAIL)|run [0-9]+'
 
+# Every fuzz target for FUZZTIME each (crashers land in testdata/fuzz and
+# become regression tests).
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzFlatten -fuzztime $${FUZZTIME:-60s} ./pipeline/transform/
+	$(GO) test -run '^$$' -fuzz '^FuzzFlatten$$' -fuzztime $${FUZZTIME:-60s} ./pipeline/transform/
+	$(GO) test -run '^$$' -fuzz '^FuzzLineReader$$' -fuzztime $${FUZZTIME:-60s} ./pipeline/transform/
 
 lint:
 	@fmt=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi

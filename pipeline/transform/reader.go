@@ -166,7 +166,7 @@ func (r *LineReader) readLine() ([]byte, error) {
 	line := bytes.TrimRight(r.buf, "\r\n")
 	if !tooLong && len(line) > r.max {
 		tooLong = true
-		r.excerpt = append(r.excerpt[:0], line[:ExcerptLen]...)
+		r.excerpt = append(r.excerpt[:0], line[:min(len(line), ExcerptLen)]...)
 	}
 	if tooLong {
 		return nil, &LineTooLongError{Limit: r.max, Excerpt: r.excerpt}

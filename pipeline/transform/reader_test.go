@@ -116,3 +116,55 @@ func TestLineReaderCorruptGzip(t *testing.T) {
 		}
 	})
 }
+
+// FuzzLineReader: whatever the bytes (plain, gzip or broken gzip), the
+// reader never panics, never returns a line over its limit, numbers lines
+// in increasing order, and ends with io.EOF or an error, not a hang.
+func FuzzLineReader(f *testing.F) {
+	f.Add([]byte("a\nb\r\n\n{}\n"), uint16(8))
+	f.Add(gzipSeed(f, "x\ny\n"), uint16(4))
+	f.Add([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}, uint16(16))
+	f.Fuzz(func(t *testing.T, data []byte, limit uint16) {
+		max := int(limit%512) + 1
+		for _, whole := range []bool{false, true} {
+			r, err := NewLineReader(bytes.NewReader(data), max, whole)
+			if err != nil {
+				continue
+			}
+			last := int64(0)
+			for i := 0; ; i++ {
+				if i > 1032*len(data)+2 { // deflate expands at most ~1032×
+					t.Fatalf("more lines than the input can hold")
+				}
+				line, n, err := r.Next()
+				var tl *LineTooLongError
+				if errors.As(err, &tl) {
+					if len(tl.Excerpt) > ExcerptLen {
+						t.Fatalf("excerpt of %d bytes", len(tl.Excerpt))
+					}
+				} else if err != nil {
+					break
+				}
+				if len(line) > max {
+					t.Fatalf("line of %d bytes over the %d limit", len(line), max)
+				}
+				if n <= last {
+					t.Fatalf("line number %d after %d", n, last)
+				}
+				last = n
+			}
+		}
+	})
+}
+
+func gzipSeed(f *testing.F, s string) []byte {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	if _, err := w.Write([]byte(s)); err != nil {
+		f.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		f.Fatal(err)
+	}
+	return b.Bytes()
+}
