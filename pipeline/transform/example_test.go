@@ -2,6 +2,7 @@ package transform_test
 
 import (
 	"fmt"
+	"testing"
 
 	"github.com/ab2d-etl/ab2d-etl/pipeline/transform"
 )
@@ -32,4 +33,19 @@ func ExampleFlattener_Flatten() {
 	// principal diagnosis: E119
 	// line 1 99213 2024-02-10
 	// rejected: resourceType "Patient" is not ExplanationOfBenefit or OperationOutcome
+}
+
+func TestFirstIdentifierWins(t *testing.T) {
+	line := []byte(`{"resourceType":"ExplanationOfBenefit","id":"carrier-1","identifier":[` +
+		`{"system":"https://bluebutton.cms.gov/resources/variables/clm_id","value":"111"},` +
+		`{"system":"https://bluebutton.cms.gov/resources/variables/clm_id","value":"222"},` +
+		`{"system":"https://bluebutton.cms.gov/resources/identifier/claim-group","value":"g1"},` +
+		`{"system":"https://bluebutton.cms.gov/resources/identifier/claim-group","value":"g2"}]}`)
+	var rec transform.Record
+	if err := transform.NewFlattener().Flatten(line, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Claim.ClaimID != "111" || rec.Claim.ClaimGroupID != "g1" {
+		t.Errorf("claim_id %q, claim_group_id %q; want the first of each", rec.Claim.ClaimID, rec.Claim.ClaimGroupID)
+	}
 }

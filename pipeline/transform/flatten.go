@@ -264,9 +264,13 @@ func (f *Flattener) header(root *fastjson.Value) {
 		}
 		switch string(f.strb(id, "system")) {
 		case sysClaimID:
-			c.ClaimID = f.str(id, "value")
+			if c.ClaimID == "" { // the first one, as the schema says
+				c.ClaimID = f.str(id, "value")
+			}
 		case sysClaimGroup:
-			c.ClaimGroupID = f.str(id, "value")
+			if c.ClaimGroupID == "" {
+				c.ClaimGroupID = f.str(id, "value")
+			}
 		case sysPDEID:
 			if c.ClaimID == "" {
 				c.ClaimID = f.str(id, "value")
