@@ -286,7 +286,13 @@ var disagreeing = map[string]string{
 // TestFlattenAgree flattens the R4 and STU3 renderings of the same claims
 // with pipeline/transform and compares every column both versions carry.
 func TestFlattenAgree(t *testing.T) {
-	r4, stu3 := both(t, 800)
+	// The whole sandbox contract Z0000 (PDP-100: 100 beneficiaries, seed 1),
+	// exported as v2 and as v1.
+	var r4, stu3 [][]byte
+	for e := range NewContract(ContractOptions{Seed: 1, Contract: "Z0000", Beneficiaries: 100}).EOBs() {
+		r4 = append(r4, e.AppendR4(nil))
+		stu3 = append(stu3, e.AppendSTU3(nil))
+	}
 	a, b := flatten(t, r4, "R4"), flatten(t, stu3, "STU3")
 	var referring, shifted, merged int
 	for i := range a {
