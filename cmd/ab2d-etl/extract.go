@@ -245,7 +245,7 @@ func runExtract(ctx context.Context, o extractOptions, c *extract.Client, log *s
 		Since: req.Since, Until: req.Until, StartedAt: started}); err != nil {
 		return err
 	}
-	var sum summary
+	sum := summary{loads: o.command == "run"}
 	state, err := pipeline(ctx, o, c, wh, req, runID, log, bar, &sum)
 	bar.Done()
 	if state != nil {
@@ -341,6 +341,7 @@ func pipeline(ctx context.Context, o extractOptions, c *extract.Client, wh *load
 
 // summary counts what a run moved.
 type summary struct {
+	loads              bool // the command loads what lands (run, not extract)
 	contract           string
 	files              int
 	bytes              int64
@@ -361,6 +362,9 @@ func (s *summary) add(r load.FileResult) {
 }
 
 func (s *summary) String() string {
+	if !s.loads { // extract only: nothing is loaded
+		return fmt.Sprintf("%d files landed and verified, %.1f MB", s.files, float64(s.bytes)/1e6)
+	}
 	return fmt.Sprintf("%d files, %.1f MB, %d EOBs, %d export errors, %d rejects", s.files, float64(s.bytes)/1e6, s.eobs, s.issues, s.rejs)
 }
 
