@@ -143,6 +143,26 @@ t1=$(now)
 ver_secs=$(calc "$t1 - $t0")
 ver_bytes=$(dir_bytes "$work/curl-verify")
 
+# --- ab2d-etl run: the same export, downloads verified in the load stage ---
+run_log="$work/run.log"
+say "ab2d-etl run --workers $WORKERS (downloads at network speed, each file verified while it is loaded)..."
+if ! AB2D_CLIENT_ID=$client_id AB2D_CLIENT_SECRET=$client_secret "$AB2D_ETL" run --api-url "$api_url" \
+  --token-url "$token_url" --out "$work/run" --since none --workers "$WORKERS" --log-format json \
+  >"$work/run.stdout" 2>"$run_log"; then
+  tail -n 20 "$run_log" >&2
+  die "ab2d-etl run failed (log: $run_log)"
+fi
+read -r rdl_start rdl_end run_bytes run_files < <(jq -rs '
+  def ts: . as $t
+    | ($t[0:19] + "Z" | fromdateiso8601)
+      + (if ($t | length) > 20 and $t[19:20] == "." then ("0" + ($t[19:] | sub("[Z+-].*$"; ""))) | tonumber else 0 end);
+  (map(select(.msg == "export complete"))[0].time | ts) as $t0
+  | map(select(.msg == "file landed")) as $f
+  | [$t0, ($f | map(.time | ts) | max), ($f | map(.bytes) | add), ($f | length)] | @tsv' "$run_log") ||
+  die "cannot parse $run_log"
+run_secs=$(calc "$rdl_end - $rdl_start")
+rm -rf "$work/run"
+
 kill -TERM "$sb_pid" 2>/dev/null || true
 wait "$sb_pid" 2>/dev/null || true
 
@@ -159,10 +179,11 @@ row() { # name files bytes secs
     "$(calc "$uncompressed / 1e6 / $4")" "$5"
 }
 row extract "$ex_files" "$ex_bytes" "$ex_secs" -
+row run "$run_files" "$run_bytes" "$run_secs" -
 row curl-seq "$ex_files" "$seq_bytes" "$seq_secs" "$(printf '%.2fx' "$(calc "$seq_secs / $ex_secs")")"
 row curl-par "$ex_files" "$par_bytes" "$par_secs" "$(printf '%.2fx' "$(calc "$par_secs / $ex_secs")")"
 row curl-verify "$ex_files" "$ver_bytes" "$ver_secs" "$(printf '%.2fx' "$(calc "$ver_secs / $ex_secs")")"
-say "extract / curl-par throughput: $(printf '%.2f' "$(calc "$par_secs / $ex_secs")")x (target >= 0.8x)"
+say "extract / curl-par throughput: $(printf '%.2f' "$(calc "$par_secs / $ex_secs")")x; run's downloads / curl-par: $(printf '%.2f' "$(calc "$par_secs / $run_secs")")x (target >= 0.8x)"
 
 result extract.scale "$SCALE"
 result extract.client "$CLIENT"
@@ -182,4 +203,6 @@ result curl_verify.mb_s "$(calc "$ver_bytes / 1e6 / $ver_secs")"
 result extract.ratio_par "$(calc "$par_secs / $ex_secs")"
 result extract.ratio_seq "$(calc "$seq_secs / $ex_secs")"
 result extract.ratio_verify "$(calc "$ver_secs / $ex_secs")"
+result run.download_seconds "$run_secs"
+result run.ratio_par "$(calc "$par_secs / $run_secs")"
 rm -rf "$work/curl-seq" "$work/curl-par" "$work/curl-verify" "$work/sandbox-tmp"

@@ -288,6 +288,7 @@ func pipeline(ctx context.Context, o extractOptions, c *extract.Client, wh *load
 	// downloads run ahead by at most the workers' files plus this one.
 	landed := make(chan extract.Landed, 1)
 	var state *extract.State
+	var live *extract.State // the same state, handed over before the first landed file
 	g.Go(func() error {
 		var err error
 		state, err = extract.Extract(gctx, c, req, extract.Options{
@@ -295,6 +296,10 @@ func pipeline(ctx context.Context, o extractOptions, c *extract.Client, wh *load
 			Workers: o.workers,
 			MaxWait: o.maxWait,
 			NewJob:  o.newJob,
+			// run verifies each download while loading it, which inflates
+			// it anyway: downloads go at network speed.
+			VerifyInLoad: o.command == "run",
+			OnState:      func(s *extract.State) { live = s },
 			OnProgress: func(p extract.Progress) {
 				bar.Export(p.Percent)
 				log.Info("export running", "progress_percent", p.Percent, "next_poll", p.Wait.String())
@@ -322,7 +327,7 @@ func pipeline(ctx context.Context, o extractOptions, c *extract.Client, wh *load
 			if loader == nil {
 				loader = load.NewLoader(wh, load.Options{MaxLine: o.maxLine, RunID: runID, JobID: filepath.Base(filepath.Dir(l.Path))})
 			}
-			res, err := loader.LoadFile(gctx, l.Path)
+			res, err := loadLanded(gctx, c, loader, live, l, log)
 			if err != nil {
 				return err
 			}
@@ -337,6 +342,33 @@ func pipeline(ctx context.Context, o extractOptions, c *extract.Client, wh *load
 		err = state.MarkLoaded()
 	}
 	return state, err
+}
+
+// loadLanded loads a landed file. One that was not verified on download is
+// checked while it loads; if it does not match the manifest, nothing of it
+// is committed, and it is downloaded again (verified this time, while AB2D
+// still allows) and loaded.
+func loadLanded(ctx context.Context, c *extract.Client, loader *load.Loader, st *extract.State, l extract.Landed, log *slog.Logger) (load.FileResult, error) {
+	if l.Verified {
+		return loader.LoadFile(ctx, l.Path)
+	}
+	res, err := loader.LoadFileExpect(ctx, l.Path, load.Expect{SHA256: l.SHA256, Length: l.Length})
+	var me *load.MismatchError
+	if !errors.As(err, &me) {
+		return res, err
+	}
+	log.Warn("a downloaded file does not match the manifest; downloading it again", "file", l.Name, "err", err.Error())
+	if err := os.Remove(l.Path); err != nil {
+		return res, err
+	}
+	nl, err := c.Download(ctx, l.File, filepath.Dir(l.Path))
+	if err != nil {
+		return res, st.RecordFailure(err)
+	}
+	if err := st.Land(nl); err != nil {
+		return res, err
+	}
+	return loader.LoadFile(ctx, nl.Path)
 }
 
 // summary counts what a run moved.

@@ -22,6 +22,10 @@ type Landed struct {
 	Path  string `json:"path"`  // where it is stored
 	Gzip  bool   `json:"gzip"`  // stored as gzip, as the server sent it
 	Bytes int64  `json:"bytes"` // bytes on disk
+	// Verified says the content was checked against the manifest's sha256
+	// and length on download; when false (Options.VerifyInLoad) the loader
+	// checks it before it commits.
+	Verified bool `json:"verified"`
 }
 
 // ErrVerify reports a download whose content does not match the manifest.
@@ -49,10 +53,23 @@ const maxUnknownLength = 64 << 30
 // truncation, verification) are retried while the server allows; a refusal
 // is a *RefusedError.
 func (c *Client) Download(ctx context.Context, f File, dir string) (Landed, error) {
+	return c.download(ctx, f, dir, true)
+}
+
+// DownloadUnverified is Download without the check of the content against
+// the manifest, which costs inflating and hashing every byte: the file lands
+// at network speed, and the caller must verify it before using it (the
+// loader does, see load.Loader.LoadFileExpect). Truncated transfers are
+// still detected and retried.
+func (c *Client) DownloadUnverified(ctx context.Context, f File, dir string) (Landed, error) {
+	return c.download(ctx, f, dir, false)
+}
+
+func (c *Client) download(ctx context.Context, f File, dir string, verify bool) (Landed, error) {
 	var out Landed
 	err := c.retry.run(ctx, "download "+f.Name, c.logRetry("download "+f.Name), func() error {
 		var err error
-		out, err = c.downloadOnce(ctx, f, dir)
+		out, err = c.downloadOnce(ctx, f, dir, verify)
 		return err
 	})
 	return out, err
@@ -84,7 +101,7 @@ func graceful(ctx context.Context) (context.Context, context.CancelFunc) {
 	}
 }
 
-func (c *Client) downloadOnce(ctx context.Context, f File, dir string) (Landed, error) {
+func (c *Client) downloadOnce(ctx context.Context, f File, dir string, verify bool) (Landed, error) {
 	if err := ctx.Err(); err != nil {
 		return Landed{}, err // interrupted: start no new download
 	}
@@ -125,15 +142,25 @@ func (c *Client) downloadOnce(ctx context.Context, f File, dir string) (Landed, 
 	if err != nil {
 		return Landed{}, fmt.Errorf("download %s: %w", f.Name, err)
 	}
-	n, sum, length, err := copyVerify(fh, resp.Body, gz, f.Length)
+	var n int64
+	if verify {
+		var sum string
+		var length int64
+		n, sum, length, err = copyVerify(fh, resp.Body, gz, f.Length)
+		if err == nil {
+			err = check(f, sum, length)
+		}
+	} else {
+		n, err = io.Copy(fh, io.LimitReader(resp.Body, maxUnknownLength+1))
+		if err == nil && n > maxUnknownLength {
+			err = fmt.Errorf("%w: larger than %d bytes", ErrVerify, int64(maxUnknownLength))
+		}
+	}
 	if err == nil {
 		err = fh.Sync()
 	}
 	if cerr := fh.Close(); err == nil {
 		err = cerr
-	}
-	if err == nil {
-		err = verify(f, sum, length)
 	}
 	if err != nil {
 		_ = os.Remove(part) // never leave a half-written file
@@ -148,7 +175,7 @@ func (c *Client) downloadOnce(ctx context.Context, f File, dir string) (Landed, 
 	if err := os.Rename(part, final); err != nil {
 		return Landed{}, fmt.Errorf("download %s: %w", f.Name, err)
 	}
-	return Landed{File: f, Path: final, Gzip: gz, Bytes: n}, nil
+	return Landed{File: f, Path: final, Gzip: gz, Bytes: n, Verified: verify}, nil
 }
 
 // copyVerify streams body to w and returns the bytes written, and the
@@ -211,8 +238,8 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// verify compares what arrived with the manifest.
-func verify(f File, sum string, length int64) error {
+// check compares what arrived with the manifest.
+func check(f File, sum string, length int64) error {
 	if f.Length >= 0 && length != f.Length {
 		return fmt.Errorf("%w: %d bytes, the manifest says %d (truncated or broken transfer)", ErrVerify, length, f.Length)
 	}

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -27,6 +26,14 @@ type Options struct {
 	NewJob bool
 	// OnProgress is called on every status poll while the job runs.
 	OnProgress func(Progress)
+	// VerifyInLoad lands files as they arrive, at network speed, and leaves
+	// the check of their sha256 and length to the loader, which inflates
+	// every byte anyway (Landed.Verified is false until then). Only a
+	// stage that verifies before it commits may set it: `run` does.
+	VerifyInLoad bool
+	// OnState is called with the job's state as soon as it exists, for a
+	// later stage to record what it does to landed files (Land, Failed).
+	OnState func(*State)
 	// OnManifest is called once the job's manifest is known.
 	OnManifest func(Manifest)
 	// OnLanded is called when a file is landed and verified (or found
@@ -103,6 +110,9 @@ func Extract(ctx context.Context, c *Client, r Request, o Options, out chan<- La
 		c.log.Info("export complete", "job_id", s.Job.ID, "files", len(m.Files), "transaction_time", m.TransactionTime)
 	}
 
+	if o.OnState != nil {
+		o.OnState(s)
+	}
 	if o.OnManifest != nil {
 		o.OnManifest(*s.Manifest)
 	}
@@ -139,7 +149,6 @@ func Extract(ctx context.Context, c *Client, r Request, o Options, out chan<- La
 		}
 		return 1
 	})
-	var mu sync.Mutex // guards s while workers land files
 	g, gctx := errgroup.WithContext(ctx)
 	files := make(chan File) // unbuffered: a file is taken only by a free worker
 	g.Go(func() error {
@@ -159,24 +168,18 @@ func Extract(ctx context.Context, c *Client, r Request, o Options, out chan<- La
 				if err := gctx.Err(); err != nil {
 					return err // interrupted: start no new download
 				}
-				l, err := c.Download(gctx, f, s.dir)
-				if err != nil {
-					var re *RefusedError
-					if errors.As(err, &re) {
-						mu.Lock()
-						s.Failed = err.Error()
-						serr := s.Save()
-						mu.Unlock()
-						return errors.Join(fmt.Errorf("job %s: %w", s.Job.ID, err), serr)
-					}
-					return fmt.Errorf("job %s: %w", s.Job.ID, err)
+				var l Landed
+				var err error
+				if o.VerifyInLoad {
+					l, err = c.DownloadUnverified(gctx, f, s.dir)
+				} else {
+					l, err = c.Download(gctx, f, s.dir)
 				}
-				mu.Lock()
-				s.Landed[f.Name] = l
-				serr := s.Save()
-				mu.Unlock()
-				if serr != nil {
-					return serr
+				if err != nil {
+					return s.failed(err)
+				}
+				if err := s.Land(l); err != nil {
+					return err
 				}
 				if o.OnLanded != nil {
 					o.OnLanded(l, false)
@@ -210,9 +213,38 @@ func resumable(states []*State, c *Client, r Request) *State {
 
 // MarkLoaded records that every file of the job is in the warehouse.
 func (s *State) MarkLoaded() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.Loaded = true
-	return s.Save()
+	return s.save()
 }
+
+// Land records a landed file (after a download or a re-download).
+func (s *State) Land(l Landed) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Landed[l.Name] = l
+	return s.save()
+}
+
+// failed records why the job cannot be completed when err is a refusal
+// (only a new export can get the file), and returns err with the job id.
+func (s *State) failed(err error) error {
+	err = fmt.Errorf("job %s: %w", s.Job.ID, err)
+	var re *RefusedError
+	if !errors.As(err, &re) {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Failed = err.Error()
+	return errors.Join(err, s.save())
+}
+
+// RecordFailure is failed for a later stage: when err is a refusal of AB2D
+// to serve a file again, it is recorded so that the next run starts a new
+// export. It returns err with the job id.
+func (s *State) RecordFailure(err error) error { return s.failed(err) }
 
 func landedOnDisk(l Landed) bool {
 	fi, err := os.Stat(l.Path)

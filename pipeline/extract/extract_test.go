@@ -513,3 +513,30 @@ func TestRedirectNeverCarriesToken(t *testing.T) {
 		t.Fatal("the token followed the redirect")
 	}
 }
+
+// TestVerifyInLoad: with VerifyInLoad files land unverified (the loader
+// checks them), so a wrong manifest checksum does not stop the download;
+// without it, the same fault is caught on download.
+func TestVerifyInLoad(t *testing.T) {
+	h := newHarness(t, sandbox.Config{MaxDownloads: 1}, "manifest:checksum:nth=1")
+	var st *State
+	s, got, err := h.extract(context.Background(), Request{}, Options{VerifyInLoad: true, OnState: func(s *State) { st = s }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != s {
+		t.Errorf("OnState was not given the job's state")
+	}
+	for _, l := range got {
+		if l.Verified {
+			t.Errorf("%s: verified on download with VerifyInLoad", l.Name)
+		}
+	}
+	if n := len(contents(t, got)); n != 60 {
+		t.Errorf("%d lines, want 60", n)
+	}
+	h2 := newHarness(t, sandbox.Config{MaxDownloads: 1}, "manifest:checksum:nth=1")
+	if _, _, err := h2.extract(context.Background(), Request{}, Options{}); err == nil || !strings.Contains(err.Error(), "maximum number") {
+		t.Errorf("verified download of a file with a wrong checksum: %v", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -26,6 +27,7 @@ type State struct {
 	Failed      string            `json:"failed,omitempty"` // why the job cannot be resumed
 	Updated     time.Time         `json:"updated"`
 	dir         string
+	mu          sync.Mutex // guards the fields and the file while workers and the loader land files
 }
 
 // StateFile is the state's name inside the job's landing folder.
@@ -42,6 +44,12 @@ func (s *State) matches(clientID, apiURL string, r Request) bool {
 // Save writes the state atomically: a temporary file, fsync, rename, then
 // fsync of the folder. Files are 0600 and the folder 0700.
 func (s *State) Save() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.save()
+}
+
+func (s *State) save() error {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return fmt.Errorf("landing: %w", err)
 	}

@@ -2,6 +2,8 @@ package load
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -386,5 +388,27 @@ func TestCodesView(t *testing.T) {
 	}
 	if n := queryInt(t, wh, "SELECT count(*) FROM codes WHERE display IS NOT NULL"); n < 5 {
 		t.Errorf("only %d labelled codes", n)
+	}
+}
+
+// TestLoadFileExpect: a file whose content differs from what the manifest
+// says is not loaded; a matching one is.
+func TestLoadFileExpect(t *testing.T) {
+	dir := t.TempDir()
+	content := eob{id: "carrier-1", group: "g", updated: "2021-01-01T00:00:00Z", mbi: "1EG4TE5MK73", dx: []string{"I10"}, lines: 1}.json() + "\n"
+	f := writeFile(t, dir, "a.ndjson", strings.TrimSuffix(content, "\n"))
+	sum := sha256.Sum256([]byte(content))
+	wh := openWH(t, filepath.Join(dir, "wh"))
+	_, err := NewLoader(wh, Options{}).LoadFileExpect(context.Background(), f, Expect{SHA256: strings.Repeat("0", 64), Length: int64(len(content))})
+	var me *MismatchError
+	if !errors.As(err, &me) {
+		t.Fatalf("err %v, want a mismatch", err)
+	}
+	if n := queryInt(t, wh, "SELECT count(*) FROM loads"); n != 0 {
+		t.Fatalf("a mismatching file was loaded")
+	}
+	res, err := NewLoader(wh, Options{}).LoadFileExpect(context.Background(), f, Expect{SHA256: hex.EncodeToString(sum[:]), Length: int64(len(content))})
+	if err != nil || res.EOBs != 1 {
+		t.Fatalf("matching file: %+v %v", res, err)
 	}
 }

@@ -108,6 +108,38 @@ const (
 // file was loaded (or skipped); on error nothing of the file is visible in
 // the warehouse and no temporary file is left behind.
 func (l *Loader) LoadFile(ctx context.Context, path string) (FileResult, error) {
+	return l.load(ctx, path, nil)
+}
+
+// Expect is what a file's content must be: the SHA-256 (hex) and length of
+// its uncompressed bytes, as an AB2D manifest gives them. An empty SHA256
+// or a negative Length is not checked.
+type Expect struct {
+	SHA256 string
+	Length int64
+}
+
+// MismatchError reports a file whose content is not what was expected; it
+// was not loaded.
+type MismatchError struct {
+	Path      string
+	Want, Got Expect
+}
+
+func (e *MismatchError) Error() string {
+	return fmt.Sprintf("%s does not match the manifest: %d bytes with sha256 %s, the manifest says %d bytes with sha256 %s; nothing of it was loaded",
+		e.Path, e.Got.Length, e.Got.SHA256, e.Want.Length, e.Want.SHA256)
+}
+
+// LoadFileExpect loads a file that must match want, checking it while it is
+// read: a file that does not is not committed and the error is a
+// *MismatchError. This is how `run` verifies a download at no extra cost:
+// the load inflates and reads every byte anyway.
+func (l *Loader) LoadFileExpect(ctx context.Context, path string, want Expect) (FileResult, error) {
+	return l.load(ctx, path, &want)
+}
+
+func (l *Loader) load(ctx context.Context, path string, want *Expect) (FileResult, error) {
 	res := FileResult{Path: path, Rows: map[string]int64{}}
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -150,7 +182,7 @@ func (l *Loader) LoadFile(ctx context.Context, path string) (FileResult, error) 
 			tw.abort()
 		}
 	}
-	if err := l.transform(ctx, path, &res, tables, writers); err != nil {
+	if err := l.transform(ctx, path, &res, tables, writers, want); err != nil {
 		abort()
 		return res, err
 	}
@@ -189,7 +221,7 @@ func (l *Loader) LoadFile(ctx context.Context, path string) (FileResult, error) 
 //
 // Every stage owns and closes its output channel, every send selects on the
 // context, and the first error cancels the rest.
-func (l *Loader) transform(ctx context.Context, path string, res *FileResult, tables []schema.Table, writers map[string]*tableWriter) error {
+func (l *Loader) transform(ctx context.Context, path string, res *FileResult, tables []schema.Table, writers map[string]*tableWriter, want *Expect) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -201,7 +233,11 @@ func (l *Loader) transform(ctx context.Context, path string, res *FileResult, ta
 		h = sha256.New()
 		in = io.TeeReader(f, h)
 	}
-	lr, err := transform.NewLineReader(in, l.opts.MaxLine, isWholeJSON(path))
+	newReader := transform.NewLineReader
+	if want != nil {
+		newReader = transform.NewDigestLineReader
+	}
+	lr, err := newReader(in, l.opts.MaxLine, isWholeJSON(path))
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -254,6 +290,13 @@ func (l *Loader) transform(ctx context.Context, path string, res *FileResult, ta
 						return fmt.Errorf("%s: %w", path, err)
 					}
 					res.SHA256 = hex.EncodeToString(h.Sum(nil))
+				}
+				if want != nil {
+					sum, n := lr.Digest()
+					got := Expect{SHA256: sum, Length: n}
+					if (want.SHA256 != "" && want.SHA256 != sum) || (want.Length >= 0 && want.Length != n) {
+						return &MismatchError{Path: path, Want: *want, Got: got}
+					}
 				}
 				return nil
 			case errors.As(err, &tl):

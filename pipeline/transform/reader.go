@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 )
 
@@ -39,12 +42,24 @@ type LineReader struct {
 	whole   bool // the input is one JSON document, not NDJSON
 	done    bool
 	excerpt []byte
+	digest  *digestReader // content digest, when asked for
 }
 
 // NewLineReader returns a reader over r. maxLine bounds a line's length
 // (DefaultMaxLine when <= 0). When whole is true the entire input is one
 // resource (a pretty-printed .json file) and is returned as line 1.
 func NewLineReader(r io.Reader, maxLine int, whole bool) (*LineReader, error) {
+	return newLineReader(r, maxLine, whole, false)
+}
+
+// NewDigestLineReader is NewLineReader that also computes the SHA-256 and
+// length of the content it reads (decompressed, when gzip), for checking a
+// file against the AB2D manifest while it is loaded; see Digest.
+func NewDigestLineReader(r io.Reader, maxLine int, whole bool) (*LineReader, error) {
+	return newLineReader(r, maxLine, whole, true)
+}
+
+func newLineReader(r io.Reader, maxLine int, whole, digest bool) (*LineReader, error) {
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLine
 	}
@@ -54,6 +69,7 @@ func NewLineReader(r io.Reader, maxLine int, whole bool) (*LineReader, error) {
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
+	var content io.Reader = br
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		in := &byteCounter{r: br}
 		gz, err := gzip.NewReader(in)
@@ -61,9 +77,40 @@ func NewLineReader(r io.Reader, maxLine int, whole bool) (*LineReader, error) {
 			return nil, fmt.Errorf("corrupt gzip header: %w", err)
 		}
 		lr.gz = gz
-		lr.br = bufio.NewReaderSize(&bombGuard{r: gz, in: in}, 1<<20)
+		content = &bombGuard{r: gz, in: in}
+	}
+	if digest {
+		lr.digest = &digestReader{r: content, h: sha256.New()}
+		content = lr.digest
+	}
+	if content != io.Reader(br) {
+		lr.br = bufio.NewReaderSize(content, 1<<20)
 	}
 	return lr, nil
+}
+
+// digestReader hashes and counts what passes through it.
+type digestReader struct {
+	r io.Reader
+	h hash.Hash
+	n int64
+}
+
+func (d *digestReader) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	d.h.Write(p[:n]) // hash.Hash.Write never fails
+	d.n += int64(n)
+	return n, err
+}
+
+// Digest returns the hex SHA-256 and the length of the content read so far
+// (all of it once Next has returned io.EOF). It is empty for a reader not
+// made by NewDigestLineReader.
+func (r *LineReader) Digest() (sha256Hex string, length int64) {
+	if r.digest == nil {
+		return "", 0
+	}
+	return hex.EncodeToString(r.digest.h.Sum(nil)), r.digest.n
 }
 
 // Gzip bomb guard: NDJSON of EOBs compresses 8–20×. Past bombFloor bytes

@@ -3,6 +3,8 @@ package transform
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"strings"
@@ -167,4 +169,24 @@ func gzipSeed(f *testing.F, s string) []byte {
 		f.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+func TestDigest(t *testing.T) {
+	content := "{\"a\":1}\n\n{\"b\":2}\n"
+	want := sha256.Sum256([]byte(content))
+	for name, input := range map[string][]byte{"plain": []byte(content), "gzip": gz(t, content)} {
+		r, err := NewDigestLineReader(bytes.NewReader(input), 0, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			if _, _, err := r.Next(); err != nil {
+				break
+			}
+		}
+		sum, n := r.Digest()
+		if sum != hex.EncodeToString(want[:]) || n != int64(len(content)) {
+			t.Errorf("%s: digest %s %d, want %x %d", name, sum, n, want, len(content))
+		}
+	}
 }
