@@ -65,6 +65,18 @@ token_url="$base/oauth2/aus2r7y3gdaFMKBol297/v1/token"
 api_url="$base/api/v2/fhir"
 say "sandbox on $base (pid $sb_pid), scale $SCALE, client $CLIENT"
 
+# download_phase LOG: the start and end of the download phase in a JSON log
+# ("export complete" to the last "file landed"), the bytes and the files landed.
+download_phase() {
+  jq -rs '
+  def ts: . as $t
+    | ($t[0:19] + "Z" | fromdateiso8601)
+      + (if ($t | length) > 20 and $t[19:20] == "." then ("0" + ($t[19:] | sub("[Z+-].*$"; ""))) | tonumber else 0 end);
+  (map(select(.msg == "export complete"))[0].time | ts) as $t0
+  | map(select(.msg == "file landed")) as $f
+  | [$t0, ($f | map(.time | ts) | max), ($f | map(.bytes) | add), ($f | length)] | @tsv' "$1"
+}
+
 # --- ab2d-etl extract ---
 ex_out="$work/etl"
 ex_log="$work/extract.log"
@@ -80,13 +92,7 @@ t1=$(now)
 ex_total=$(calc "$t1 - $t0")
 
 # Download phase from the JSON log: "export complete" to the last "file landed".
-read -r dl_start dl_end ex_bytes ex_files < <(jq -rs '
-  def ts: . as $t
-    | ($t[0:19] + "Z" | fromdateiso8601)
-      + (if ($t | length) > 20 and $t[19:20] == "." then ("0" + ($t[19:] | sub("[Z+-].*$"; ""))) | tonumber else 0 end);
-  (map(select(.msg == "export complete"))[0].time | ts) as $t0
-  | map(select(.msg == "file landed")) as $f
-  | [$t0, ($f | map(.time | ts) | max), ($f | map(.bytes) | add), ($f | length)] | @tsv' "$ex_log") ||
+read -r dl_start dl_end ex_bytes ex_files < <(download_phase "$ex_log") ||
   die "cannot parse $ex_log"
 [ "${ex_files:-0}" -gt 0 ] || die "no 'file landed' in $ex_log"
 ex_secs=$(calc "$dl_end - $dl_start")
@@ -152,13 +158,7 @@ if ! AB2D_CLIENT_ID=$client_id AB2D_CLIENT_SECRET=$client_secret "$AB2D_ETL" run
   tail -n 20 "$run_log" >&2
   die "ab2d-etl run failed (log: $run_log)"
 fi
-read -r rdl_start rdl_end run_bytes run_files < <(jq -rs '
-  def ts: . as $t
-    | ($t[0:19] + "Z" | fromdateiso8601)
-      + (if ($t | length) > 20 and $t[19:20] == "." then ("0" + ($t[19:] | sub("[Z+-].*$"; ""))) | tonumber else 0 end);
-  (map(select(.msg == "export complete"))[0].time | ts) as $t0
-  | map(select(.msg == "file landed")) as $f
-  | [$t0, ($f | map(.time | ts) | max), ($f | map(.bytes) | add), ($f | length)] | @tsv' "$run_log") ||
+read -r rdl_start rdl_end run_bytes run_files < <(download_phase "$run_log") ||
   die "cannot parse $run_log"
 run_secs=$(calc "$rdl_end - $rdl_start")
 rm -rf "$work/run"
