@@ -235,6 +235,10 @@ func TestPublicEndpoints(t *testing.T) {
 			if !strings.Contains(string(op.Definition), h.ts.URL+"/api/"+tc.ver+"/fhir/") {
 				t.Errorf("%s: operation %s definition %s", tc.ver, op.Name, op.Definition)
 			}
+			// STU3 names a definition by Reference, R4 by canonical URL.
+			if ref := strings.HasPrefix(string(op.Definition), `{"reference":`); ref != (tc.ver == "v1") {
+				t.Errorf("%s: operation %s definition shape %s", tc.ver, op.Name, op.Definition)
+			}
 		}
 		if got := strings.Join(names, ","); got != "export,export by contract,cancel,status,download,capability" {
 			t.Errorf("%s: operations %s", tc.ver, got)

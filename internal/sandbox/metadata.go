@@ -35,75 +35,48 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, ver apiV
 			"text": "OAuth",
 		}},
 	}
-	var cs map[string]any
+	// The versions differ in a few fields, and in how an operation names
+	// its definition: STU3 by Reference, R4 by canonical URL.
+	status, kind, software, fhirVersion, fhir := "draft", "requirements", "V2", fhirVersionR4, "R4"
+	def := func(url string) any { return url }
 	if ver == "v1" {
-		// STU3: operation definitions are References.
-		var operations []any
-		for _, op := range ops {
-			operations = append(operations, map[string]any{"name": op.name, "definition": map[string]string{"reference": base + op.path}})
-		}
-		cs = map[string]any{
-			"resourceType": "CapabilityStatement",
-			"status":       "active",
-			"date":         date,
-			"publisher":    "Centers for Medicare & Medicaid Services",
-			"kind":         "instance",
-			"instantiates": []string{"http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"},
-			"software":     map[string]string{"name": "AB2D", "version": "V1"},
-			"implementation": map[string]string{
-				"description": "AB2D FHIR STU3 Bulk Data Download Implementation (local sandbox)",
-				"url":         base,
-			},
-			"fhirVersion":   fhirVersionSTU3,
-			"acceptUnknown": "extensions",
-			"format":        []string{"application/json", "application/fhir+json"},
-			"rest": []any{map[string]any{
-				"mode":        "server",
-				"security":    security,
-				"interaction": []any{map[string]string{"code": "batch"}, map[string]string{"code": "search-system"}},
-				"resource": []any{map[string]any{
-					"type": "Patient",
-					"operation": []any{map[string]any{
-						"name":       "export",
-						"definition": map[string]string{"reference": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"},
-					}},
+		status, kind, software, fhirVersion, fhir = "active", "instance", "V1", fhirVersionSTU3, "STU3"
+		def = func(url string) any { return map[string]string{"reference": url} }
+	}
+	var operations []any
+	for _, op := range ops {
+		operations = append(operations, map[string]any{"name": op.name, "definition": def(base + op.path)})
+	}
+	cs := map[string]any{
+		"resourceType": "CapabilityStatement",
+		"status":       status,
+		"date":         date,
+		"publisher":    "Centers for Medicare & Medicaid Services",
+		"kind":         kind,
+		"instantiates": []string{"http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"},
+		"software":     map[string]string{"name": "AB2D", "version": software},
+		"implementation": map[string]string{
+			"description": "AB2D FHIR " + fhir + " Bulk Data Download Implementation (local sandbox)",
+			"url":         base,
+		},
+		"fhirVersion": fhirVersion,
+		"format":      []string{"application/json", "application/fhir+json"},
+		"rest": []any{map[string]any{
+			"mode":        "server",
+			"security":    security,
+			"interaction": []any{map[string]string{"code": "batch"}, map[string]string{"code": "search-system"}},
+			"resource": []any{map[string]any{
+				"type": "Patient",
+				"operation": []any{map[string]any{
+					"name":       "export",
+					"definition": def("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"),
 				}},
-				"operation": operations,
 			}},
-		}
-	} else {
-		var operations []any
-		for _, op := range ops {
-			operations = append(operations, map[string]any{"name": op.name, "definition": base + op.path})
-		}
-		cs = map[string]any{
-			"resourceType": "CapabilityStatement",
-			"status":       "draft",
-			"date":         date,
-			"publisher":    "Centers for Medicare & Medicaid Services",
-			"kind":         "requirements",
-			"instantiates": []string{"http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"},
-			"software":     map[string]string{"name": "AB2D", "version": "V2"},
-			"implementation": map[string]string{
-				"description": "AB2D FHIR R4 Bulk Data Download Implementation (local sandbox)",
-				"url":         base,
-			},
-			"fhirVersion": fhirVersionR4,
-			"format":      []string{"application/json", "application/fhir+json"},
-			"rest": []any{map[string]any{
-				"mode":        "server",
-				"security":    security,
-				"interaction": []any{map[string]string{"code": "batch"}, map[string]string{"code": "search-system"}},
-				"resource": []any{map[string]any{
-					"type": "Patient",
-					"operation": []any{map[string]any{
-						"name":       "export",
-						"definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
-					}},
-				}},
-				"operation": operations,
-			}},
-		}
+			"operation": operations,
+		}},
+	}
+	if ver == "v1" {
+		cs["acceptUnknown"] = "extensions"
 	}
 	writeJSON(w, http.StatusOK, "application/json", cs)
 }
