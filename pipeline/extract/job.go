@@ -339,16 +339,3 @@ func (c *Client) parseManifest(resp *http.Response) (Manifest, error) {
 	}
 	return m, nil
 }
-
-// Cancel asks AB2D to cancel a running job.
-func (c *Client) Cancel(ctx context.Context, job Job) error {
-	resp, err := c.do(ctx, http.MethodDelete, job.StatusURL, nil)
-	if err != nil {
-		return err
-	}
-	defer drain(resp)
-	if resp.StatusCode != http.StatusAccepted {
-		return apiError("cancel", resp)
-	}
-	return nil
-}
