@@ -48,17 +48,7 @@ TMPDIR="$work/sandbox-tmp" "$AB2D_ETL" sandbox --listen 127.0.0.1:0 --max-downlo
   --scale "$SCALE" --log-format json >"$sb_out" 2>"$sb_log" &
 sb_pid=$!
 BENCH_PIDS+=("$sb_pid")
-base=
-for _ in $(seq 300); do
-  base=$(awk '/^AB2D sandbox on / { print $4; exit }' "$sb_out")
-  [ -n "$base" ] && grep -q "$CLIENT" "$sb_out" && break
-  kill -0 "$sb_pid" 2>/dev/null || { cat "$sb_log" >&2; die "the sandbox exited (log: $sb_log)"; }
-  sleep 0.1
-done
-[ -n "$base" ] || die "the sandbox did not print its address within 30 s (log: $sb_log)"
-case "$base" in http://127.*) ;; *) die "the sandbox is not on loopback: $base" ;; esac
-cred=$(awk -v c="$CLIENT" '$2 == c { print $3; exit }' "$sb_out")
-[ -n "$cred" ] || die "client $CLIENT not listed by the sandbox ($sb_out)"
+sandbox_address "$sb_out" "$sb_log" "$sb_pid" "$CLIENT"
 client_id=${cred%%:*}
 client_secret=${cred#*:}
 token_url="$base/oauth2/aus2r7y3gdaFMKBol297/v1/token"

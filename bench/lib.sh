@@ -86,6 +86,24 @@ build_helper() {
 
 # Background processes started by a script, killed (by pid) on exit.
 BENCH_PIDS=()
+# sandbox_address OUT LOG PID CLIENT: waits for a sandbox started with its
+# stdout in OUT to print its address, and sets base (http://127.x.x.x:port)
+# and cred (CLIENT's id:secret).
+sandbox_address() {
+  local out=$1 log=$2 pid=$3 client=$4
+  base=
+  for _ in $(seq 300); do
+    base=$(awk '/^AB2D sandbox on / { print $4; exit }' "$out")
+    [ -n "$base" ] && grep -q "$client" "$out" && break
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; die "the sandbox exited (log: $log)"; }
+    sleep 0.1
+  done
+  [ -n "$base" ] || die "the sandbox did not print its address within 30 s (log: $log)"
+  case "$base" in http://127.*) ;; *) die "the sandbox is not on loopback: $base" ;; esac
+  cred=$(awk -v c="$client" '$2 == c { print $3; exit }' "$out")
+  [ -n "$cred" ] || die "client $client not listed by the sandbox ($out)"
+}
+
 bench_cleanup() {
   local pid
   for pid in "${BENCH_PIDS[@]:-}"; do
