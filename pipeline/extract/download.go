@@ -39,7 +39,7 @@ type RefusedError struct {
 }
 
 func (e *RefusedError) Error() string {
-	return fmt.Sprintf("%s: AB2D refuses to serve it again (%s); nothing of it was loaded. Start a new export to get its data: rerun with --new-job", e.File, e.Reason)
+	return fmt.Sprintf("%s: AB2D refuses to serve it again (%s); nothing of it was loaded. Rerun: this job is marked failed, so the next run starts a new export that includes its data", e.File, e.Reason)
 }
 
 // maxUnknownLength caps a download whose length the manifest does not give,
