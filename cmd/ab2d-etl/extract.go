@@ -284,9 +284,12 @@ func runExtract(ctx context.Context, o extractOptions, c *extract.Client, log *s
 // pipeline runs the stages in one errgroup.
 func pipeline(ctx context.Context, o extractOptions, c *extract.Client, wh *load.Warehouse, req extract.Request, runID string, log *slog.Logger, bar *progress.Bar, sum *summary) (*extract.State, error) {
 	g, gctx := errgroup.WithContext(ctx)
-	// One landed file waits while the loader works on the previous one:
-	// downloads run ahead by at most the workers' files plus this one.
+	// Landed files are on disk, so downloads need not wait for the loader:
+	// a queue stage holds the (small) Landed records between the two, and
+	// the channels either side of it hold one each.
 	landed := make(chan extract.Landed, 1)
+	toLoad := make(chan extract.Landed, 1)
+	g.Go(func() error { return queue(gctx, landed, toLoad) })
 	var state *extract.State
 	var live *extract.State // the same state, handed over before the first landed file
 	g.Go(func() error {
@@ -314,7 +317,7 @@ func pipeline(ctx context.Context, o extractOptions, c *extract.Client, wh *load
 	})
 	g.Go(func() error {
 		var loader *load.Loader
-		for l := range landed {
+		for l := range toLoad {
 			sum.files++
 			sum.bytes += l.Bytes
 			if sum.contract == "" {
@@ -342,6 +345,34 @@ func pipeline(ctx context.Context, o extractOptions, c *extract.Client, wh *load
 		err = state.MarkLoaded()
 	}
 	return state, err
+}
+
+// queue passes what arrives on in to out in order, holding as many as the
+// receiver has not taken yet, so that the sender never waits for it. It
+// closes out after in is closed and drained.
+func queue[T any](ctx context.Context, in <-chan T, out chan<- T) error {
+	defer close(out)
+	var pending []T
+	for in != nil || len(pending) > 0 {
+		var send chan<- T // nil, and so never ready, while nothing is pending
+		var next T
+		if len(pending) > 0 {
+			send, next = out, pending[0]
+		}
+		select {
+		case v, ok := <-in:
+			if !ok {
+				in = nil
+				continue
+			}
+			pending = append(pending, v)
+		case send <- next:
+			pending = pending[1:]
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // loadLanded loads a landed file. One that was not verified on download is
