@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -349,11 +352,8 @@ func TestFaults(t *testing.T) {
 					t.Errorf("a job that cannot complete is not marked failed")
 				}
 				for _, l := range got {
-					// What landed was verified against the manifest.
-					for _, f := range s.Manifest.Files {
-						if f.Name == l.Name && f.Length != -1 && l.Length != f.Length {
-							t.Errorf("%s landed unverified", l.Name)
-						}
+					if !l.Verified {
+						t.Errorf("%s was sent on unverified", l.Name)
 					}
 				}
 				parts, _ := filepath.Glob(filepath.Join(h.dir, "landing", "*", "*.part"))
@@ -367,6 +367,11 @@ func TestFaults(t *testing.T) {
 			}
 			if n := len(contents(t, got)); n != 60 {
 				t.Errorf("%d lines, want 60", n)
+			}
+			for _, l := range got {
+				if !l.Verified || !s.Landed[l.Name].Verified {
+					t.Errorf("%s: not recorded as verified", l.Name)
+				}
 			}
 		})
 	}
@@ -538,5 +543,127 @@ func TestVerifyInLoad(t *testing.T) {
 	h2 := newHarness(t, sandbox.Config{MaxDownloads: 1}, "manifest:checksum:nth=1")
 	if _, _, err := h2.extract(context.Background(), Request{}, Options{}); err == nil || !strings.Contains(err.Error(), "maximum number") {
 		t.Errorf("verified download of a file with a wrong checksum: %v", err)
+	}
+}
+
+// TestVerifyLater: files an earlier run landed without checking them
+// (VerifyInLoad, then interrupted before the loader got to them) are
+// checked by the next Extract without downloading them again; one that
+// does not match is downloaded again.
+func TestVerifyLater(t *testing.T) {
+	h := newHarness(t, sandbox.Config{})
+	s, got, err := h.extract(context.Background(), Request{}, Options{VerifyInLoad: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	downloads := 0
+	for _, l := range got {
+		downloads += h.hits.get(urlPath(t, l.URL))
+	}
+	// Spoil one landed file, keeping its size: only a check can tell.
+	spoilt := got[0]
+	data, err := os.ReadFile(spoilt.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0xff
+	if err := os.WriteFile(spoilt.Path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var verified []string
+	s2, got2, err := h.extract(context.Background(), Request{}, Options{OnVerified: func(l Landed) {
+		mu.Lock()
+		defer mu.Unlock()
+		verified = append(verified, l.Name)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2.Job.ID != s.Job.ID {
+		t.Errorf("job %s, want the first run's %s", s2.Job.ID, s.Job.ID)
+	}
+	if len(got2) != len(got) || len(verified) != len(got) {
+		t.Fatalf("%d files sent, %d verified, want %d", len(got2), len(verified), len(got))
+	}
+	again := 0
+	for _, l := range got2 {
+		if !l.Verified {
+			t.Errorf("%s: not verified", l.Name)
+		}
+		again += h.hits.get(urlPath(t, l.URL))
+	}
+	if again != downloads+1 {
+		t.Errorf("%d downloads after the second run, want %d: only the spoilt file again", again, downloads+1)
+	}
+	if n := len(contents(t, got2)); n != 60 {
+		t.Errorf("%d lines, want 60", n)
+	}
+}
+
+func urlPath(t *testing.T, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Path
+}
+
+// TestVerify checks one landed file in every way it can be wrong.
+func TestVerify(t *testing.T) {
+	content := []byte(strings.Repeat(`{"resourceType":"ExplanationOfBenefit"}`+"\n", 100))
+	sum := sha256.Sum256(content)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(content)
+	zw.Close()
+	good := File{Name: "Z_0001.ndjson", SHA256: hex.EncodeToString(sum[:]), Length: int64(len(content))}
+	flipped := bytes.Clone(gz.Bytes())
+	flipped[len(flipped)/2] ^= 0xff
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tt := range []struct {
+		name string
+		ctx  context.Context
+		f    File
+		data []byte
+		gz   bool
+		want string // empty: verifies
+	}{
+		{name: "plain", f: good, data: content},
+		{name: "gzip", f: good, data: gz.Bytes(), gz: true},
+		{name: "unknown length and sum", f: File{Name: good.Name, Length: -1}, data: gz.Bytes(), gz: true},
+		{name: "wrong sum", f: File{Name: good.Name, Length: good.Length, SHA256: strings.Repeat("0", 64)}, data: content, want: "sha256"},
+		{name: "short", f: good, data: content[:len(content)-1], want: "truncated"},
+		{name: "long", f: good, data: append(bytes.Clone(content), 'x'), want: "more than"},
+		{name: "truncated gzip", f: good, data: gz.Bytes()[:gz.Len()/2], gz: true, want: "corrupt gzip"},
+		{name: "corrupt gzip", f: good, data: flipped, gz: true, want: "corrupt gzip"},
+		{name: "not gzip", f: good, data: content, gz: true, want: "corrupt gzip"},
+		{name: "canceled", ctx: canceled, f: good, data: gz.Bytes(), gz: true, want: "context canceled"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "f")
+			if err := os.WriteFile(path, tt.data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ctx := tt.ctx
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			err := Verify(ctx, Landed{File: tt.f, Path: path, Gzip: tt.gz, Bytes: int64(len(tt.data))})
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err %v, want one mentioning %q", err, tt.want)
+			}
+			if tt.ctx == nil && !errors.Is(err, ErrVerify) {
+				t.Errorf("%v does not wrap ErrVerify", err)
+			}
+		})
 	}
 }
