@@ -132,10 +132,16 @@ func Warehouse() Catalog {
 				Description: "Diagnoses: one row per EOB diagnosis entry that carries a code (numbered diagnosis fields become rows).",
 				Columns: withLineage(
 					eobID(),
-					Column{Name: "sequence", Type: Int64, Required: true, Description: "diagnosis.sequence.", R4: "diagnosis.sequence", STU3: "diagnosis.sequence", Dictionary: diagnosisSections()},
+					Column{Name: "sequence", Type: Int64, Required: true, Description: "diagnosis.sequence, as the source numbers it: on STU3 claims with a DRG one higher than on R4 (BFD v1 lists the DRG first, as a diagnosis with only a packageCode); `claim_lines.diagnosis_sequences` refer to it. See diagnosis_number.", R4: "diagnosis.sequence", STU3: "diagnosis.sequence", Dictionary: diagnosisSections()},
+					Column{Name: "diagnosis_number", Type: Int64, Description: "Version-independent number of the diagnosis: its 1-based position among the EOB's diagnoses that carry a code (not counting the STU3 DRG entry), the same in R4 and STU3."},
 					Column{Name: "code", Type: String, Description: "Diagnosis code (ICD-10-CM or ICD-9-CM).", R4: "diagnosis.diagnosisCodeableConcept.coding.code", STU3: "diagnosis.diagnosisCodeableConcept.coding.code", Dictionary: diagnosisSections()},
 					Column{Name: "code_system", Type: String, LowCardinality: true, Description: "Code system URI of the code: the ICD version of the dictionary's `… Version` fields.", R4: "diagnosis.diagnosisCodeableConcept.coding.system", STU3: "diagnosis.diagnosisCodeableConcept.coding.system", Dictionary: diagnosisSections()},
-					Column{Name: "diagnosis_type", Type: String, LowCardinality: true, Description: "Diagnosis type codes (principal, admitting, other, reason-for-visit / patientreasonforvisit, external-first, external / externalcauseofinjury, …), comma-separated when several.", R4: "diagnosis.type.coding.code", STU3: "diagnosis.type.coding.code", Dictionary: diagnosisSections()},
+					Column{Name: "diagnosis_type", Type: String, LowCardinality: true, Description: "Diagnosis type codes as the source gives them (principal, admitting, other, reason-for-visit / patientreasonforvisit, external-first, external / externalcauseofinjury, …), comma-separated when several. See diagnosis_role.", R4: "diagnosis.type.coding.code", STU3: "diagnosis.type.coding.code", Dictionary: diagnosisSections()},
+					Column{Name: "diagnosis_role", Type: String, LowCardinality: true, Description: "Version-independent role of the diagnosis, mapped from diagnosis_type: " +
+						"`principal` (principal); `admitting` (admitting); `secondary` (R4 C4BB other and secondary, STU3 other, or no type: BFD v1 leaves most other diagnoses untyped); " +
+						"`external_cause` (R4 externalcauseofinjury, STU3 external-first and external); `reason_for_visit` (R4 patientreasonforvisit, STU3 reason-for-visit). " +
+						"Comma-separated in that order when a diagnosis has several, e.g. `principal,admitting` (BFD v1 makes one diagnosis of an admitting diagnosis equal to the principal one; BFD v2 keeps two); " +
+						"codes not listed here are kept as they are, after the roles. BFD v2 types the admitting diagnosis of SNF claims `other`, so it is `secondary` in R4 SNF claims."},
 					Column{Name: "present_on_admission", Type: String, LowCardinality: true, Description: "Present-on-admission flag (Y, N, U, W, 1).", R4: "diagnosis.onAdmission.coding.code | diagnosis.extension[url=…/clm_poa_ind_sw*].valueCoding.code", STU3: "diagnosis.extension[url=…/clm_poa_ind_sw*].valueCoding.code", Dictionary: append(numbered("Diagnosis Code", 25), numbered("External Diagnosis", 12)...)},
 				),
 			},
@@ -160,6 +166,12 @@ func Warehouse() Catalog {
 					Column{Name: "provider_id_type", Type: String, LowCardinality: true, Description: "Kind of identifier: npi, upin, or the raw system when unknown.", R4: "careTeam.provider.identifier.type.coding.code", STU3: "careTeam.provider.identifier.system"},
 					Column{Name: "role", Type: String, LowCardinality: true, Description: "Care-team role code (attending, operating, performing, referring, primary, assist, …).", R4: "careTeam.role.coding.code", STU3: "careTeam.role.coding.code"},
 					Column{Name: "role_display", Type: String, LowCardinality: true, Description: "Display of the role code, e.g. `Performing provider`.", R4: "careTeam.role.coding.display", STU3: "careTeam.role.coding.display"},
+					Column{Name: "role_normalized", Type: String, LowCardinality: true, Description: "Version-independent role, by the rules that fill the NPI columns of `claims`: " +
+						"`attending`; `operating` (R4 operating, STU3 assist); `other` (R4 otheroperating, STU3 other); `referring`; " +
+						"`rendering` (R4 performing or rendering; STU3 performing, and primary on carrier, DME and PDE claims or, on institutional claims, when an item links to the member); " +
+						"`organization` (R4 primary: the carrier organization, which STU3 carries as an extension, see claims.organization_npi). " +
+						"On STU3 institutional claims a primary member no item links to is `attending`; when an item links to every primary member, the first is `attending,rendering` " +
+						"(BFD v1 makes one member of an attending who also renders lines; BFD v2 keeps two). Codes not listed here are kept as they are."},
 					Column{Name: "qualification", Type: String, LowCardinality: true, Description: "Provider specialty code (PRVDR_SPCLTY): the prvdr_spclty coding, else the first coding.", R4: "careTeam.qualification.coding[system=…/prvdr_spclty].code", STU3: "careTeam.qualification.coding[system=…/prvdr_spclty].code", Dictionary: dict("Performing/Provider Physician")},
 					Column{Name: "taxonomy_code", Type: String, LowCardinality: true, Description: "NUCC provider taxonomy code, when BFD sends one beside the specialty.", R4: "careTeam.qualification.coding[system=http://nucc.org/provider-taxonomy].code", STU3: "careTeam.qualification.coding[system=http://nucc.org/provider-taxonomy].code"},
 					Column{Name: "provider_type_code", Type: String, LowCardinality: true, Description: "Carrier line provider type code (CARR_LINE_PRVDR_TYPE_CD).", R4: "careTeam.extension[url=…/carr_line_prvdr_type_cd].valueCoding.code", STU3: "careTeam.extension[url=…/carr_line_prvdr_type_cd].valueCoding.code", Dictionary: dict("Performing/Provider Physician")},

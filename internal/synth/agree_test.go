@@ -7,8 +7,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/ab2d-etl/ab2d-etl/pipeline/transform"
+	"github.com/ab2d-etl/ab2d-etl/schema"
 )
 
 // Tests that the R4 and the STU3 rendering of the same claim describe the
@@ -269,22 +271,150 @@ func flatten(t testing.TB, lines [][]byte, version string) []transform.Record {
 	return recs
 }
 
-// Columns that cannot agree between the versions, and why.
+// Columns that cannot agree between the versions, and why
+// ("table.column"; "table" alone for the rows themselves). TestFlattenAgree
+// leaves exactly these out of its comparison and compares every other
+// column strictly.
 var disagreeing = map[string]string{
 	"claims.referring_npi": "BFD v1 puts the carrier/DME referring provider in EOB.referral, which AB2D v1 removes",
-	"claim_diagnoses.sequence": "BFD v1 puts the DRG first, as a diagnosis with only a packageCode " +
-		"(sequence 1), so the STU3 diagnoses of a claim with a DRG are numbered one higher",
-	"claim_diagnoses.diagnosis_type": "different code systems: BFD v2 ex-diagnosistype/C4BB (secondary, " +
-		"externalcauseofinjury, patientreasonforvisit) vs BFD v1 diagnosis-type (external-first, external, " +
-		"reason-for-visit, none for secondary diagnoses)",
-	"claim_care_team.*": "different roles (attending/operating/otheroperating/performing/referring/primary vs " +
-		"primary/assist/other), sequences (BFD v1 starts at 2 and orders operating, other, attending, rendering), " +
-		"members (no referring and no carrier organization member in STU3; an attending who also renders " +
-		"is one member) and identifier types",
+	"claim_diagnoses.sequence": "BFD v1 lists the DRG first, as a diagnosis with only a packageCode, so the STU3 " +
+		"sequences of a claim with a DRG are one higher (diagnosis_number agrees)",
+	"claim_diagnoses.diagnosis_type": "different code systems: BFD v2 ex-diagnosistype/C4BB (other, secondary, " +
+		"externalcauseofinjury, patientreasonforvisit) vs BFD v1 diagnosis-type (other on inpatient claims only, " +
+		"external-first, external, reason-for-visit, none for other diagnoses) (diagnosis_role agrees)",
+	"claim_care_team": "different members: STU3 has no referring member (EOB.referral, removed by AB2D v1) and no " +
+		"carrier organization member (an extension of each performing member, see claims.organization_npi), and " +
+		"one member (role_normalized attending,rendering) for an attending who also renders lines, where R4 has two",
+	"claim_care_team.sequence": "BFD v1 numbers the care team from 2 (institutional: operating, other, attending, " +
+		"rendering), BFD v2 from 1 (attending, operating, other, performing; carrier: referring, performing, organization)",
+	"claim_care_team.role": "different code systems: C4BB/HL7 attending, operating, otheroperating, performing, " +
+		"referring, primary (organization) vs STU3 claimcareteamrole primary, assist, other (role_normalized agrees)",
+	"claim_care_team.role_display":    "the display of role",
+	"claim_lines.care_team_sequences": "follows from claim_care_team.sequence; R4 carrier lines also link the organization member",
+}
+
+// Columns only one version fills, and why: compared where both have a value.
+var oneSided = map[string]string{
+	"claims.profile":                     "R4 only: meta.profile (C4BB); AB2D v1 output has no profile",
+	"claims.provider_id":                 "STU3 only: the AB2D v2 allow-list does not copy provider",
+	"claims.provider_id_system":          "STU3 only: the AB2D v2 allow-list does not copy provider",
+	"claims.service_classification_code": "STU3 only: AB2D v2 keeps only the near-line EOB extension",
+	"claims.organization_npi":            "institutional claims: STU3 only (organization, not copied by AB2D v2)",
+	"claim_lines.ndc_quantity_unit": "STU3 only: v1 keeps the qualifier in the rev_cntr_ndc_qty extension; AB2D v2 " +
+		"clears item.modifier, where BFD v2 puts it",
+	"claim_lines.anesthesia_unit_count": "R4 only in the generated data: the STU3 data dictionary puts it on " +
+		"item.service, but no BFD v1 fixture carries it, so the generator leaves it out",
+}
+
+// snake returns the column name of a transform record field, e.g.
+// NDCQuantityUnit ndc_quantity_unit.
+func snake(field string) string {
+	if field == "ServiceClassification" {
+		return "service_classification_code"
+	}
+	isUpper := func(i int) bool { return i < len(field) && unicode.IsUpper(rune(field[i])) }
+	var b strings.Builder
+	for i := range len(field) {
+		// A word starts at an upper-case letter after a lower-case one, or
+		// at the last upper-case letter of an acronym before a lower-case one.
+		if i > 0 && isUpper(i) && (!isUpper(i-1) || i+1 < len(field) && !isUpper(i+1)) {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToLower(rune(field[i])))
+	}
+	return b.String()
+}
+
+// blank zeroes the fields of *row (a transform record struct of table)
+// whose columns are keys of cols.
+func blank(row any, table string, cols map[string]string) {
+	v := reflect.ValueOf(row).Elem()
+	for i := range v.NumField() {
+		if _, ok := cols[table+"."+snake(v.Type().Field(i).Name)]; ok {
+			v.Field(i).SetZero()
+		}
+	}
+}
+
+// blankOneSided zeroes, in both rows, the oneSided columns of table that
+// either row leaves empty.
+func blankOneSided(a, b any, table string) {
+	va, vb := reflect.ValueOf(a).Elem(), reflect.ValueOf(b).Elem()
+	for i := range va.NumField() {
+		if _, ok := oneSided[table+"."+snake(va.Type().Field(i).Name)]; ok && (va.Field(i).IsZero() || vb.Field(i).IsZero()) {
+			va.Field(i).SetZero()
+			vb.Field(i).SetZero()
+		}
+	}
+}
+
+// TestAgreeListsNameColumns keeps disagreeing and oneSided honest: every
+// entry names a warehouse column that a transform record field fills.
+func TestAgreeListsNameColumns(t *testing.T) {
+	fields := map[string]bool{}
+	for table, v := range map[string]any{
+		schema.Claims: transform.Claim{}, schema.ClaimLines: transform.Line{}, schema.ClaimDiagnoses: transform.Diagnosis{},
+		schema.ClaimProcedures: transform.Procedure{}, schema.ClaimCareTeam: transform.CareTeam{},
+	} {
+		rt := reflect.TypeOf(v)
+		for i := range rt.NumField() {
+			fields[table+"."+snake(rt.Field(i).Name)] = true
+		}
+	}
+	cat := schema.Warehouse()
+	for _, m := range []map[string]string{disagreeing, oneSided} {
+		for key := range m {
+			table, col, ok := strings.Cut(key, ".")
+			if !ok {
+				cat.Table(table) // a whole table: it must exist
+				continue
+			}
+			if cat.Table(table).Index(col) < 0 || !fields[key] {
+				t.Errorf("%s: no such column filled by the flattener", key)
+			}
+		}
+	}
+}
+
+// comparableTeam returns the care team of r sorted by provider and
+// normalized role, without the columns that cannot agree. From R4 it drops
+// the referring and organization members and merges an attending and a
+// rendering member with the same provider into one (see disagreeing).
+func comparableTeam(r *transform.Record, r4 bool) (team []transform.CareTeam, dropped, merged int) {
+	for _, m := range r.CareTeam {
+		blank(&m, schema.ClaimCareTeam, disagreeing)
+		if r4 && (m.RoleNormalized == "referring" || m.RoleNormalized == "organization") {
+			dropped++
+			continue
+		}
+		team = append(team, m)
+	}
+	if r4 {
+		for i := range team {
+			if team[i].RoleNormalized != "attending" {
+				continue
+			}
+			j := slices.IndexFunc(team, func(m transform.CareTeam) bool {
+				return m.RoleNormalized == "rendering" && m.ProviderID == team[i].ProviderID && m.ProviderIDType == team[i].ProviderIDType
+			})
+			if j >= 0 {
+				team[j].RoleNormalized = "attending,rendering"
+				team = slices.Delete(team, i, i+1)
+				merged++
+				break
+			}
+		}
+	}
+	slices.SortFunc(team, func(a, b transform.CareTeam) int {
+		return strings.Compare(a.ProviderID+"|"+a.RoleNormalized, b.ProviderID+"|"+b.RoleNormalized)
+	})
+	return team, dropped, merged
 }
 
 // TestFlattenAgree flattens the R4 and STU3 renderings of the same claims
-// with pipeline/transform and compares every column both versions carry.
+// with pipeline/transform and compares every column both versions carry:
+// strictly, but for the columns of disagreeing (left out) and oneSided
+// (compared where both have a value).
 func TestFlattenAgree(t *testing.T) {
 	// The whole sandbox contract Z0000 (PDP-100: 100 beneficiaries, seed 1),
 	// exported as v2 and as v1.
@@ -294,7 +424,7 @@ func TestFlattenAgree(t *testing.T) {
 		stu3 = append(stu3, e.AppendSTU3(nil))
 	}
 	a, b := flatten(t, r4, "R4"), flatten(t, stu3, "STU3")
-	var referring, shifted, merged int
+	var referring, shifted, merged, dropped int
 	for i := range a {
 		ra, rb := &a[i], &b[i]
 		ca, cb := ra.Claim, rb.Claim
@@ -305,52 +435,30 @@ func TestFlattenAgree(t *testing.T) {
 			referring++
 		}
 		ca.FHIRVersion, cb.FHIRVersion = "", ""
-		ca.ReferringNPI = ""
-		// Columns one version carries and the other's trim drops: compared
-		// only where both have a value. meta.profile is R4's (CARIN); the
-		// provider, organization and service classification are STU3's (the
-		// v1 trim keeps them, the v2 allow-list does not).
-		for _, f := range []struct{ a, b *string }{
-			{&ca.Profile, &cb.Profile}, {&ca.ProviderID, &cb.ProviderID}, {&ca.ProviderIDSystem, &cb.ProviderIDSystem},
-			{&ca.OrganizationNPI, &cb.OrganizationNPI}, {&ca.ServiceClassification, &cb.ServiceClassification},
-		} {
-			if *f.a == "" || *f.b == "" {
-				*f.a, *f.b = "", ""
-			}
-		}
+		blank(&ca, schema.Claims, disagreeing)
+		blank(&cb, schema.Claims, disagreeing)
+		blankOneSided(&ca, &cb, schema.Claims)
 		if ca != cb {
 			t.Fatalf("line %d: claims differ:\n  R4 %+v\nSTU3 %+v", i, ca, cb)
 		}
-		if ca.AttendingNPI != "" && ca.AttendingNPI == ca.RenderingNPI {
-			merged++
-		}
-		// Line columns that cannot agree: care-team sequences (STU3 numbers
-		// its care team differently), anesthesia units (only the R4 trim
-		// keeps that item extension) and, when STU3 numbers the DRG as
-		// diagnosis 1, the line's diagnosis sequences.
+
 		la, lb := slices.Clone(ra.Lines), slices.Clone(rb.Lines)
+		if len(la) != len(lb) {
+			t.Fatalf("line %d: %d vs %d lines", i, len(la), len(lb))
+		}
 		for j := range la {
-			if j < len(lb) {
-				la[j].CareTeamSequences, lb[j].CareTeamSequences = "", ""
-				la[j].AnesthesiaUnitCount, lb[j].AnesthesiaUnitCount = transform.Float{}, transform.Float{}
-				// R4 institutional lines give the NDC quantity as item.quantity;
-				// the STU3 renderer does not emit rev_cntr_ndc_qty yet.
-				if !la[j].NDCQuantity.Valid || !lb[j].NDCQuantity.Valid {
-					la[j].NDCQuantity, lb[j].NDCQuantity = transform.Float{}, transform.Float{}
-				}
-				if la[j].NDCQuantityUnit == "" || lb[j].NDCQuantityUnit == "" {
-					la[j].NDCQuantityUnit, lb[j].NDCQuantityUnit = "", ""
-				}
-				if ca.DRGCode != "" {
-					la[j].DiagnosisSequences, lb[j].DiagnosisSequences = "", ""
-				}
+			blank(&la[j], schema.ClaimLines, disagreeing)
+			blank(&lb[j], schema.ClaimLines, disagreeing)
+			blankOneSided(&la[j], &lb[j], schema.ClaimLines)
+			if la[j] != lb[j] {
+				t.Fatalf("line %d item %d differs:\n  R4 %+v\nSTU3 %+v", i, j, la[j], lb[j])
 			}
 		}
-		if !reflect.DeepEqual(la, lb) || !reflect.DeepEqual(ra.Procedures, rb.Procedures) ||
-			!reflect.DeepEqual(ra.MBIs, rb.MBIs) {
-			t.Fatalf("line %d: lines, procedures or MBIs differ:\n  R4 %+v %+v %+v\nSTU3 %+v %+v %+v",
-				i, ra.Lines, ra.Procedures, ra.MBIs, rb.Lines, rb.Procedures, rb.MBIs)
+		if !reflect.DeepEqual(ra.Procedures, rb.Procedures) || !reflect.DeepEqual(ra.MBIs, rb.MBIs) {
+			t.Fatalf("line %d: procedures or MBIs differ:\n  R4 %+v %+v\nSTU3 %+v %+v",
+				i, ra.Procedures, ra.MBIs, rb.Procedures, rb.MBIs)
 		}
+
 		if len(ra.Diagnoses) != len(rb.Diagnoses) {
 			t.Fatalf("line %d: %d vs %d diagnoses", i, len(ra.Diagnoses), len(rb.Diagnoses))
 		}
@@ -361,21 +469,27 @@ func TestFlattenAgree(t *testing.T) {
 		}
 		for j := range ra.Diagnoses {
 			da, db := ra.Diagnoses[j], rb.Diagnoses[j]
-			if db.Sequence != da.Sequence+off {
+			if db.Sequence != da.Sequence+off { // the reason sequence is in disagreeing
 				t.Fatalf("line %d diagnosis %d: STU3 sequence %d, R4 %d (DRG %q)", i, j, db.Sequence, da.Sequence, ca.DRGCode)
 			}
-			if !dxTypesCorrespond(ca.ClaimType, da.DiagnosisType, db.DiagnosisType) {
-				t.Errorf("line %d diagnosis %d: type R4 %q vs STU3 %q", i, j, da.DiagnosisType, db.DiagnosisType)
-			}
-			da.Sequence, db.Sequence = 0, 0
-			da.DiagnosisType, db.DiagnosisType = "", ""
+			blank(&da, schema.ClaimDiagnoses, disagreeing)
+			blank(&db, schema.ClaimDiagnoses, disagreeing)
 			if da != db {
 				t.Fatalf("line %d diagnosis %d:\n  R4 %+v\nSTU3 %+v", i, j, da, db)
 			}
 		}
+
+		ta, d, m := comparableTeam(ra, true)
+		tb, _, _ := comparableTeam(rb, false)
+		dropped += d
+		merged += m
+		if !reflect.DeepEqual(ta, tb) {
+			t.Fatalf("line %d (%s): care teams differ:\n  R4 %+v\nSTU3 %+v", i, ca.ClaimType, ta, tb)
+		}
 	}
+
 	// Agreement must not be vacuous: every column has values in STU3 (but
-	// the referring NPI, see disagreeing).
+	// those of notInSTU3), and every normalized role occurs.
 	seen := map[string]bool{}
 	mark := func(prefix string, v any) {
 		rv := reflect.ValueOf(v)
@@ -392,12 +506,17 @@ func TestFlattenAgree(t *testing.T) {
 		}
 		for _, d := range r.Diagnoses {
 			mark("Diagnosis.", d)
+			seen["diagnosis_role="+d.DiagnosisRole] = true
 		}
 		for _, p := range r.Procedures {
 			mark("Procedure.", p)
 		}
+		for _, m := range r.CareTeam {
+			mark("CareTeam.", m)
+			seen["role_normalized="+m.RoleNormalized] = true
+		}
 	}
-	for _, v := range []any{transform.Claim{}, transform.Line{}, transform.Diagnosis{}, transform.Procedure{}} {
+	for _, v := range []any{transform.Claim{}, transform.Line{}, transform.Diagnosis{}, transform.Procedure{}, transform.CareTeam{}} {
 		rt := reflect.TypeOf(v)
 		for i := range rt.NumField() {
 			name := strings.TrimPrefix(rt.String(), "transform.") + "." + rt.Field(i).Name
@@ -406,41 +525,41 @@ func TestFlattenAgree(t *testing.T) {
 			}
 		}
 	}
-	if referring == 0 || shifted == 0 || merged == 0 {
-		t.Errorf("the data should exercise every known difference: %d referring, %d DRG, %d attending=rendering", referring, shifted, merged)
+	for _, want := range []string{
+		"diagnosis_role=principal", "diagnosis_role=admitting", "diagnosis_role=secondary",
+		"diagnosis_role=external_cause", "diagnosis_role=reason_for_visit",
+		"role_normalized=attending", "role_normalized=operating", "role_normalized=other",
+		"role_normalized=rendering", "role_normalized=attending,rendering",
+	} {
+		if !seen[want] {
+			t.Errorf("no STU3 row has %s", want)
+		}
 	}
-	t.Logf("%d claims agree in every column both versions carry; %d R4 referring NPIs absent in STU3, %d STU3 diagnosis lists shifted by the DRG, %d attending = rendering", len(a), referring, shifted, merged)
+	if referring == 0 || shifted == 0 || merged == 0 || dropped == 0 {
+		t.Errorf("the data should exercise every known difference: %d referring, %d DRG, %d attending = rendering, %d R4-only members",
+			referring, shifted, merged, dropped)
+	}
+	t.Logf("%d claims agree in every column both versions carry; %d R4 referring NPIs absent in STU3, %d STU3 diagnosis lists shifted by the DRG, "+
+		"%d attending = rendering merged in STU3, %d R4 referring/organization members", len(a), referring, shifted, merged, dropped)
 	for _, col := range sortedKeys(disagreeing) {
 		t.Logf("cannot agree: %s: %s", col, disagreeing[col])
+	}
+	for _, col := range sortedKeys(oneSided) {
+		t.Logf("one version only: %s: %s", col, oneSided[col])
 	}
 }
 
 // notInSTU3 are the flattened columns no generated STU3 claim fills: STU3
-// has no referring member or meta.profile, and the generator does not (yet)
-// produce UPINs, claim sub types, revenue center codes, anesthesia units on
-// STU3 lines or NDC quantity units on R4 lines.
+// has no referring member or meta.profile; BFD v1 has no subType and no
+// UPINs (neither the STU3 data dictionary nor the v1 fixtures have them;
+// the generator emits neither in R4 either); AB2D removes item.revenue in
+// both versions; the generator sends no NUCC taxonomy in either version;
+// see oneSided for the anesthesia units.
 var notInSTU3 = map[string]bool{
 	"Claim.ReferringNPI": true, "Claim.Profile": true, "Claim.ClaimSubType": true,
 	"Claim.AttendingUPIN": true, "Claim.OperatingUPIN": true, "Claim.OtherUPIN": true, "Claim.RenderingUPIN": true,
-	"Line.RevenueCenterCode": true, "Line.AnesthesiaUnitCount": true, "Line.NDCQuantityUnit": true,
-}
-
-// dxTypesCorrespond says whether an R4 and a STU3 diagnosis type are the
-// same kind of diagnosis.
-func dxTypesCorrespond(claimType, r4, stu3 string) bool {
-	switch r4 {
-	case "principal", "admitting":
-		return stu3 == r4
-	case "other":
-		return stu3 == "other" && claimType == "INPATIENT" || stu3 == "" && claimType != "INPATIENT"
-	case "secondary":
-		return stu3 == ""
-	case "patientreasonforvisit":
-		return stu3 == "reason-for-visit"
-	case "externalcauseofinjury":
-		return stu3 == "external-first" || stu3 == "external"
-	}
-	return false
+	"Line.RevenueCenterCode": true, "Line.AnesthesiaUnitCount": true,
+	"CareTeam.TaxonomyCode": true,
 }
 
 // TestSTU3ClaimNPIRules checks the care-team cases the STU3 flattener

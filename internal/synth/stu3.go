@@ -478,11 +478,12 @@ func appendSTU3Items(b []byte, c *claim, team *stu3Team, dxOff int) []byte {
 			b = appendSTU3LineNDC(b, l)
 			b = append(b, `],`...)
 		default:
-			if l.ndc != "" {
-				b = append(b, `"extension":[{"url":"`+sysRevNDCQty+`","valueQuantity":{"value":`...)
-				b = appendInt(b, l.qty)
-				b = append(b, `,"system":"`+sysUCUM+`","code":"UN"}}],`...)
-			}
+			// REV_CNTR_NDC_QTY with its qualifier, on every revenue line as in
+			// the BFD v1 fixtures: the quantity the R4 rendering gives as
+			// item.quantity (BFD v2 puts REV_CNTR_NDC_QTY there).
+			b = append(b, `"extension":[{"url":"`+sysRevNDCQty+`","valueQuantity":{"value":`...)
+			b = appendInt(b, l.qty)
+			b = append(b, `,"system":"`+sysUCUM+`","code":"UN"}}],`...)
 		}
 		b = append(b, `"sequence":`...)
 		b = appendInt(b, i+1)

@@ -136,10 +136,10 @@ type extCols struct {
 }
 
 type diagCols struct {
-	eobID                     *array.StringBuilder
-	seq                       *array.Int64Builder
-	code, system, dxType, poa *array.StringBuilder
-	lin                       lineageCols
+	eobID                             *array.StringBuilder
+	seq, number                       *array.Int64Builder
+	code, system, dxType, dxRole, poa *array.StringBuilder
+	lin                               lineageCols
 }
 
 type procCols struct {
@@ -151,11 +151,11 @@ type procCols struct {
 }
 
 type teamCols struct {
-	eobID                                           *array.StringBuilder
-	seq                                             *array.Int64Builder
-	id, idType, role, roleDisplay, qualif, taxonomy *array.StringBuilder
-	providerType, participating                     *array.StringBuilder
-	lin                                             lineageCols
+	eobID                                         *array.StringBuilder
+	seq                                           *array.Int64Builder
+	id, idType, role, roleDisplay, roleNorm       *array.StringBuilder
+	qualif, taxonomy, providerType, participating *array.StringBuilder
+	lin                                           lineageCols
 }
 
 type mbiCols struct {
@@ -222,8 +222,8 @@ func newBuilder(mem memory.Allocator, cat schema.Catalog, loadID, file, jobID st
 	}
 	x = bind(schema.ClaimDiagnoses)
 	b.diags = diagCols{
-		eobID: x.str("eob_id"), seq: x.i64("sequence"), code: x.str("code"), system: x.str("code_system"),
-		dxType: x.str("diagnosis_type"), poa: x.str("present_on_admission"), lin: bindLineage(x),
+		eobID: x.str("eob_id"), seq: x.i64("sequence"), number: x.i64("diagnosis_number"), code: x.str("code"), system: x.str("code_system"),
+		dxType: x.str("diagnosis_type"), dxRole: x.str("diagnosis_role"), poa: x.str("present_on_admission"), lin: bindLineage(x),
 	}
 	x = bind(schema.ClaimProcedures)
 	b.procs = procCols{
@@ -233,7 +233,8 @@ func newBuilder(mem memory.Allocator, cat schema.Catalog, loadID, file, jobID st
 	x = bind(schema.ClaimCareTeam)
 	b.team = teamCols{
 		eobID: x.str("eob_id"), seq: x.i64("sequence"), id: x.str("provider_id"), idType: x.str("provider_id_type"),
-		role: x.str("role"), roleDisplay: x.str("role_display"), qualif: x.str("qualification"), taxonomy: x.str("taxonomy_code"),
+		role: x.str("role"), roleDisplay: x.str("role_display"), roleNorm: x.str("role_normalized"),
+		qualif: x.str("qualification"), taxonomy: x.str("taxonomy_code"),
 		providerType: x.str("provider_type_code"), participating: x.str("participating_code"), lin: bindLineage(x),
 	}
 	x = bind(schema.ClaimExtensions)
@@ -404,9 +405,11 @@ func (b *builder) addEOB(line int64, r *transform.Record) {
 		d, x := &r.Diagnoses[i], &b.diags
 		x.eobID.Append(c.EOBID)
 		x.seq.Append(d.Sequence)
+		x.number.Append(d.DiagnosisNumber)
 		str(x.code, d.Code)
 		str(x.system, d.CodeSystem)
 		str(x.dxType, d.DiagnosisType)
+		str(x.dxRole, d.DiagnosisRole)
 		str(x.poa, d.PresentOnAdmission)
 		x.lin.add(b, line)
 	}
@@ -427,6 +430,7 @@ func (b *builder) addEOB(line int64, r *transform.Record) {
 		str(x.idType, m.ProviderIDType)
 		str(x.role, m.Role)
 		str(x.roleDisplay, m.RoleDisplay)
+		str(x.roleNorm, m.RoleNormalized)
 		str(x.qualif, m.Qualification)
 		str(x.taxonomy, m.TaxonomyCode)
 		str(x.providerType, m.ProviderTypeCode)

@@ -336,16 +336,29 @@ func TestOlderWarehouseGainsNewColumns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := wh.DB().Exec("ALTER TABLE claims DROP COLUMN mbi"); err != nil {
-		t.Fatal(err)
+	// Columns added by later versions of the catalog.
+	for _, drop := range []string{"claims DROP COLUMN mbi", "claim_diagnoses DROP COLUMN diagnosis_number",
+		"claim_diagnoses DROP COLUMN diagnosis_role", "claim_care_team DROP COLUMN role_normalized"} {
+		if _, err := wh.DB().Exec("ALTER TABLE " + drop); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := wh.Close(); err != nil {
 		t.Fatal(err)
 	}
 	wh = openWH(t, whDir)
-	loadFile(t, wh, writeFile(t, dir, "a.ndjson", eob{id: "carrier-1", group: "g", updated: "2021-01-01T00:00:00Z", mbi: "1EG4TE5MK73", dx: []string{"I10"}, lines: 1}.json()), Options{})
-	if got := queryStrings(t, wh, "SELECT eob_id, mbi, claim_group_id FROM claims"); !slices.Equal(got, []string{"carrier-1|1EG4TE5MK73|g"}) {
-		t.Errorf("claims: %v", got)
+	loadFile(t, wh, writeFile(t, dir, "a.ndjson", eob{id: "carrier-1", group: "g", updated: "2021-01-01T00:00:00Z", mbi: "1EG4TE5MK73", dx: []string{"I10", "E119"}, lines: 1}.json()), Options{})
+	for _, q := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SELECT eob_id, mbi, claim_group_id FROM claims", []string{"carrier-1|1EG4TE5MK73|g"}},
+		{"SELECT sequence, diagnosis_number, diagnosis_role FROM claim_diagnoses ORDER BY 1", []string{"1|1|principal", "2|2|secondary"}},
+		{"SELECT role, role_normalized FROM claim_care_team", []string{"performing|rendering"}},
+	} {
+		if got := queryStrings(t, wh, q.sql); !slices.Equal(got, q.want) {
+			t.Errorf("%s: %v, want %v", q.sql, got, q.want)
+		}
 	}
 }
 

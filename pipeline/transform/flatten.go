@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -248,6 +249,7 @@ func (f *Flattener) eob(root *fastjson.Value) {
 	f.procedures(root)
 	f.items(root)
 	f.d.claimNPIs(f)
+	f.d.careTeamRoles(f)
 }
 
 // header fills the scalar claim columns.
@@ -506,6 +508,18 @@ func (f *Flattener) careTeam(root *fastjson.Value) {
 	}
 }
 
+// Normalized care-team roles (claim_care_team.role_normalized), the same in
+// both FHIR versions; see r4CareTeamRoles and stu3CareTeamRoles.
+const (
+	roleAttending          = "attending"
+	roleOperating          = "operating"
+	roleOther              = "other"
+	roleRendering          = "rendering"
+	roleReferring          = "referring"
+	roleOrganization       = "organization"
+	roleAttendingRendering = "attending,rendering"
+)
+
 // isSpecialtySystem says whether system is the BFD provider specialty code
 // system (PRVDR_SPCLTY).
 func isSpecialtySystem(system []byte) bool { return string(system) == sysPrvdrSpclty }
@@ -513,6 +527,11 @@ func isSpecialtySystem(system []byte) bool { return string(system) == sysPrvdrSp
 // diagnoses reads one Diagnosis row per diagnosis entry that has a
 // diagnosisCodeableConcept (entries with only a packageCode carry the STU3
 // DRG and are not diagnoses), and sets the principal diagnosis code.
+//
+// DiagnosisNumber is the row's 1-based position among these rows: BFD v1
+// lists the DRG first, numbered 1 or without a sequence, so the STU3
+// sequences of a claim with a DRG are one higher than the R4 ones while the
+// numbers are the same in both versions.
 func (f *Flattener) diagnoses(root *fastjson.Value) {
 	for i, d := range f.arr(root, "diagnosis") {
 		if !f.enterElem("diagnosis", i, d) {
@@ -524,11 +543,12 @@ func (f *Flattener) diagnoses(root *fastjson.Value) {
 		}
 		var row Diagnosis
 		row.Sequence = f.seq(d, "sequence")
+		row.DiagnosisNumber = int64(len(f.rec.Diagnoses) + 1)
 		code, system := f.preferredCoding(d, "diagnosisCodeableConcept", isICDSystem)
 		row.Code = f.copyString(code)
 		row.CodeSystem = f.in(system)
 		principal := false
-		row.DiagnosisType, principal = f.diagnosisType(d)
+		row.DiagnosisType, row.DiagnosisRole, principal = f.diagnosisType(d)
 		poa, _ := f.firstCoding(d, "onAdmission")
 		row.PresentOnAdmission = f.in(poa)
 		f.extensions(d, extCtx{element: elemDiagnosis, seq: row.Sequence, hasSeq: true}, func(url []byte, ext *fastjson.Value) bool {
@@ -566,17 +586,62 @@ func hasToken(list, token string) bool {
 	return false
 }
 
-// diagnosisType joins the codes of all type[].coding[] with "," and says
-// whether one of them is "principal".
-func (f *Flattener) diagnosisType(d *fastjson.Value) (types string, principal bool) {
+// Normalized diagnosis roles (claim_diagnoses.diagnosis_role), in the order
+// they are listed when a diagnosis has several.
+const (
+	dxRolePrincipal = 1 << iota
+	dxRoleAdmitting
+	dxRoleSecondary
+	dxRoleExternalCause
+	dxRoleReasonForVisit
+)
+
+// dxRoleNames are the names of the dxRole bits, in bit order.
+var dxRoleNames = [...]string{"principal", "admitting", dxRoleSecondaryName, "external_cause", "reason_for_visit"}
+
+// dxRoleSecondaryName is the role of a diagnosis without a type code.
+const dxRoleSecondaryName = "secondary"
+
+// dxRoleOf maps a diagnosis type code of either vocabulary to its dxRole
+// bit, or 0 for a code it does not know:
+//   - principal, admitting: the same code in BFD v2 (ex-diagnosistype) and
+//     BFD v1 (diagnosis-type);
+//   - secondary: BFD v2 C4BB other and secondary, BFD v1 other;
+//   - external_cause: BFD v2 externalcauseofinjury, BFD v1 external-first
+//     and external;
+//   - reason_for_visit: BFD v2 patientreasonforvisit, BFD v1
+//     reason-for-visit.
+func dxRoleOf(code []byte) int {
+	switch string(code) {
+	case "principal":
+		return dxRolePrincipal
+	case "admitting":
+		return dxRoleAdmitting
+	case "other", "secondary":
+		return dxRoleSecondary
+	case "externalcauseofinjury", "external-first", "external":
+		return dxRoleExternalCause
+	case "patientreasonforvisit", "reason-for-visit":
+		return dxRoleReasonForVisit
+	}
+	return 0
+}
+
+// diagnosisType joins the codes of all type[].coding[] with "," (types),
+// maps them to the normalized roles (see dxRoleOf; a diagnosis without a
+// type code is secondary, as BFD v1 leaves the other diagnoses of most
+// claim types untyped; codes it does not know are kept, after the known
+// roles) and says whether one of them is "principal".
+func (f *Flattener) diagnosisType(d *fastjson.Value) (types, roles string, principal bool) {
 	f.buf = f.buf[:0]
+	known, unknown := 0, 0
 	for i, t := range f.arr(d, "type") {
 		if !f.enterElem("type", i, t) {
-			return "", false
+			return "", "", false
 		}
 		for j, c := range f.arr(t, "coding") {
 			if !f.enterElem("coding", j, c) {
-				return "", false
+				return "", "", false
 			}
 			code := f.strb(c, "code")
 			if len(code) > 0 {
@@ -585,12 +650,45 @@ func (f *Flattener) diagnosisType(d *fastjson.Value) (types string, principal bo
 				}
 				f.buf = append(f.buf, code...)
 				principal = principal || string(code) == "principal"
+				if r := dxRoleOf(code); r != 0 {
+					known |= r
+				} else {
+					unknown++
+				}
 			}
 			f.leave()
 		}
 		f.leave()
 	}
-	return f.in(f.buf), principal
+	types = f.in(f.buf)
+	switch {
+	case len(f.buf) == 0:
+		return types, dxRoleSecondaryName, principal
+	case unknown == 0 && known&(known-1) == 0: // one known role: no allocation
+		return types, dxRoleNames[bits.TrailingZeros(uint(known))], principal
+	}
+	f.buf = f.buf[:0]
+	for i, name := range dxRoleNames {
+		if known&(1<<i) != 0 {
+			f.buf = appendToken(f.buf, name)
+		}
+	}
+	if unknown > 0 {
+		for _, code := range strings.Split(types, ",") {
+			if dxRoleOf([]byte(code)) == 0 {
+				f.buf = appendToken(f.buf, code)
+			}
+		}
+	}
+	return types, f.in(f.buf), principal
+}
+
+// appendToken appends token to the comma-separated list b.
+func appendToken(b []byte, token string) []byte {
+	if len(b) > 0 {
+		b = append(b, ',')
+	}
+	return append(b, token...)
 }
 
 // procedures reads one Procedure row per procedure entry.
@@ -958,6 +1056,9 @@ type dialect struct {
 	// claimNPIs sets the attending, operating, rendering and referring NPIs
 	// of the claim from f.rec.CareTeam (and f.lnk).
 	claimNPIs func(f *Flattener)
+	// careTeamRoles sets the RoleNormalized of each f.rec.CareTeam member
+	// by the rules claimNPIs follows (after claimNPIs).
+	careTeamRoles func(f *Flattener)
 }
 
 // ---- generic accessors with type checking ----

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,6 +106,7 @@ type goldenCareTeam struct {
 	ProviderIDType    string `json:"provider_id_type"`
 	Role              string `json:"role"`
 	RoleDisplay       string `json:"role_display"`
+	RoleNormalized    string `json:"role_normalized"`
 	Qualification     string `json:"qualification"`
 	TaxonomyCode      string `json:"taxonomy_code"`
 	ProviderTypeCode  string `json:"provider_type_code"`
@@ -127,9 +129,11 @@ type goldenExtension struct {
 
 type goldenDiagnosis struct {
 	Sequence           int64  `json:"sequence"`
+	DiagnosisNumber    int64  `json:"diagnosis_number"`
 	Code               string `json:"code"`
 	CodeSystem         string `json:"code_system"`
 	DiagnosisType      string `json:"diagnosis_type"`
+	DiagnosisRole      string `json:"diagnosis_role"`
 	PresentOnAdmission string `json:"present_on_admission"`
 }
 
@@ -746,7 +750,7 @@ func TestMappingRules(t *testing.T) {
 		if len(r.Diagnoses) != 1 {
 			t.Fatalf("diagnoses %+v", r.Diagnoses)
 		}
-		want := Diagnosis{Sequence: 1, Code: "A40", CodeSystem: sysICD10CM, DiagnosisType: "admitting,principal", PresentOnAdmission: "Y"}
+		want := Diagnosis{Sequence: 1, DiagnosisNumber: 1, Code: "A40", CodeSystem: sysICD10CM, DiagnosisType: "admitting,principal", DiagnosisRole: "principal,admitting", PresentOnAdmission: "Y"}
 		if r.Diagnoses[0] != want {
 			t.Errorf("diagnosis %+v, want %+v", r.Diagnoses[0], want)
 		}
@@ -885,5 +889,152 @@ func TestLargeCareTeam(t *testing.T) {
 	}
 	if got := rec.Lines[0].RenderingNPI; got != "N2" {
 		t.Errorf("line 1 rendering_npi %q", got)
+	}
+}
+
+// TestDiagnosisNormalized checks diagnosis_number and diagnosis_role: the
+// STU3 DRG entry is not counted, and both type vocabularies map to the same
+// roles.
+func TestDiagnosisNormalized(t *testing.T) {
+	const r4Meta = `"meta":{"profile":["http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-ExplanationOfBenefit-Inpatient-Institutional"]}`
+	drg := `{"sequence":1,"packageCode":{"coding":[{"system":"` + sysDRG + `","code":"871"}]}}`
+	dx := func(seq int, codes ...string) string {
+		s := `{"sequence":` + strconv.Itoa(seq) + `,"diagnosisCodeableConcept":{"coding":[{"system":"` + sysICD10 + `","code":"A` + strconv.Itoa(seq) + `"}]}`
+		if len(codes) > 0 {
+			s += `,"type":[`
+			for i, c := range codes {
+				if i > 0 {
+					s += ","
+				}
+				s += `{"coding":[{"code":"` + c + `"}]}`
+			}
+			s += `]`
+		}
+		return s + "}"
+	}
+	cases := []struct {
+		name      string
+		extra     string
+		version   string
+		numbers   []int64  // diagnosis_number per row
+		roles     []string // diagnosis_role per row
+		lineLinks string   // diagnosis_sequences of the first line ("" for no line)
+	}{
+		{"R4 C4BB and ex-diagnosistype", r4Meta + `,"diagnosis":[` + dx(1, "admitting") + `,` + dx(2, "principal") + `,` + dx(3, "other") + `,` +
+			dx(4, "secondary") + `,` + dx(5, "externalcauseofinjury") + `,` + dx(6, "patientreasonforvisit") + `]`,
+			"R4", []int64{1, 2, 3, 4, 5, 6}, []string{"admitting", "principal", "secondary", "secondary", "external_cause", "reason_for_visit"}, ""},
+		{"STU3 DRG first: numbers one lower than sequences", `"diagnosis":[` + drg + `,` + dx(2, "admitting") + `,` + dx(3, "principal") + `,` + dx(4, "other") + `,` +
+			dx(5, "external-first") + `,` + dx(6, "external") + `,` + dx(7, "reason-for-visit") + `,` + dx(8) + `],"item":[{"sequence":1,"diagnosisLinkId":[3,8]}]`,
+			"STU3", []int64{1, 2, 3, 4, 5, 6, 7}, []string{"admitting", "principal", "secondary", "external_cause", "external_cause", "reason_for_visit", "secondary"}, "3,8"},
+		{"STU3 without DRG", `"diagnosis":[` + dx(1, "principal") + `,` + dx(2) + `]`,
+			"STU3", []int64{1, 2}, []string{"principal", "secondary"}, ""},
+		{"STU3 DRG last", `"diagnosis":[` + dx(1, "principal") + `,` + dx(2) + `,{"sequence":3,"packageCode":{"coding":[{"system":"` + sysDRG + `","code":"1"}]}}]`,
+			"STU3", []int64{1, 2}, []string{"principal", "secondary"}, ""},
+		{"several roles in a fixed order, unknown codes kept after them", `"diagnosis":[` + dx(1, "admitting", "principal") + `,` + dx(2, "clinical", "external") + `,` + dx(3, "principal", "principal") + `]`,
+			"STU3", []int64{1, 2, 3}, []string{"principal,admitting", "external_cause,clinical", "principal"}, ""},
+		{"STU3 DRG without sequence (AB2D v1 fixtures)", `"diagnosis":[{"packageCode":{"coding":[{"system":"` + sysDRG + `","code":"1"}]}},` + dx(2, "principal") + `,` + dx(3) + `]`,
+			"STU3", []int64{1, 2}, []string{"principal", "secondary"}, ""},
+		{"R4 gaps in sequences", r4Meta + `,"diagnosis":[` + dx(1, "principal") + `,` + dx(3, "other") + `]`,
+			"R4", []int64{1, 2}, []string{"principal", "secondary"}, ""},
+	}
+	f := NewFlattener()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var rec Record
+			if err := f.Flatten(eob(tc.extra), &rec); err != nil {
+				t.Fatal(err)
+			}
+			if rec.Claim.FHIRVersion != tc.version {
+				t.Fatalf("version %s, want %s", rec.Claim.FHIRVersion, tc.version)
+			}
+			var numbers []int64
+			var roles []string
+			for _, d := range rec.Diagnoses {
+				numbers = append(numbers, d.DiagnosisNumber)
+				roles = append(roles, d.DiagnosisRole)
+			}
+			if !slices.Equal(numbers, tc.numbers) || !slices.Equal(roles, tc.roles) {
+				t.Errorf("numbers %v roles %q, want %v %q", numbers, roles, tc.numbers, tc.roles)
+			}
+			if tc.lineLinks != "" && rec.Lines[0].DiagnosisSequences != tc.lineLinks {
+				t.Errorf("line diagnosis_sequences %q, want the raw %q", rec.Lines[0].DiagnosisSequences, tc.lineLinks)
+			}
+		})
+	}
+}
+
+// TestCareTeamRoleNormalized checks role_normalized against the rules the
+// claim NPIs follow, in both versions.
+func TestCareTeamRoleNormalized(t *testing.T) {
+	const r4Meta = `"meta":{"profile":["http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-ExplanationOfBenefit-Inpatient-Institutional"]}`
+	member := func(seq int, system, value, role string) string {
+		return `{"sequence":` + strconv.Itoa(seq) + `,"provider":{"identifier":{"system":"` + system + `","value":"` + value + `"}},"role":{"coding":[{"code":"` + role + `"}]}}`
+	}
+	npi := func(seq int, role string) string { return member(seq, sysNPI, "N"+strconv.Itoa(seq), role) }
+	r4 := func(seq int, role string) string {
+		return `{"sequence":` + strconv.Itoa(seq) + `,"provider":{"identifier":{"type":{"coding":[{"code":"npi"}]},"value":"N` + strconv.Itoa(seq) + `"}},"role":{"coding":[{"system":"http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBClaimCareTeamRole","code":"` + role + `"}]}}`
+	}
+	typ := func(eobType string) string {
+		return `"type":{"coding":[{"system":"` + sysEOBType + `","code":"` + eobType + `"}]}`
+	}
+	team := func(members ...string) string { return `"careTeam":[` + strings.Join(members, ",") + `]` }
+	cases := []struct {
+		name  string
+		extra string
+		want  []string // role_normalized per member
+	}{
+		{"R4 institutional", r4Meta + `,` + typ("INPATIENT") + `,` + team(r4(1, "attending"), r4(2, "operating"), r4(3, "otheroperating"), r4(4, "performing"), r4(5, "rendering")),
+			[]string{"attending", "operating", "other", "rendering", "rendering"}},
+		{"R4 carrier", r4Meta + `,` + typ("CARRIER") + `,` + team(r4(1, "referring"), r4(2, "performing"), r4(3, "primary"), r4(4, "supervisor")),
+			[]string{"referring", "rendering", "organization", "supervisor"}},
+		{"STU3 institutional: unlinked primary attends, linked ones render", typ("INPATIENT") + `,` + team(npi(2, "assist"), npi(3, "other"), npi(4, "primary"), npi(5, "primary")) +
+			`,"item":[{"sequence":1,"careTeamLinkId":[5]}]`,
+			[]string{"operating", "other", "attending", "rendering"}},
+		{"STU3 institutional: attending who renders is one member", typ("OUTPATIENT") + `,` + team(npi(2, "assist"), npi(3, "primary"), npi(4, "primary")) +
+			`,"item":[{"sequence":1,"careTeamLinkId":[3]},{"sequence":2,"careTeamLinkId":[4]}]`,
+			[]string{"operating", "attending,rendering", "rendering"}},
+		{"STU3 institutional: UPIN members by their own rule", typ("SNF") + `,` + team(npi(2, "primary"), member(3, "https://bluebutton.cms.gov/resources/variables/rndrng_physn_upin", "U3", "primary")) +
+			`,"item":[{"sequence":1,"careTeamLinkId":[3]}]`,
+			[]string{"attending", "attending,rendering"}},
+		{"STU3 institutional by NCH claim type code", `"type":{"coding":[{"system":"` + sysNCHClaimType + `","code":"60"}]},` + team(npi(2, "primary")),
+			[]string{"attending"}},
+		{"STU3 carrier: primary renders", typ("CARRIER") + `,` + team(npi(2, "primary"), npi(3, "primary"), npi(4, "referring"), npi(5, "performing")),
+			[]string{"rendering", "rendering", "referring", "rendering"}},
+		{"STU3 unknown role kept", typ("PDE") + `,` + team(npi(2, "prescribing")),
+			[]string{"prescribing"}},
+	}
+	f := NewFlattener()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var rec Record
+			if err := f.Flatten(eob(tc.extra), &rec); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, m := range rec.CareTeam {
+				got = append(got, m.RoleNormalized)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("role_normalized %q, want %q", got, tc.want)
+			}
+			// The claim NPIs name the members with these roles.
+			c := rec.Claim
+			first := func(role string) string {
+				for _, m := range rec.CareTeam {
+					if m.ProviderIDType == "npi" && hasToken(m.RoleNormalized, role) {
+						return m.ProviderID
+					}
+				}
+				return ""
+			}
+			for _, x := range []struct{ role, npi string }{
+				{"attending", c.AttendingNPI}, {"operating", c.OperatingNPI}, {"other", c.OtherNPI},
+				{"rendering", c.RenderingNPI}, {"referring", c.ReferringNPI},
+			} {
+				if got := first(x.role); got != x.npi {
+					t.Errorf("first %s member %q, claim has %q", x.role, got, x.npi)
+				}
+			}
+		})
 	}
 }

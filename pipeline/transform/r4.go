@@ -18,6 +18,7 @@ var r4Dialect = dialect{
 	lineNDC:             r4LineNDC,
 	isLineRenderingRole: r4IsRenderingRole,
 	claimNPIs:           r4ClaimNPIs,
+	careTeamRoles:       r4CareTeamRoles,
 }
 
 // r4ProviderIDType classifies a care-team provider identifier from its
@@ -100,5 +101,31 @@ func r4ClaimNPIs(f *Flattener) {
 	c.OtherUPIN = f.firstIDWithRole("upin", "otheroperating")
 	if npi := f.firstNPIWithRole("primary"); npi != "" {
 		c.OrganizationNPI = npi
+	}
+}
+
+// r4CareTeamRoles normalizes the C4BB and HL7 care-team roles by the rules
+// of r4ClaimNPIs: attending, operating and referring stay; otheroperating
+// becomes other; performing and rendering become rendering; primary (the
+// carrier organization) becomes organization. Other codes are kept.
+func r4CareTeamRoles(f *Flattener) {
+	for i := range f.rec.CareTeam {
+		m := &f.rec.CareTeam[i]
+		switch m.Role {
+		case "attending":
+			m.RoleNormalized = roleAttending
+		case "operating":
+			m.RoleNormalized = roleOperating
+		case "otheroperating":
+			m.RoleNormalized = roleOther
+		case "performing", "rendering":
+			m.RoleNormalized = roleRendering
+		case "referring":
+			m.RoleNormalized = roleReferring
+		case "primary":
+			m.RoleNormalized = roleOrganization
+		default:
+			m.RoleNormalized = m.Role
+		}
 	}
 }

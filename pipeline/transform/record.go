@@ -110,9 +110,11 @@ type Line struct {
 // Diagnosis is one EOB diagnosis; a row of schema.ClaimDiagnoses.
 type Diagnosis struct {
 	Sequence           int64
+	DiagnosisNumber    int64 // position among the coded diagnoses, see diagnoses
 	Code               string
 	CodeSystem         string
 	DiagnosisType      string
+	DiagnosisRole      string // DiagnosisType in one vocabulary, see diagnosisRole
 	PresentOnAdmission string
 }
 
@@ -131,6 +133,7 @@ type CareTeam struct {
 	ProviderIDType    string
 	Role              string
 	RoleDisplay       string
+	RoleNormalized    string // Role in one vocabulary, see the dialects' careTeamRoles
 	Qualification     string
 	TaxonomyCode      string
 	ProviderTypeCode  string

@@ -18,6 +18,7 @@ var stu3Dialect = dialect{
 	lineNDC:             stu3LineNDC,
 	isLineRenderingRole: stu3IsRenderingRole,
 	claimNPIs:           stu3ClaimNPIs,
+	careTeamRoles:       stu3CareTeamRoles,
 }
 
 // urlRevCntrNDC is the BFD v1 revenue-center NDC/UPC extension on
@@ -153,6 +154,66 @@ func stu3Institutional(f *Flattener, idType string) (attending, rendering string
 		attending = firstPrimary
 	}
 	return attending, linkedRendering
+}
+
+// stu3CareTeamRoles normalizes the STU3 claimcareteamrole roles by the
+// rules of stu3ClaimNPIs: assist (or operating) becomes operating; other
+// and referring stay; performing becomes rendering; primary becomes
+// rendering on claims that are not institutional and, on institutional
+// claims, rendering when an item links to the member and attending when
+// none does. When every primary member with an identifier of a type (NPI,
+// UPIN) is linked, the first of them is the attending too ("attending,
+// rendering"): BFD v1 makes one member of an attending who renders lines.
+// Other codes are kept.
+func stu3CareTeamRoles(f *Flattener) {
+	inst := isInstitutional(f.rec.Claim.ClaimType, f.rec.Claim.ClaimTypeCode)
+	team := f.rec.CareTeam
+	for i := range team {
+		m := &team[i]
+		switch m.Role {
+		case "assist", "operating":
+			m.RoleNormalized = roleOperating
+		case "other":
+			m.RoleNormalized = roleOther
+		case "referring":
+			m.RoleNormalized = roleReferring
+		case "performing":
+			m.RoleNormalized = roleRendering
+		case "primary":
+			if inst && !f.linked(m.Sequence) {
+				m.RoleNormalized = roleAttending
+			} else {
+				m.RoleNormalized = roleRendering
+			}
+		default:
+			m.RoleNormalized = m.Role
+		}
+	}
+	if inst {
+		stu3LinkedAttending(f, "npi")
+		stu3LinkedAttending(f, "upin")
+	}
+}
+
+// stu3LinkedAttending marks the first primary member whose identifier is
+// of type idType "attending,rendering" when an item links to every such
+// member (stu3Institutional takes it as the attending then).
+func stu3LinkedAttending(f *Flattener, idType string) {
+	first := -1
+	for i, m := range f.rec.CareTeam {
+		if m.Role != "primary" || m.ProviderIDType != idType || m.ProviderID == "" {
+			continue
+		}
+		if !f.linked(m.Sequence) {
+			return // the attending is this unlinked member
+		}
+		if first < 0 {
+			first = i
+		}
+	}
+	if first >= 0 {
+		f.rec.CareTeam[first].RoleNormalized = roleAttendingRendering
+	}
 }
 
 // isInstitutional says whether a claim is an institutional (Part A / FI)
