@@ -10,6 +10,7 @@ const (
 	ClaimProcedures = "claim_procedures"
 	ClaimCareTeam   = "claim_care_team"
 	ClaimExtensions = "claim_extensions"
+	ClaimCodings    = "claim_codings"
 	BeneficiaryMBIs = "beneficiary_mbis"
 	Rejects         = "rejects"
 	ExportErrors    = "export_errors"
@@ -185,6 +186,21 @@ func Warehouse() Catalog {
 				),
 			},
 			{
+				Name: ClaimCodings, Grain: "one distinct (element, system, code) of an EOB", Parquet: true,
+				Description: "Every FHIR Coding of an EOB — every object with a system and a code, wherever it is: type, subType, " +
+					"careTeam roles and specialties, identifier types, diagnosis and procedure codes, item HCPCS, revenue centers, " +
+					"places of service, adjudication categories, extensions' valueCoding, supportingInfo, contained resources, " +
+					"Quantity units — once per EOB and element, with its display. The `codes` view aggregates it. Child of " +
+					"`claims`: replaced with its EOB.",
+				Columns: withLineage(
+					eobID(),
+					Column{Name: "element", Type: String, Required: true, LowCardinality: true, Description: "Where the coding was seen: the path of object keys from the resource, without array positions and without a final `coding`, e.g. `type`, `careTeam.role`, `item.adjudication.category`, `item.extension.valueCoding`, `supportingInfo.code`, `contained.code`.", R4: "….coding", STU3: "….coding"},
+					Column{Name: "system", Type: String, Required: true, LowCardinality: true, Description: "Code system URI.", R4: "….coding.system", STU3: "….coding.system"},
+					Column{Name: "code", Type: String, Required: true, Description: "Code.", R4: "….coding.code", STU3: "….coding.code"},
+					Column{Name: "display", Type: String, Description: "Display, when one of the coding's occurrences at this element has one (the first in document order).", R4: "….coding.display", STU3: "….coding.display"},
+				),
+			},
+			{
 				Name: BeneficiaryMBIs, Grain: "one beneficiary × MBI", Parquet: true,
 				Description: "Current and historic MBIs per beneficiary. Parquet keeps one row per EOB and MBI as delivered; DuckDB keeps one row per beneficiary and MBI with the latest currency.",
 				Columns: withLineage(
@@ -273,21 +289,25 @@ FROM claim_lines l JOIN claims c USING (eob_id)`,
 			},
 			{
 				Name: "codes",
-				Description: "Every (system, code) seen with its display, where the data carries one: a dimension for " +
-					"BI tools to label claim types, facility types, places of service, care-team roles, diagnosis " +
-					"and procedure code systems, and the coded values of claim_extensions. Derived from the tables, " +
-					"so it is always current.",
-				SQL: `SELECT system, code, max(display) AS display, sum(n) AS occurrences FROM (
-  SELECT 'https://bluebutton.cms.gov/resources/variables/nch_clm_type_cd' AS system, claim_type_code AS code, claim_type_display AS display, count(*) AS n FROM claims GROUP BY ALL
-  UNION ALL SELECT 'https://bluebutton.cms.gov/resources/codesystem/eob-type', claim_type, NULL, count(*) FROM claims GROUP BY ALL
-  UNION ALL SELECT 'https://bluebutton.cms.gov/resources/variables/clm_fac_type_cd', facility_type_code, facility_type_display, count(*) FROM claims GROUP BY ALL
-  UNION ALL SELECT 'https://bluebutton.cms.gov/resources/variables/line_place_of_srvc_cd', place_of_service, place_of_service_display, count(*) FROM claim_lines GROUP BY ALL
-  UNION ALL SELECT 'careTeam.role', role, role_display, count(*) FROM claim_care_team GROUP BY ALL
-  UNION ALL SELECT code_system, code, NULL, count(*) FROM claim_diagnoses GROUP BY ALL
-  UNION ALL SELECT code_system, code, NULL, count(*) FROM claim_procedures GROUP BY ALL
-  UNION ALL SELECT value_system, value_code, value_display, count(*) FROM claim_extensions WHERE value_system IS NOT NULL GROUP BY ALL
-) WHERE code IS NOT NULL AND system IS NOT NULL
-GROUP BY system, code`,
+				Description: "The code dimension: one row per (system, code) of every Coding the current EOBs carry (`claim_codings`), " +
+					"to label claim types, facility types, places of service, care-team roles, specialties, revenue centers, " +
+					"adjudication categories, and the coded values of extensions. `display` is the most " +
+					"common non-empty display (the smallest among equals); `occurrences` counts EOBs, each once however often it " +
+					"carries the code, so reloading a file or replacing an EOB by a newer version never double-counts; `elements` " +
+					"lists where the code was seen; `first_seen` and `last_seen` are the oldest and newest meta.lastUpdated of those " +
+					"EOBs and `last_load_id` the newest load that wrote one. Derived from the tables, so it is always current.",
+				SQL: `WITH labels AS (
+  SELECT system, code, display FROM (
+    SELECT system, code, display, count(*) AS n FROM claim_codings WHERE display IS NOT NULL GROUP BY ALL)
+  QUALIFY row_number() OVER (PARTITION BY system, code ORDER BY n DESC, display) = 1
+)
+SELECT k.system, k.code, l.display, count(DISTINCT k.eob_id) AS occurrences,
+  string_agg(DISTINCT k.element, ', ' ORDER BY k.element) AS elements,
+  min(c.last_updated) AS first_seen, max(c.last_updated) AS last_seen, max(k.load_id) AS last_load_id
+FROM claim_codings k
+LEFT JOIN labels l USING (system, code)
+LEFT JOIN claims c USING (eob_id)
+GROUP BY k.system, k.code, l.display`,
 			},
 		},
 	}

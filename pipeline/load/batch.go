@@ -47,6 +47,7 @@ type builder struct {
 	procs   procCols
 	team    teamCols
 	exts    extCols
+	codings codingCols
 	mbis    mbiCols
 	rejects rejectCols
 	issues  issueCols
@@ -133,6 +134,11 @@ type extCols struct {
 	date                            *array.Date32Builder
 	ref                             *array.StringBuilder
 	lin                             lineageCols
+}
+
+type codingCols struct {
+	eobID, element, system, code, display *array.StringBuilder
+	lin                                   lineageCols
 }
 
 type diagCols struct {
@@ -242,6 +248,11 @@ func newBuilder(mem memory.Allocator, cat schema.Catalog, loadID, file, jobID st
 		url: x.str("url"), code: x.str("value_code"), system: x.str("value_system"), display: x.str("value_display"),
 		str: x.str("value_string"), decimal: x.f64("value_decimal"), date: x.date("value_date"), ref: x.str("value_reference"),
 		lin: bindLineage(x),
+	}
+	x = bind(schema.ClaimCodings)
+	b.codings = codingCols{
+		eobID: x.str("eob_id"), element: x.str("element"), system: x.str("system"), code: x.str("code"),
+		display: x.str("display"), lin: bindLineage(x),
 	}
 	x = bind(schema.BeneficiaryMBIs)
 	b.mbis = mbiCols{
@@ -447,6 +458,15 @@ func (b *builder) addEOB(line int64, r *transform.Record) {
 		float(x.decimal, e.Decimal)
 		date(x.date, e.Date)
 		str(x.ref, e.Reference)
+		x.lin.add(b, line)
+	}
+	for i := range r.Codings {
+		k, x := &r.Codings[i], &b.codings
+		x.eobID.Append(c.EOBID)
+		x.element.Append(k.Element)
+		x.system.Append(k.System)
+		x.code.Append(k.Code)
+		str(x.display, k.Display)
 		x.lin.add(b, line)
 	}
 	if c.BeneficiaryID == "" {

@@ -91,6 +91,7 @@ type goldenRecord struct {
 	Procedures []goldenProcedure `json:"procedures,omitempty"`
 	Lines      []goldenLine      `json:"lines,omitempty"`
 	Extensions []goldenExtension `json:"extensions,omitempty"`
+	Codings    []goldenCoding    `json:"codings,omitempty"`
 	Issues     []goldenIssue     `json:"issues,omitempty"`
 }
 
@@ -123,6 +124,13 @@ type goldenExtension struct {
 	Decimal    *float64 `json:"value_decimal,omitempty"`
 	Date       string   `json:"value_date,omitempty"`
 	Reference  string   `json:"value_reference,omitempty"`
+}
+
+type goldenCoding struct {
+	Element string `json:"element"`
+	System  string `json:"system"`
+	Code    string `json:"code"`
+	Display string `json:"display,omitempty"`
 }
 
 type goldenDiagnosis struct {
@@ -290,6 +298,9 @@ func toGolden(rec *Record) goldenRecord {
 			ge.ElementSeq = &n
 		}
 		g.Extensions = append(g.Extensions, ge)
+	}
+	for _, c := range rec.Codings {
+		g.Codings = append(g.Codings, goldenCoding(c))
 	}
 	return g
 }

@@ -156,6 +156,15 @@ type Extension struct {
 	Reference     string
 }
 
+// Coding is one distinct (element, system, code) of an EOB; a row of
+// schema.ClaimCodings.
+type Coding struct {
+	Element string // where it was seen, e.g. "type", "careTeam.role", "item.extension.valueCoding"
+	System  string
+	Code    string
+	Display string // the first non-empty display among its occurrences
+}
+
 // MBI is one MBI extension of an EOB; a row of schema.BeneficiaryMBIs
 // (first and last seen are the EOB's last_updated).
 type MBI struct {
@@ -181,6 +190,7 @@ type Record struct {
 	Procedures []Procedure
 	CareTeam   []CareTeam
 	Extensions []Extension
+	Codings    []Coding
 	MBIs       []MBI
 	Issues     []Issue
 }
@@ -193,6 +203,7 @@ func (r *Record) Reset() {
 		Procedures: r.Procedures[:0],
 		CareTeam:   r.CareTeam[:0],
 		Extensions: r.Extensions[:0],
+		Codings:    r.Codings[:0],
 		MBIs:       r.MBIs[:0],
 		Issues:     r.Issues[:0],
 	}
