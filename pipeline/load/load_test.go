@@ -422,6 +422,11 @@ func TestCodesDimension(t *testing.T) {
 			`SELECT count(*) FROM (SELECT claim_type_code FROM claims WHERE claim_type_code IS NOT NULL
 			 EXCEPT SELECT code FROM codes WHERE system = '` + nchType + `')`,
 			[]string{"0"}},
+		{"a supporting-info reference finds its contained resource",
+			`SELECT DISTINCT s.category, c.resource_type, c.code, c.code_display FROM claim_supporting_info s
+			 JOIN claim_contained c ON c.eob_id = s.eob_id AND s.value_reference = '#' || c.resource_id ORDER BY 3`,
+			[]string{"https://bluebutton.cms.gov/resources/variables/line_hct_hgb_rslt_num|Observation|R1|Hemoglobin Test",
+				"https://bluebutton.cms.gov/resources/variables/line_hct_hgb_rslt_num|Observation|R2|Hematocrit Test"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -278,7 +278,7 @@ QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS 
 	}
 	var steps []string
 	for _, t := range []string{schema.Claims, schema.ClaimLines, schema.ClaimDiagnoses, schema.ClaimProcedures, schema.ClaimCareTeam,
-		schema.ClaimExtensions, schema.ClaimCodings} {
+		schema.ClaimExtensions, schema.ClaimCodings, schema.ClaimSupporting, schema.ClaimContained} {
 		if replaced > 0 {
 			steps = append(steps, fmt.Sprintf("DELETE FROM %s WHERE eob_id IN (SELECT eob_id FROM s_win)", t))
 		}

@@ -259,6 +259,8 @@ func (f *Flattener) eob(root *fastjson.Value) {
 	f.procedures(root)
 	f.items(root)
 	f.d.claimNPIs(f)
+	f.supportingInfo(root)
+	f.contained(root)
 	f.codings(root)
 }
 
@@ -957,6 +959,7 @@ type dialect struct {
 	productElem      string // "item." + productKey, for claim_extensions.element
 	careTeamLinkKey  string // item element listing care-team sequences
 	diagnosisLinkKey string // item element listing diagnosis sequences
+	infoKey          string // supportingInfo (R4) or information (STU3)
 
 	// providerIDType classifies a care-team provider identifier.
 	providerIDType func(f *Flattener, system, typeCode []byte) string
