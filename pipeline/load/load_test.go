@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -390,17 +391,148 @@ func TestClaimVersionsAnyOrder(t *testing.T) {
 	}
 }
 
-// TestCodesView: the codes dimension labels what the loaded data carries.
-func TestCodesView(t *testing.T) {
+// TestCodesDimension loads every fixture: codes labels what they carry, and
+// counts each EOB once per code.
+func TestCodesDimension(t *testing.T) {
 	dir := fixtures(t)
-	wh := openWH(t, "")
-	loadFile(t, wh, filepath.Join(dir, "r4", "CMSgov-beneficiary-fhir-data__eobReadCarrier.json"), Options{})
-	got := queryStrings(t, wh, `SELECT code, display FROM codes WHERE system = 'https://bluebutton.cms.gov/resources/variables/nch_clm_type_cd'`)
-	if !slices.Equal(got, []string{"71|Local carrier non-durable medical equipment, prosthetics, orthotics, and supplies (DMEPOS) claim"}) {
-		t.Errorf("claim type code: %v", got)
+	files, err := Inputs([]string{filepath.Join(dir, "r4"), filepath.Join(dir, "stu3")})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := queryInt(t, wh, "SELECT count(*) FROM codes WHERE display IS NOT NULL"); n < 5 {
-		t.Errorf("only %d labelled codes", n)
+	wh := openWH(t, "")
+	for _, f := range files {
+		loadFile(t, wh, f, Options{})
+	}
+	const (
+		eobType  = "https://bluebutton.cms.gov/resources/codesystem/eob-type"
+		nchType  = "https://bluebutton.cms.gov/resources/variables/nch_clm_type_cd"
+		c4bbRole = "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBClaimCareTeamRole"
+		stu3Role = "http://hl7.org/fhir/claimcareteamrole"
+	)
+	tests := []struct {
+		name, query string
+		want        []string
+	}{
+		// Independent of claim_codings: the claims table's own claim_type.
+		{"eob types count their EOBs",
+			`SELECT code, occurrences FROM codes WHERE system = '` + eobType + `' ORDER BY 1`,
+			queryStrings(t, wh, `SELECT claim_type, count(*) FROM claims GROUP BY 1 ORDER BY 1`)},
+		{"NCH claim type codes are labelled",
+			`SELECT code, display FROM codes WHERE system = '` + nchType + `' AND code IN ('10', '60', '71') ORDER BY 1`,
+			[]string{"10|Home Health Agency (HHA) claim", "60|Inpatient claim",
+				"71|Local carrier non-durable medical equipment, prosthetics, orthotics, and supplies (DMEPOS) claim"}},
+		{"R4 care-team roles",
+			`SELECT code, display, elements FROM codes WHERE system = '` + c4bbRole + `' AND code IN ('attending', 'performing', 'referring') ORDER BY 1`,
+			[]string{"attending|Attending|careTeam.role", "performing|Performing provider|careTeam.role", "referring|Referring|careTeam.role"}},
+		{"STU3 care-team roles",
+			`SELECT code, display FROM codes WHERE system = '` + stu3Role + `' ORDER BY 1`,
+			[]string{"assist|Assisting Provider", "primary|Primary provider"}},
+		{"facility types",
+			`SELECT code, display FROM codes WHERE system = 'https://bluebutton.cms.gov/resources/variables/clm_fac_type_cd' ORDER BY 1`,
+			[]string{"1|Hospital", "2|Skilled Nursing Facility (SNF)", "3|Home Health Agency (HHA)",
+				"8|Ambulatory Surgery Center (ASC) or other special facility (e.g. hospice)"}},
+		{"every code of the old view is in the dimension",
+			`SELECT count(*) FROM (SELECT claim_type_code FROM claims WHERE claim_type_code IS NOT NULL
+			 EXCEPT SELECT code FROM codes WHERE system = '` + nchType + `')`,
+			[]string{"0"}},
+		{"a supporting-info reference finds its contained resource",
+			`SELECT DISTINCT s.category, c.resource_type, c.code, c.code_display FROM claim_supporting_info s
+			 JOIN claim_contained c ON c.eob_id = s.eob_id AND s.value_reference = '#' || c.resource_id ORDER BY 3`,
+			[]string{"https://bluebutton.cms.gov/resources/variables/line_hct_hgb_rslt_num|Observation|R1|Hemoglobin Test",
+				"https://bluebutton.cms.gov/resources/variables/line_hct_hgb_rslt_num|Observation|R2|Hematocrit Test"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := queryStrings(t, wh, tt.query); !slices.Equal(got, tt.want) {
+				t.Errorf("got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCodesCountHonestly: reloading a file, forcing it again, or loading
+// a newer version of an EOB never counts an EOB twice in codes.
+func TestCodesCountHonestly(t *testing.T) {
+	dir := t.TempDir()
+	wh := openWH(t, filepath.Join(dir, "wh"))
+	codes := func() []string {
+		return queryStrings(t, wh, `SELECT system, code, occurrences, elements FROM codes
+WHERE system IN ('https://bluebutton.cms.gov/resources/codesystem/eob-type', 'http://hl7.org/fhir/sid/icd-10-cm') ORDER BY 1, 2`)
+	}
+	old := eob{id: "carrier-7", group: "g7", updated: "2021-04-01T10:00:00.000-04:00", mbi: "1EG4TE5MK73", dx: []string{"E119", "I10"}, lines: 2}
+	newer := eob{id: "carrier-7", group: "g7", updated: "2022-01-01T00:00:00.000Z", mbi: "1EG4TE5MK73", dx: []string{"I10", "N179"}, lines: 1}
+	other := eob{id: "carrier-8", group: "g8", updated: "2021-04-01T10:00:00.000-04:00", mbi: "1EG4TE5MK73", dx: []string{"I10"}, lines: 1}
+	a := writeFile(t, dir, "a.ndjson", old.json())
+	steps := []struct {
+		name string
+		load func()
+		want []string
+	}{
+		{"first load", func() { loadFile(t, wh, a, Options{}) }, []string{
+			"http://hl7.org/fhir/sid/icd-10-cm|E119|1|diagnosis.diagnosisCodeableConcept",
+			"http://hl7.org/fhir/sid/icd-10-cm|I10|1|diagnosis.diagnosisCodeableConcept",
+			"https://bluebutton.cms.gov/resources/codesystem/eob-type|CARRIER|1|type"}},
+		{"reload (a no-op)", func() { loadFile(t, wh, a, Options{}) }, nil},
+		{"forced reload", func() { loadFile(t, wh, a, Options{Force: true}) }, nil},
+		{"newer version", func() { loadFile(t, wh, writeFile(t, dir, "b.ndjson", newer.json()), Options{}) }, []string{
+			"http://hl7.org/fhir/sid/icd-10-cm|I10|1|diagnosis.diagnosisCodeableConcept",
+			"http://hl7.org/fhir/sid/icd-10-cm|N179|1|diagnosis.diagnosisCodeableConcept",
+			"https://bluebutton.cms.gov/resources/codesystem/eob-type|CARRIER|1|type"}},
+		{"the older version again", func() { loadFile(t, wh, a, Options{Force: true}) }, nil},
+		{"another EOB, the same and the newer again in one file", func() {
+			loadFile(t, wh, writeFile(t, dir, "c.ndjson", other.json(), newer.json(), other.json()), Options{})
+		}, []string{
+			"http://hl7.org/fhir/sid/icd-10-cm|I10|2|diagnosis.diagnosisCodeableConcept",
+			"http://hl7.org/fhir/sid/icd-10-cm|N179|1|diagnosis.diagnosisCodeableConcept",
+			"https://bluebutton.cms.gov/resources/codesystem/eob-type|CARRIER|2|type"}},
+	}
+	var want []string
+	for _, st := range steps {
+		st.load()
+		if st.want != nil {
+			want = st.want
+		}
+		if got := codes(); !slices.Equal(got, want) {
+			t.Errorf("%s: codes\n got %q\nwant %q", st.name, got, want)
+		}
+	}
+	if n := queryInt(t, wh, "SELECT count(*) FROM claim_codings WHERE eob_id = 'carrier-7' AND code = 'E119'"); n != 0 {
+		t.Errorf("the replaced version's codings remain: %d", n)
+	}
+}
+
+// TestCodesDisplay: the most common non-empty display labels a code, the
+// smallest among equals; a code without any display keeps a NULL label.
+func TestCodesDisplay(t *testing.T) {
+	tests := []struct {
+		name     string
+		displays []string // one EOB each; "" is NULL
+		want     string
+	}{
+		{"most common wins", []string{"B", "A", "B", ""}, "B|4"},
+		{"ties: the smallest", []string{"B", "A"}, "A|2"},
+		{"empty never wins", []string{"", "", "X"}, "X|3"},
+		{"no display", []string{"", ""}, "<nil>|2"},
+	}
+	wh := openWH(t, "")
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code := strconv.Itoa(i)
+			for j, d := range tt.displays {
+				var display any
+				if d != "" {
+					display = d
+				}
+				if _, err := wh.DB().Exec(`INSERT INTO claim_codings (eob_id, element, system, code, display, load_id, source_file, source_line)
+VALUES (?, 'type', 'test', ?, ?, 'l', 'f', 1)`, fmt.Sprintf("e%d-%d", i, j), code, display); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := queryStrings(t, wh, "SELECT display, occurrences FROM codes WHERE system = 'test' AND code = ?", code)
+			if !slices.Equal(got, []string{tt.want}) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 

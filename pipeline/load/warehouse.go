@@ -277,7 +277,8 @@ QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS 
 		return fmt.Errorf("merge load %s: %w", rec.LoadID, err)
 	}
 	var steps []string
-	for _, t := range []string{schema.Claims, schema.ClaimLines, schema.ClaimDiagnoses, schema.ClaimProcedures, schema.ClaimCareTeam, schema.ClaimExtensions} {
+	for _, t := range []string{schema.Claims, schema.ClaimLines, schema.ClaimDiagnoses, schema.ClaimProcedures, schema.ClaimCareTeam,
+		schema.ClaimExtensions, schema.ClaimCodings, schema.ClaimSupporting, schema.ClaimContained} {
 		if replaced > 0 {
 			steps = append(steps, fmt.Sprintf("DELETE FROM %s WHERE eob_id IN (SELECT eob_id FROM s_win)", t))
 		}
