@@ -10,7 +10,7 @@ const (
 	ClaimProcedures = "claim_procedures"
 	ClaimCareTeam   = "claim_care_team"
 	ClaimExtensions = "claim_extensions"
-	ClaimCodings    = "claim_codings"
+	Codes           = "codes"
 	ClaimSupporting = "claim_supporting_info"
 	ClaimContained  = "claim_contained"
 	BeneficiaryMBIs = "beneficiary_mbis"
@@ -200,21 +200,6 @@ func Warehouse() Catalog {
 				),
 			},
 			{
-				Name: ClaimCodings, Grain: "one distinct (element, system, code) of an EOB", Parquet: true,
-				Description: "Every FHIR Coding of an EOB — every object with a system and a code, wherever it is: type, subType, " +
-					"careTeam roles and specialties, identifier types, diagnosis and procedure codes, item HCPCS, revenue centers, " +
-					"places of service, adjudication categories, extensions' valueCoding, supportingInfo, contained resources, " +
-					"Quantity units — once per EOB and element, with its display. The `codes` view aggregates it. Child of " +
-					"`claims`: replaced with its EOB.",
-				Columns: withLineage(
-					eobID(),
-					Column{Name: "element", Type: String, Required: true, LowCardinality: true, Description: "Where the coding was seen: the path of object keys from the resource, without array positions and without a final `coding`, e.g. `type`, `careTeam.role`, `item.adjudication.category`, `item.extension.valueCoding`, `supportingInfo.code`, `contained.code`.", R4: "….coding", STU3: "….coding"},
-					Column{Name: "system", Type: String, Required: true, LowCardinality: true, Description: "Code system URI.", R4: "….coding.system", STU3: "….coding.system"},
-					Column{Name: "code", Type: String, Required: true, Description: "Code.", R4: "….coding.code", STU3: "….coding.code"},
-					Column{Name: "display", Type: String, Description: "Display, when one of the coding's occurrences at this element has one (the first in document order).", R4: "….coding.display", STU3: "….coding.display"},
-				),
-			},
-			{
 				Name: ClaimSupporting, Grain: "one EOB supportingInfo (R4) or information (STU3) entry", Parquet: true,
 				Description: "Supporting information of an EOB, every entry whatever its category: DRG (also `claims.drg_code`), " +
 					"admission type and source, discharge status, NCH weekly processing and claim received dates, qualified and " +
@@ -297,6 +282,25 @@ func Warehouse() Catalog {
 				},
 			},
 			{
+				Name: Codes, Grain: "one (system, code)",
+				Description: "The code dimension: every (system, code) of every Coding the loaded EOBs carried, wherever it " +
+					"was (type, subType, care-team roles and specialties, identifier types, diagnosis and procedure codes, HCPCS, " +
+					"revenue centers, places of service, adjudication and benefit-balance categories, extensions' valueCoding, " +
+					"supportingInfo, contained resources, Quantity units), with its display, so BI tools can label codes without " +
+					"a lookup of their own. Each load merges what it saw; nothing is removed when an EOB is replaced, so a code " +
+					"stays labelled once seen. Count uses with the tables that hold the codes (claims, claim_lines, …).",
+				Columns: []Column{
+					{Name: "system", Type: String, Required: true, Description: "Code system URI.", R4: "….coding.system", STU3: "….coding.system"},
+					{Name: "code", Type: String, Required: true, Description: "Code.", R4: "….coding.code", STU3: "….coding.code"},
+					{Name: "display", Type: String, Description: "The display it was first seen with: the first non-empty one in the first load that had one. NULL when the data never labels it.", R4: "….coding.display", STU3: "….coding.display"},
+					{Name: "elements", Type: String, Required: true, Description: "Where it was seen, comma-separated and sorted: the paths of object keys from the resource without array positions and without a final `coding`, e.g. `careTeam.role`, `item.adjudication.category`, `item.extension.valueCoding`, `supportingInfo.code`."},
+					{Name: "first_load_id", Type: String, Required: true, Description: "First load that saw it (see `loads`)."},
+					{Name: "last_load_id", Type: String, Required: true, Description: "Latest load that saw it."},
+					{Name: "first_seen", Type: Timestamp, Required: true, Description: "When the first load that saw it committed."},
+					{Name: "last_seen", Type: Timestamp, Required: true, Description: "When the latest load that saw it committed."},
+				},
+			},
+			{
 				Name: Loads, Grain: "one load of one file",
 				Description: "Ledger of loaded files. A file whose sha256 is here with status `loaded` is not loaded again unless --force.",
 				Columns: []Column{
@@ -347,28 +351,6 @@ QUALIFY row_number() OVER (
 				SQL: `SELECT l.*, c.claim_id, c.claim_group_id, c.status, c.claim_type, c.beneficiary_id, c.mbi,
   c.billable_period_start, c.billable_period_end, c.principal_diagnosis_code, c.last_updated
 FROM claim_lines l JOIN claims c USING (eob_id)`,
-			},
-			{
-				Name: "codes",
-				Description: "The code dimension: one row per (system, code) of every Coding the current EOBs carry (`claim_codings`), " +
-					"to label claim types, facility types, places of service, care-team roles, specialties, revenue centers, " +
-					"adjudication categories, supporting-info categories and the coded values of extensions. `display` is the most " +
-					"common non-empty display (the smallest among equals); `occurrences` counts EOBs, each once however often it " +
-					"carries the code, so reloading a file or replacing an EOB by a newer version never double-counts; `elements` " +
-					"lists where the code was seen; `first_seen` and `last_seen` are the oldest and newest meta.lastUpdated of those " +
-					"EOBs and `last_load_id` the newest load that wrote one. Derived from the tables, so it is always current.",
-				SQL: `WITH labels AS (
-  SELECT system, code, display FROM (
-    SELECT system, code, display, count(*) AS n FROM claim_codings WHERE display IS NOT NULL GROUP BY ALL)
-  QUALIFY row_number() OVER (PARTITION BY system, code ORDER BY n DESC, display) = 1
-)
-SELECT k.system, k.code, l.display, count(DISTINCT k.eob_id) AS occurrences,
-  string_agg(DISTINCT k.element, ', ' ORDER BY k.element) AS elements,
-  min(c.last_updated) AS first_seen, max(c.last_updated) AS last_seen, max(k.load_id) AS last_load_id
-FROM claim_codings k
-LEFT JOIN labels l USING (system, code)
-LEFT JOIN claims c USING (eob_id)
-GROUP BY k.system, k.code, l.display`,
 			},
 		},
 	}

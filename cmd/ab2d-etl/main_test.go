@@ -232,7 +232,7 @@ func TestQuery(t *testing.T) {
 
 func TestSchemaCommand(t *testing.T) {
 	md := mustCLI(t, "schema")
-	for _, name := range []string{"claims", "claim_lines", "claim_diagnoses", "claim_procedures", "claim_care_team", "beneficiary_mbis", "rejects", "export_errors", "loads", "runs", "claim_extensions", "claim_codings", "claim_supporting_info", "claim_contained", "claims_current", "claim_lines_detail", "codes"} {
+	for _, name := range []string{"claims", "claim_lines", "claim_diagnoses", "claim_procedures", "claim_care_team", "beneficiary_mbis", "rejects", "export_errors", "loads", "runs", "claim_extensions", "claim_supporting_info", "claim_contained", "claims_current", "claim_lines_detail", "codes"} {
 		if !strings.Contains(md, "`"+name+"`") {
 			t.Errorf("markdown lacks %s", name)
 		}

@@ -18,9 +18,10 @@ import (
 type Batch struct {
 	Seq     int
 	Records []arrow.RecordBatch
-	EOBs    int64 // EOB lines accepted
-	Issues  int64 // OperationOutcome lines accepted
-	Rejects int64 // lines rejected
+	Codes   codeSet // the distinct codes of the batch's EOBs
+	EOBs    int64   // EOB lines accepted
+	Issues  int64   // OperationOutcome lines accepted
+	Rejects int64   // lines rejected
 }
 
 // Release releases the batch's records.
@@ -47,12 +48,12 @@ type builder struct {
 	procs   procCols
 	team    teamCols
 	exts    extCols
-	codings codingCols
 	infos   infoCols
 	cont    containedCols
 	mbis    mbiCols
 	rejects rejectCols
 	issues  issueCols
+	codes   codeSet // not a Parquet table: merged into the codes dimension
 
 	loadID, file, jobID string
 }
@@ -138,11 +139,6 @@ type extCols struct {
 	lin                             lineageCols
 }
 
-type codingCols struct {
-	eobID, element, system, code, display *array.StringBuilder
-	lin                                   lineageCols
-}
-
 type infoCols struct {
 	eobID                                                   *array.StringBuilder
 	seq                                                     *array.Int64Builder
@@ -204,7 +200,7 @@ type issueCols struct {
 
 func newBuilder(mem memory.Allocator, cat schema.Catalog, loadID, file, jobID string) *builder {
 	tables := cat.ParquetTables()
-	b := &builder{loadID: loadID, file: file, jobID: jobID}
+	b := &builder{loadID: loadID, file: file, jobID: jobID, codes: codeSet{}}
 	b.rbs = make([]*array.RecordBuilder, len(tables))
 	b.rows = make([]int, len(tables))
 	for i, t := range tables {
@@ -272,11 +268,6 @@ func newBuilder(mem memory.Allocator, cat schema.Catalog, loadID, file, jobID st
 		str: x.str("value_string"), decimal: x.f64("value_decimal"), date: x.date("value_date"), ref: x.str("value_reference"),
 		lin: bindLineage(x),
 	}
-	x = bind(schema.ClaimCodings)
-	b.codings = codingCols{
-		eobID: x.str("eob_id"), element: x.str("element"), system: x.str("system"), code: x.str("code"),
-		display: x.str("display"), lin: bindLineage(x),
-	}
 	x = bind(schema.ClaimSupporting)
 	b.infos = infoCols{
 		eobID: x.str("eob_id"), seq: x.i64("sequence"), category: x.str("category"), categorySystem: x.str("category_system"),
@@ -314,7 +305,7 @@ func (b *builder) release() {
 }
 
 // flush returns the records built so far (nil for empty tables) and resets.
-func (b *builder) flush() []arrow.RecordBatch {
+func (b *builder) flush() ([]arrow.RecordBatch, codeSet) {
 	out := make([]arrow.RecordBatch, len(b.rbs))
 	for i, rb := range b.rbs {
 		if b.rows[i] > 0 {
@@ -322,7 +313,9 @@ func (b *builder) flush() []arrow.RecordBatch {
 			b.rows[i] = 0
 		}
 	}
-	return out
+	codes := b.codes
+	b.codes = codeSet{}
+	return out, codes
 }
 
 func str(sb *array.StringBuilder, s string) {
@@ -501,15 +494,7 @@ func (b *builder) addEOB(line int64, r *transform.Record) {
 		str(x.ref, e.Reference)
 		x.lin.add(b, line)
 	}
-	for i := range r.Codings {
-		k, x := &r.Codings[i], &b.codings
-		x.eobID.Append(c.EOBID)
-		x.element.Append(k.Element)
-		x.system.Append(k.System)
-		x.code.Append(k.Code)
-		str(x.display, k.Display)
-		x.lin.add(b, line)
-	}
+	b.codes.add(r.Codings)
 	for i := range r.SupportingInfo {
 		si, x := &r.SupportingInfo[i], &b.infos
 		x.eobID.Append(c.EOBID)

@@ -159,8 +159,8 @@ type Extension struct {
 	Reference     string
 }
 
-// Coding is one distinct (element, system, code) of an EOB; a row of
-// schema.ClaimCodings.
+// Coding is one distinct (element, system, code) of an EOB; the loader
+// merges them into the codes dimension (schema.Codes).
 type Coding struct {
 	Element string // where it was seen, e.g. "type", "careTeam.role", "item.extension.valueCoding"
 	System  string
