@@ -10,6 +10,9 @@ const (
 	ClaimProcedures = "claim_procedures"
 	ClaimCareTeam   = "claim_care_team"
 	ClaimExtensions = "claim_extensions"
+	Codes           = "codes"
+	ClaimSupporting = "claim_supporting_info"
+	ClaimContained  = "claim_contained"
 	BeneficiaryMBIs = "beneficiary_mbis"
 	Rejects         = "rejects"
 	ExportErrors    = "export_errors"
@@ -197,6 +200,53 @@ func Warehouse() Catalog {
 				),
 			},
 			{
+				Name: ClaimSupporting, Grain: "one EOB supportingInfo (R4) or information (STU3) entry", Parquet: true,
+				Description: "Supporting information of an EOB, every entry whatever its category: DRG (also `claims.drg_code`), " +
+					"admission type and source, discharge status, NCH weekly processing and claim received dates, qualified and " +
+					"non-covered stay periods, blood pints, the hematocrit/hemoglobin result (a reference to a `claim_contained` " +
+					"Observation), Part D dispensing codes, … AB2D v2 keeps only the DRG entry and v1 none, but BFD data and other " +
+					"exports carry more. Child of `claims`: replaced with its EOB.",
+				Columns: withLineage(
+					eobID(),
+					Column{Name: "sequence", Type: Int64, Description: "supportingInfo.sequence (NULL when absent or not an integer).", R4: "supportingInfo.sequence", STU3: "information.sequence"},
+					Column{Name: "category", Type: String, LowCardinality: true, Description: "What the entry is: the code of the category coding of system …/codesystem/information (the CCW variable URL, e.g. …/variables/clm_ip_admsn_type_cd), else of the first category coding (e.g. C4BB `admissionperiod`, `typeofbill`).", R4: "supportingInfo.category.coding[system=…/codesystem/information].code", STU3: "information.category.coding[system=…/codesystem/information].code", Dictionary: dict("Related Diagnosis Group Code")},
+					Column{Name: "category_system", Type: String, LowCardinality: true, Description: "System of category.", R4: "supportingInfo.category.coding.system", STU3: "information.category.coding.system"},
+					Column{Name: "category_display", Type: String, LowCardinality: true, Description: "Display of category, e.g. `Claim Inpatient Admission Type Code`.", R4: "supportingInfo.category.coding.display", STU3: "information.category.coding.display"},
+					Column{Name: "category_type", Type: String, LowCardinality: true, Description: "Code of the other category coding when there are two (R4: C4BB supporting info type such as `clmrecvddate`, `admtype`, or claiminformationcategory `info`).", R4: "supportingInfo.category.coding[system≠…/codesystem/information].code"},
+					Column{Name: "code", Type: String, Description: "Coded value: the first coding of code, e.g. the DRG, the admission type `3`, the discharge status `A`.", R4: "supportingInfo.code.coding.code", STU3: "information.code.coding.code", Dictionary: dict("Related Diagnosis Group Code")},
+					Column{Name: "code_system", Type: String, LowCardinality: true, Description: "System of code.", R4: "supportingInfo.code.coding.system", STU3: "information.code.coding.system"},
+					Column{Name: "code_display", Type: String, Description: "Display of code, e.g. `Discharged`.", R4: "supportingInfo.code.coding.display", STU3: "information.code.coding.display"},
+					Column{Name: "timing_date", Type: Date, Description: "timingDate, e.g. the NCH weekly processing date.", R4: "supportingInfo.timingDate", STU3: "information.timingDate"},
+					Column{Name: "timing_start", Type: Date, Description: "timingPeriod.start, e.g. of the admission or qualified stay.", R4: "supportingInfo.timingPeriod.start", STU3: "information.timingPeriod.start"},
+					Column{Name: "timing_end", Type: Date, Description: "timingPeriod.end.", R4: "supportingInfo.timingPeriod.end", STU3: "information.timingPeriod.end"},
+					Column{Name: "value_decimal", Type: Float64, Description: "valueQuantity.value, e.g. blood pints furnished.", R4: "supportingInfo.valueQuantity.value", STU3: "information.valueQuantity.value"},
+					Column{Name: "value_unit", Type: String, LowCardinality: true, Description: "valueQuantity.unit, else its code.", R4: "supportingInfo.valueQuantity.unit", STU3: "information.valueQuantity.unit"},
+					Column{Name: "value_string", Type: String, Description: "valueString, valueBoolean as text, or valueAttachment.url.", R4: "supportingInfo.valueString", STU3: "information.valueString"},
+					Column{Name: "value_reference", Type: String, Description: "valueReference.reference, e.g. `#line-observation-6`: `#` + the resource_id of a `claim_contained` row of the same EOB.", R4: "supportingInfo.valueReference.reference", STU3: "information.valueReference.reference"},
+				),
+			},
+			{
+				Name: ClaimContained, Grain: "one resource contained in an EOB", Parquet: true,
+				Description: "Resources contained in an EOB (an Organization for the provider, an Observation for a hematocrit/hemoglobin " +
+					"result, a ReferralRequest, a Practitioner, …): their identity, the few values BI needs, and the whole resource as " +
+					"JSON (query it with DuckDB's json functions), so nothing they carry is dropped. AB2D v1 and v2 remove `contained`; " +
+					"BFD data and AB2D v3 keep it. Child of `claims`: replaced with its EOB.",
+				Columns: withLineage(
+					eobID(),
+					Column{Name: "position", Type: Int64, Required: true, Description: "1-based position in contained[]."},
+					Column{Name: "resource_type", Type: String, LowCardinality: true, Description: "resourceType, e.g. Organization, Observation.", R4: "contained.resourceType", STU3: "contained.resourceType"},
+					Column{Name: "resource_id", Type: String, Description: "id: what `#id` references in the EOB point to (e.g. claim_supporting_info.value_reference, claim_extensions.value_reference).", R4: "contained.id", STU3: "contained.id"},
+					Column{Name: "status", Type: String, LowCardinality: true, Description: "status (Observation, ReferralRequest).", R4: "contained.status", STU3: "contained.status"},
+					Column{Name: "name", Type: String, Description: "name, when a string (Organization).", R4: "contained.name", STU3: "contained.name"},
+					Column{Name: "npi", Type: String, Description: "identifier[system=…/sid/us-npi].value (Organization, Practitioner).", R4: "contained.identifier[system=http://hl7.org/fhir/sid/us-npi].value", STU3: "contained.identifier[system=http://hl7.org/fhir/sid/us-npi].value"},
+					Column{Name: "code", Type: String, Description: "code.coding[0].code (Observation), e.g. R1 hemoglobin test.", R4: "contained.code.coding.code", STU3: "contained.code.coding.code"},
+					Column{Name: "code_system", Type: String, LowCardinality: true, Description: "System of code.", R4: "contained.code.coding.system", STU3: "contained.code.coding.system"},
+					Column{Name: "code_display", Type: String, Description: "Display of code.", R4: "contained.code.coding.display", STU3: "contained.code.coding.display"},
+					Column{Name: "value_decimal", Type: Float64, Description: "valueQuantity.value (Observation), e.g. the test result.", R4: "contained.valueQuantity.value", STU3: "contained.valueQuantity.value"},
+					Column{Name: "resource_json", Type: String, Required: true, Description: "The contained resource as compact JSON.", R4: "contained", STU3: "contained"},
+				),
+			},
+			{
 				Name: BeneficiaryMBIs, Grain: "one beneficiary × MBI", Parquet: true,
 				Description: "Current and historic MBIs per beneficiary. Parquet keeps one row per EOB and MBI as delivered; DuckDB keeps one row per beneficiary and MBI with the latest currency.",
 				Columns: withLineage(
@@ -229,6 +279,25 @@ func Warehouse() Catalog {
 					{Name: "severity", Type: String, Description: "issue.severity.", R4: "issue.severity", STU3: "issue.severity"},
 					{Name: "code", Type: String, Description: "issue.code.", R4: "issue.code", STU3: "issue.code"},
 					{Name: "text", Type: String, Description: "issue.details.text (or diagnostics).", R4: "issue.details.text", STU3: "issue.details.text"},
+				},
+			},
+			{
+				Name: Codes, Grain: "one (system, code)",
+				Description: "The code dimension: every (system, code) of every Coding the loaded EOBs carried, wherever it " +
+					"was (type, subType, care-team roles and specialties, identifier types, diagnosis and procedure codes, HCPCS, " +
+					"revenue centers, places of service, adjudication and benefit-balance categories, extensions' valueCoding, " +
+					"supportingInfo, contained resources, Quantity units), with its display, so BI tools can label codes without " +
+					"a lookup of their own. Each load merges what it saw; nothing is removed when an EOB is replaced, so a code " +
+					"stays labelled once seen. Count uses with the tables that hold the codes (claims, claim_lines, …).",
+				Columns: []Column{
+					{Name: "system", Type: String, Required: true, Description: "Code system URI.", R4: "….coding.system", STU3: "….coding.system"},
+					{Name: "code", Type: String, Required: true, Description: "Code.", R4: "….coding.code", STU3: "….coding.code"},
+					{Name: "display", Type: String, Description: "The display it was first seen with: the first non-empty one in the first load that had one. NULL when the data never labels it.", R4: "….coding.display", STU3: "….coding.display"},
+					{Name: "elements", Type: String, Required: true, Description: "Where it was seen, comma-separated and sorted: the paths of object keys from the resource without array positions and without a final `coding`, e.g. `careTeam.role`, `item.adjudication.category`, `item.extension.valueCoding`, `supportingInfo.code`."},
+					{Name: "first_load_id", Type: String, Required: true, Description: "First load that saw it (see `loads`)."},
+					{Name: "last_load_id", Type: String, Required: true, Description: "Latest load that saw it."},
+					{Name: "first_seen", Type: Timestamp, Required: true, Description: "When the first load that saw it committed."},
+					{Name: "last_seen", Type: Timestamp, Required: true, Description: "When the latest load that saw it committed."},
 				},
 			},
 			{
@@ -282,24 +351,6 @@ QUALIFY row_number() OVER (
 				SQL: `SELECT l.*, c.claim_id, c.claim_group_id, c.status, c.claim_type, c.beneficiary_id, c.mbi,
   c.billable_period_start, c.billable_period_end, c.principal_diagnosis_code, c.last_updated
 FROM claim_lines l JOIN claims c USING (eob_id)`,
-			},
-			{
-				Name: "codes",
-				Description: "Every (system, code) seen with its display, where the data carries one: a dimension for " +
-					"BI tools to label claim types, facility types, places of service, care-team roles, diagnosis " +
-					"and procedure code systems, and the coded values of claim_extensions. Derived from the tables, " +
-					"so it is always current.",
-				SQL: `SELECT system, code, max(display) AS display, sum(n) AS occurrences FROM (
-  SELECT 'https://bluebutton.cms.gov/resources/variables/nch_clm_type_cd' AS system, claim_type_code AS code, claim_type_display AS display, count(*) AS n FROM claims GROUP BY ALL
-  UNION ALL SELECT 'https://bluebutton.cms.gov/resources/codesystem/eob-type', claim_type, NULL, count(*) FROM claims GROUP BY ALL
-  UNION ALL SELECT 'https://bluebutton.cms.gov/resources/variables/clm_fac_type_cd', facility_type_code, facility_type_display, count(*) FROM claims GROUP BY ALL
-  UNION ALL SELECT 'https://bluebutton.cms.gov/resources/variables/line_place_of_srvc_cd', place_of_service, place_of_service_display, count(*) FROM claim_lines GROUP BY ALL
-  UNION ALL SELECT 'careTeam.role', role, role_display, count(*) FROM claim_care_team GROUP BY ALL
-  UNION ALL SELECT code_system, code, NULL, count(*) FROM claim_diagnoses GROUP BY ALL
-  UNION ALL SELECT code_system, code, NULL, count(*) FROM claim_procedures GROUP BY ALL
-  UNION ALL SELECT value_system, value_code, value_display, count(*) FROM claim_extensions WHERE value_system IS NOT NULL GROUP BY ALL
-) WHERE code IS NOT NULL AND system IS NOT NULL
-GROUP BY system, code`,
 			},
 		},
 	}

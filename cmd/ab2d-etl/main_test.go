@@ -232,7 +232,7 @@ func TestQuery(t *testing.T) {
 
 func TestSchemaCommand(t *testing.T) {
 	md := mustCLI(t, "schema")
-	for _, name := range []string{"claims", "claim_lines", "claim_diagnoses", "claim_procedures", "claim_care_team", "beneficiary_mbis", "rejects", "export_errors", "loads", "runs", "claim_extensions", "claims_current", "claim_lines_detail"} {
+	for _, name := range []string{"claims", "claim_lines", "claim_diagnoses", "claim_procedures", "claim_care_team", "beneficiary_mbis", "rejects", "export_errors", "loads", "runs", "claim_extensions", "claim_supporting_info", "claim_contained", "claims_current", "claim_lines_detail", "codes"} {
 		if !strings.Contains(md, "`"+name+"`") {
 			t.Errorf("markdown lacks %s", name)
 		}
@@ -246,7 +246,7 @@ func TestSchemaCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustCLI(t, "schema", "--format", "json")), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Tables) != 11 || doc.Tables[0].Name != "claims" || doc.Tables[0].Columns[0].Type == "" {
+	if len(doc.Tables) != 14 || doc.Tables[0].Name != "claims" || doc.Tables[0].Columns[0].Type == "" {
 		t.Errorf("json schema: %+v", doc.Tables[0])
 	}
 }

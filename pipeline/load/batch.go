@@ -18,9 +18,10 @@ import (
 type Batch struct {
 	Seq     int
 	Records []arrow.RecordBatch
-	EOBs    int64 // EOB lines accepted
-	Issues  int64 // OperationOutcome lines accepted
-	Rejects int64 // lines rejected
+	Codes   codeSet // the distinct codes of the batch's EOBs
+	EOBs    int64   // EOB lines accepted
+	Issues  int64   // OperationOutcome lines accepted
+	Rejects int64   // lines rejected
 }
 
 // Release releases the batch's records.
@@ -47,9 +48,12 @@ type builder struct {
 	procs   procCols
 	team    teamCols
 	exts    extCols
+	infos   infoCols
+	cont    containedCols
 	mbis    mbiCols
 	rejects rejectCols
 	issues  issueCols
+	codes   codeSet // not a Parquet table: merged into the codes dimension
 
 	loadID, file, jobID string
 }
@@ -135,6 +139,26 @@ type extCols struct {
 	lin                             lineageCols
 }
 
+type infoCols struct {
+	eobID                                                   *array.StringBuilder
+	seq                                                     *array.Int64Builder
+	category, categorySystem, categoryDisplay, categoryType *array.StringBuilder
+	code, codeSystem, codeDisplay                           *array.StringBuilder
+	date, start, end                                        *array.Date32Builder
+	decimal                                                 *array.Float64Builder
+	unit, str, ref                                          *array.StringBuilder
+	lin                                                     lineageCols
+}
+
+type containedCols struct {
+	eobID                                                      *array.StringBuilder
+	position                                                   *array.Int64Builder
+	resourceType, id, status, name, npi, code, system, display *array.StringBuilder
+	decimal                                                    *array.Float64Builder
+	json                                                       *array.StringBuilder
+	lin                                                        lineageCols
+}
+
 type diagCols struct {
 	eobID                             *array.StringBuilder
 	seq, number                       *array.Int64Builder
@@ -176,7 +200,7 @@ type issueCols struct {
 
 func newBuilder(mem memory.Allocator, cat schema.Catalog, loadID, file, jobID string) *builder {
 	tables := cat.ParquetTables()
-	b := &builder{loadID: loadID, file: file, jobID: jobID}
+	b := &builder{loadID: loadID, file: file, jobID: jobID, codes: codeSet{}}
 	b.rbs = make([]*array.RecordBuilder, len(tables))
 	b.rows = make([]int, len(tables))
 	for i, t := range tables {
@@ -244,6 +268,21 @@ func newBuilder(mem memory.Allocator, cat schema.Catalog, loadID, file, jobID st
 		str: x.str("value_string"), decimal: x.f64("value_decimal"), date: x.date("value_date"), ref: x.str("value_reference"),
 		lin: bindLineage(x),
 	}
+	x = bind(schema.ClaimSupporting)
+	b.infos = infoCols{
+		eobID: x.str("eob_id"), seq: x.i64("sequence"), category: x.str("category"), categorySystem: x.str("category_system"),
+		categoryDisplay: x.str("category_display"), categoryType: x.str("category_type"),
+		code: x.str("code"), codeSystem: x.str("code_system"), codeDisplay: x.str("code_display"),
+		date: x.date("timing_date"), start: x.date("timing_start"), end: x.date("timing_end"),
+		decimal: x.f64("value_decimal"), unit: x.str("value_unit"), str: x.str("value_string"), ref: x.str("value_reference"),
+		lin: bindLineage(x),
+	}
+	x = bind(schema.ClaimContained)
+	b.cont = containedCols{
+		eobID: x.str("eob_id"), position: x.i64("position"), resourceType: x.str("resource_type"), id: x.str("resource_id"),
+		status: x.str("status"), name: x.str("name"), npi: x.str("npi"), code: x.str("code"), system: x.str("code_system"),
+		display: x.str("code_display"), decimal: x.f64("value_decimal"), json: x.str("resource_json"), lin: bindLineage(x),
+	}
 	x = bind(schema.BeneficiaryMBIs)
 	b.mbis = mbiCols{
 		bene: x.str("beneficiary_id"), mbi: x.str("mbi"), currency: x.str("currency"),
@@ -266,7 +305,7 @@ func (b *builder) release() {
 }
 
 // flush returns the records built so far (nil for empty tables) and resets.
-func (b *builder) flush() []arrow.RecordBatch {
+func (b *builder) flush() ([]arrow.RecordBatch, codeSet) {
 	out := make([]arrow.RecordBatch, len(b.rbs))
 	for i, rb := range b.rbs {
 		if b.rows[i] > 0 {
@@ -274,7 +313,9 @@ func (b *builder) flush() []arrow.RecordBatch {
 			b.rows[i] = 0
 		}
 	}
-	return out
+	codes := b.codes
+	b.codes = codeSet{}
+	return out, codes
 }
 
 func str(sb *array.StringBuilder, s string) {
@@ -451,6 +492,43 @@ func (b *builder) addEOB(line int64, r *transform.Record) {
 		float(x.decimal, e.Decimal)
 		date(x.date, e.Date)
 		str(x.ref, e.Reference)
+		x.lin.add(b, line)
+	}
+	b.codes.add(r.Codings)
+	for i := range r.SupportingInfo {
+		si, x := &r.SupportingInfo[i], &b.infos
+		x.eobID.Append(c.EOBID)
+		optInt(x.seq, si.Sequence, si.HasSequence)
+		str(x.category, si.Category)
+		str(x.categorySystem, si.CategorySystem)
+		str(x.categoryDisplay, si.CategoryDisplay)
+		str(x.categoryType, si.CategoryType)
+		str(x.code, si.Code)
+		str(x.codeSystem, si.CodeSystem)
+		str(x.codeDisplay, si.CodeDisplay)
+		date(x.date, si.TimingDate)
+		date(x.start, si.TimingStart)
+		date(x.end, si.TimingEnd)
+		float(x.decimal, si.ValueDecimal)
+		str(x.unit, si.ValueUnit)
+		str(x.str, si.ValueString)
+		str(x.ref, si.ValueReference)
+		x.lin.add(b, line)
+	}
+	for i := range r.Contained {
+		ct, x := &r.Contained[i], &b.cont
+		x.eobID.Append(c.EOBID)
+		x.position.Append(ct.Position)
+		str(x.resourceType, ct.ResourceType)
+		str(x.id, ct.ID)
+		str(x.status, ct.Status)
+		str(x.name, ct.Name)
+		str(x.npi, ct.NPI)
+		str(x.code, ct.Code)
+		str(x.system, ct.CodeSystem)
+		str(x.display, ct.CodeDisplay)
+		float(x.decimal, ct.ValueDecimal)
+		x.json.Append(ct.JSON)
 		x.lin.add(b, line)
 	}
 	if c.BeneficiaryID == "" {

@@ -5,15 +5,19 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"go.uber.org/goleak"
 
+	"github.com/ab2d-etl/ab2d-etl/pipeline/transform"
 	"github.com/ab2d-etl/ab2d-etl/schema"
 )
 
@@ -343,6 +347,10 @@ func TestOlderWarehouseGainsNewColumns(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// codes was a view before it was a table.
+	if _, err := wh.DB().Exec("DROP TABLE codes; CREATE VIEW codes AS SELECT 'system' AS system, 'code' AS code"); err != nil {
+		t.Fatal(err)
+	}
 	if err := wh.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -355,6 +363,8 @@ func TestOlderWarehouseGainsNewColumns(t *testing.T) {
 		{"SELECT eob_id, mbi, claim_group_id FROM claims", []string{"carrier-1|1EG4TE5MK73|g"}},
 		{"SELECT sequence, diagnosis_number, diagnosis_role FROM claim_diagnoses ORDER BY 1", []string{"1|1|principal", "2|2|secondary"}},
 		{"SELECT role, role_normalized FROM claim_care_team", []string{"performing|rendering"}},
+		{"SELECT table_type FROM information_schema.tables WHERE table_name = 'codes'", []string{"BASE TABLE"}},
+		{"SELECT code FROM codes WHERE system = 'https://bluebutton.cms.gov/resources/codesystem/eob-type'", []string{"CARRIER"}},
 	} {
 		if got := queryStrings(t, wh, q.sql); !slices.Equal(got, q.want) {
 			t.Errorf("%s: %v, want %v", q.sql, got, q.want)
@@ -390,17 +400,157 @@ func TestClaimVersionsAnyOrder(t *testing.T) {
 	}
 }
 
-// TestCodesView: the codes dimension labels what the loaded data carries.
-func TestCodesView(t *testing.T) {
+// TestCodesDimension loads every fixture: codes labels what they carry, and
+// counts each EOB once per code.
+func TestCodesDimension(t *testing.T) {
 	dir := fixtures(t)
-	wh := openWH(t, "")
-	loadFile(t, wh, filepath.Join(dir, "r4", "CMSgov-beneficiary-fhir-data__eobReadCarrier.json"), Options{})
-	got := queryStrings(t, wh, `SELECT code, display FROM codes WHERE system = 'https://bluebutton.cms.gov/resources/variables/nch_clm_type_cd'`)
-	if !slices.Equal(got, []string{"71|Local carrier non-durable medical equipment, prosthetics, orthotics, and supplies (DMEPOS) claim"}) {
-		t.Errorf("claim type code: %v", got)
+	files, err := Inputs([]string{filepath.Join(dir, "r4"), filepath.Join(dir, "stu3")})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := queryInt(t, wh, "SELECT count(*) FROM codes WHERE display IS NOT NULL"); n < 5 {
-		t.Errorf("only %d labelled codes", n)
+	wh := openWH(t, "")
+	for _, f := range files {
+		loadFile(t, wh, f, Options{})
+	}
+	const (
+		eobType  = "https://bluebutton.cms.gov/resources/codesystem/eob-type"
+		nchType  = "https://bluebutton.cms.gov/resources/variables/nch_clm_type_cd"
+		c4bbRole = "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBClaimCareTeamRole"
+		stu3Role = "http://hl7.org/fhir/claimcareteamrole"
+	)
+	tests := []struct {
+		name, query string
+		want        []string
+	}{
+		// Independent of the codings walk: the claims table's own claim_type.
+		{"every eob type of the claims",
+			`SELECT code FROM codes WHERE system = '` + eobType + `' ORDER BY 1`,
+			queryStrings(t, wh, `SELECT DISTINCT claim_type FROM claims ORDER BY 1`)},
+		{"one row per system and code",
+			`SELECT count(*) FROM (SELECT system, code FROM codes GROUP BY ALL HAVING count(*) > 1)`,
+			[]string{"0"}},
+		{"diagnosis codes, at their element",
+			`SELECT count(*) FROM (SELECT code_system, code FROM claim_diagnoses EXCEPT
+			 SELECT system, code FROM codes WHERE elements LIKE '%diagnosis.diagnosisCodeableConcept%')`,
+			[]string{"0"}},
+		{"NCH claim type codes are labelled",
+			`SELECT code, display FROM codes WHERE system = '` + nchType + `' AND code IN ('10', '60', '71') ORDER BY 1`,
+			[]string{"10|Home Health Agency (HHA) claim", "60|Inpatient claim",
+				"71|Local carrier non-durable medical equipment, prosthetics, orthotics, and supplies (DMEPOS) claim"}},
+		{"R4 care-team roles",
+			`SELECT code, display, elements FROM codes WHERE system = '` + c4bbRole + `' AND code IN ('attending', 'performing', 'referring') ORDER BY 1`,
+			[]string{"attending|Attending|careTeam.role", "performing|Performing provider|careTeam.role", "referring|Referring|careTeam.role"}},
+		{"STU3 care-team roles",
+			`SELECT code, display FROM codes WHERE system = '` + stu3Role + `' ORDER BY 1`,
+			[]string{"assist|Assisting Provider", "other|Other", "primary|Primary provider"}},
+		{"facility types",
+			`SELECT code, display FROM codes WHERE system = 'https://bluebutton.cms.gov/resources/variables/clm_fac_type_cd' ORDER BY 1`,
+			[]string{"1|Hospital", "2|Skilled Nursing Facility (SNF)", "3|Home Health Agency (HHA)",
+				"8|Ambulatory Surgery Center (ASC) or other special facility (e.g. hospice)"}},
+		{"every code of the old view is in the dimension",
+			`SELECT count(*) FROM (SELECT claim_type_code FROM claims WHERE claim_type_code IS NOT NULL
+			 EXCEPT SELECT code FROM codes WHERE system = '` + nchType + `')`,
+			[]string{"0"}},
+		{"a supporting-info reference finds its contained resource",
+			`SELECT DISTINCT s.category, c.resource_type, c.code, c.code_display FROM claim_supporting_info s
+			 JOIN claim_contained c ON c.eob_id = s.eob_id AND s.value_reference = '#' || c.resource_id ORDER BY 3`,
+			[]string{"https://bluebutton.cms.gov/resources/variables/line_hct_hgb_rslt_num|Observation|R1|Hemoglobin Test",
+				"https://bluebutton.cms.gov/resources/variables/line_hct_hgb_rslt_num|Observation|R2|Hematocrit Test"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := queryStrings(t, wh, tt.query); !slices.Equal(got, tt.want) {
+				t.Errorf("got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCodesMerge: each load merges the codes it saw: a reload is a no-op,
+// a code keeps its first display and first load, gains elements and the
+// latest load, and stays when the EOB that carried it is replaced.
+func TestCodesMerge(t *testing.T) {
+	dir := t.TempDir()
+	wh := openWH(t, filepath.Join(dir, "wh"))
+	codes := func() []string {
+		return queryStrings(t, wh, `SELECT c.code, c.elements, f.source_file, l.source_file FROM codes c
+JOIN loads f ON f.load_id = c.first_load_id JOIN loads l ON l.load_id = c.last_load_id
+WHERE c.system IN ('https://bluebutton.cms.gov/resources/codesystem/eob-type', 'http://hl7.org/fhir/sid/icd-10-cm') ORDER BY 1`)
+	}
+	base := func(p string) string { return p } // loads.source_file is the path as given
+	old := eob{id: "carrier-7", group: "g7", updated: "2021-04-01T10:00:00.000-04:00", mbi: "1EG4TE5MK73", dx: []string{"E119", "I10"}, lines: 2}
+	newer := eob{id: "carrier-7", group: "g7", updated: "2022-01-01T00:00:00.000Z", mbi: "1EG4TE5MK73", dx: []string{"I10", "N179"}, lines: 1}
+	a := writeFile(t, dir, "a.ndjson", old.json())
+	b := writeFile(t, dir, "b.ndjson", newer.json())
+	const dx = "diagnosis.diagnosisCodeableConcept"
+	steps := []struct {
+		name string
+		load func()
+		want []string
+	}{
+		{"first load", func() { loadFile(t, wh, a, Options{}) }, []string{
+			"CARRIER|type|" + base(a) + "|" + base(a),
+			"E119|" + dx + "|" + base(a) + "|" + base(a),
+			"I10|" + dx + "|" + base(a) + "|" + base(a)}},
+		{"reload (a no-op)", func() { loadFile(t, wh, a, Options{}) }, nil},
+		{"newer version: E119 stays, N179 comes", func() { loadFile(t, wh, b, Options{}) }, []string{
+			"CARRIER|type|" + base(a) + "|" + base(b),
+			"E119|" + dx + "|" + base(a) + "|" + base(a),
+			"I10|" + dx + "|" + base(a) + "|" + base(b),
+			"N179|" + dx + "|" + base(b) + "|" + base(b)}},
+	}
+	var want []string
+	for _, st := range steps {
+		st.load()
+		if st.want != nil {
+			want = st.want
+		}
+		if got := codes(); !slices.Equal(got, want) {
+			t.Errorf("%s: codes\n got %q\nwant %q", st.name, got, want)
+		}
+	}
+}
+
+// TestCodeSet: within a load the first non-empty display in file order
+// labels a code, and its elements join; across loads the first label
+// stays, and a code seen without one takes the first that comes.
+func TestCodeSet(t *testing.T) {
+	batch := func(cs ...transform.Coding) codeSet {
+		s := codeSet{}
+		s.add(cs)
+		return s
+	}
+	c := func(element, display string) transform.Coding {
+		return transform.Coding{Element: element, System: "test", Code: "X", Display: display}
+	}
+	file := batch(c("type", ""), c("type", "First"), c("item.productOrService", "Second"))
+	file.merge(batch(c("type", "Later"), c("careTeam.role", "")))
+	got := file[codeKey{"test", "X"}]
+	if got.display != "First" || !slices.Equal(got.elements, []string{"type", "item.productOrService", "careTeam.role"}) {
+		t.Errorf("got %+v", got)
+	}
+	unlabelled := batch(c("type", ""))
+	unlabelled.merge(batch(c("type", "Late")))
+	if d := unlabelled[codeKey{"test", "X"}].display; d != "Late" {
+		t.Errorf("display %q, want the first non-empty one", d)
+	}
+
+	wh := openWH(t, "")
+	for i, tt := range []struct {
+		display string
+		want    string
+	}{{"", "<nil>"}, {"A", "A"}, {"B", "A"}, {"", "A"}} {
+		id := fmt.Sprintf("l%d", i)
+		staged, err := writeCodes(wh.Dir, id, batch(c("type", tt.display)), wh.cat, memory.DefaultAllocator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := wh.commit(context.Background(), LoadRecord{LoadID: id, RunID: "r", SourceFile: "f", SHA256: id, StartedAt: time.Now()}, nil, staged); err != nil {
+			t.Fatal(err)
+		}
+		if got := queryStrings(t, wh, "SELECT display, first_load_id, last_load_id FROM codes WHERE system = 'test'"); !slices.Equal(got, []string{fmt.Sprintf("%s|l0|l%d", tt.want, i)}) {
+			t.Errorf("load %d with display %q: %q, want display %s", i, tt.display, got, tt.want)
+		}
 	}
 }
 

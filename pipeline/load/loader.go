@@ -182,7 +182,8 @@ func (l *Loader) load(ctx context.Context, path string, want *Expect) (FileResul
 			tw.abort()
 		}
 	}
-	if err := l.transform(ctx, path, &res, tables, writers, want); err != nil {
+	codes := codeSet{}
+	if err := l.transform(ctx, path, &res, tables, writers, codes, want); err != nil {
 		abort()
 		return res, err
 	}
@@ -200,7 +201,18 @@ func (l *Loader) load(ctx context.Context, path string, want *Expect) (FileResul
 	// The transform's buffers are garbage now; hand them back to the OS so
 	// that DuckDB's merge does not stack on top of them (peak RSS).
 	debug.FreeOSMemory()
-	if err := l.wh.commit(ctx, rec, files); err != nil {
+	codesFile, err := writeCodes(l.wh.Dir, res.LoadID, codes, l.wh.cat, l.mem)
+	if err != nil {
+		abort()
+		return res, fmt.Errorf("%s: %w", path, err)
+	}
+	if codesFile != "" {
+		defer func() { // staged for the merge only
+			_ = os.Remove(codesFile)
+			_ = os.Remove(filepath.Dir(codesFile)) // only when empty
+		}()
+	}
+	if err := l.wh.commit(ctx, rec, files, codesFile); err != nil {
 		abort()
 		return res, fmt.Errorf("%s: %w", path, err)
 	}
@@ -221,7 +233,7 @@ func (l *Loader) load(ctx context.Context, path string, want *Expect) (FileResul
 //
 // Every stage owns and closes its output channel, every send selects on the
 // context, and the first error cancels the rest.
-func (l *Loader) transform(ctx context.Context, path string, res *FileResult, tables []schema.Table, writers map[string]*tableWriter, want *Expect) error {
+func (l *Loader) transform(ctx context.Context, path string, res *FileResult, tables []schema.Table, writers map[string]*tableWriter, codes codeSet, want *Expect) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -346,7 +358,7 @@ func (l *Loader) transform(ctx context.Context, path string, res *FileResult, ta
 					b.addReject(t.line, t.err.Error(), t.excerpt)
 					out.Rejects++
 				}
-				out.Records = b.flush()
+				out.Records, out.Codes = b.flush()
 				select {
 				case batches <- out:
 				case <-ctx.Done():
@@ -388,6 +400,7 @@ func (l *Loader) transform(ctx context.Context, path string, res *FileResult, ta
 				res.EOBs += nb.EOBs
 				res.Issues += nb.Issues
 				res.Rejects += nb.Rejects
+				codes.merge(nb.Codes) // in input order: an earlier display wins
 				for i, r := range nb.Records {
 					if r == nil {
 						continue

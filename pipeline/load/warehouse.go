@@ -92,6 +92,16 @@ func explainOpen(path string, err error) error {
 // version of the catalog defines to the tables of an older warehouse.
 func (w *Warehouse) init(ctx context.Context) error {
 	for _, t := range w.cat.Tables {
+		// A view that became a table (codes did) makes way for it.
+		var views int
+		if err := w.db.QueryRowContext(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_type = 'VIEW' AND table_name = ?", t.Name).Scan(&views); err != nil {
+			return err
+		}
+		if views > 0 {
+			if _, err := w.db.ExecContext(ctx, "DROP VIEW "+t.Name); err != nil {
+				return fmt.Errorf("replace view %s by a table: %w", t.Name, err)
+			}
+		}
 		if _, err := w.db.ExecContext(ctx, t.CreateSQL()); err != nil {
 			return fmt.Errorf("create table %s: %w", t.Name, err)
 		}
@@ -161,8 +171,11 @@ func (w *Warehouse) Close() error {
 
 // recover finishes what a killed process left: temporary Parquet files of
 // a load that committed in DuckDB are renamed into place; those of a load
-// that did not commit are removed.
+// that did not commit are removed, and so is what loads staged.
 func (w *Warehouse) recover(ctx context.Context) error {
+	if err := os.RemoveAll(stagingDir(w.Dir)); err != nil {
+		return fmt.Errorf("recover: %w", err)
+	}
 	tmps, err := filepath.Glob(filepath.Join(w.Dir, "parquet", "*", "load_id=*", "*"+tmpSuffix))
 	if err != nil {
 		return err
@@ -221,7 +234,7 @@ type LoadRecord struct {
 // last_updated replaces the EOB and all its child rows; an older or equal
 // one changes nothing), MBIs are merged, rejects and export errors appended,
 // and the ledger row written. Nothing is visible until it commits.
-func (w *Warehouse) commit(ctx context.Context, rec LoadRecord, files map[string]string) (err error) {
+func (w *Warehouse) commit(ctx context.Context, rec LoadRecord, files map[string]string, codesFile string) (err error) {
 	conn, err := w.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -277,7 +290,8 @@ QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS 
 		return fmt.Errorf("merge load %s: %w", rec.LoadID, err)
 	}
 	var steps []string
-	for _, t := range []string{schema.Claims, schema.ClaimLines, schema.ClaimDiagnoses, schema.ClaimProcedures, schema.ClaimCareTeam, schema.ClaimExtensions} {
+	for _, t := range []string{schema.Claims, schema.ClaimLines, schema.ClaimDiagnoses, schema.ClaimProcedures, schema.ClaimCareTeam,
+		schema.ClaimExtensions, schema.ClaimSupporting, schema.ClaimContained} {
 		if replaced > 0 {
 			steps = append(steps, fmt.Sprintf("DELETE FROM %s WHERE eob_id IN (SELECT eob_id FROM s_win)", t))
 		}
@@ -312,6 +326,9 @@ FROM (
 		if err := exec(q); err != nil {
 			return err
 		}
+	}
+	if err := mergeCodes(ctx, tx, rec.LoadID, codesFile); err != nil {
+		return fmt.Errorf("merge load %s: %w", rec.LoadID, err)
 	}
 	if err := exec(`INSERT INTO loads (load_id, run_id, source_file, sha256, bytes, rows, rejects, started_at, finished_at, status)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, now(), 'loaded')`,

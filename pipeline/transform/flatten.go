@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"math/bits"
 	"strconv"
@@ -69,6 +70,16 @@ type Flattener struct {
 	tbl map[string]string // interned strings
 	mem []byte            // arena for the strings of the records, see copyString
 
+	// The codings walk (see codings): the element path of the value being
+	// visited and the element names of its prefixes (see pushKey), and a
+	// hash table of the codings of the EOB (see addCoding).
+	keys   [][]byte
+	elems  []element
+	memo   int
+	seen   []int32
+	seed   maphash.Seed
+	recent [256]Coding // recent codings' strings by hash (pins at most 256 arena blocks), see addCoding
+
 	teamIdx map[int64]int  // care-team index by sequence, for large care teams
 	lnkSet  map[int64]bool // set of f.lnk, for long link lists
 
@@ -86,7 +97,7 @@ type pathElem struct {
 
 // NewFlattener returns a Flattener ready for use.
 func NewFlattener() *Flattener {
-	return &Flattener{tbl: make(map[string]string, 256)}
+	return &Flattener{tbl: make(map[string]string, 256), seed: maphash.MakeSeed()}
 }
 
 // Flatten parses one line (one JSON resource) into rec (rec.Reset() first).
@@ -250,6 +261,9 @@ func (f *Flattener) eob(root *fastjson.Value) {
 	f.items(root)
 	f.d.claimNPIs(f)
 	f.d.careTeamRoles(f)
+	f.supportingInfo(root)
+	f.contained(root)
+	f.codings(root)
 }
 
 // header fills the scalar claim columns.
@@ -1043,6 +1057,7 @@ type dialect struct {
 	productElem      string // "item." + productKey, for claim_extensions.element
 	careTeamLinkKey  string // item element listing care-team sequences
 	diagnosisLinkKey string // item element listing diagnosis sequences
+	infoKey          string // supportingInfo (R4) or information (STU3)
 
 	// providerIDType classifies a care-team provider identifier.
 	providerIDType func(f *Flattener, system, typeCode []byte) string

@@ -83,16 +83,19 @@ func loadFixtures(tb testing.TB) (single []fixture, sample []fixture) {
 // ---- golden form of a Record ----
 
 type goldenRecord struct {
-	Line       int               `json:"line,omitempty"`
-	Kind       string            `json:"kind"`
-	Claim      *goldenClaim      `json:"claim,omitempty"`
-	MBIs       []goldenMBI       `json:"mbis,omitempty"`
-	CareTeam   []goldenCareTeam  `json:"care_team,omitempty"`
-	Diagnoses  []goldenDiagnosis `json:"diagnoses,omitempty"`
-	Procedures []goldenProcedure `json:"procedures,omitempty"`
-	Lines      []goldenLine      `json:"lines,omitempty"`
-	Extensions []goldenExtension `json:"extensions,omitempty"`
-	Issues     []goldenIssue     `json:"issues,omitempty"`
+	Line           int                    `json:"line,omitempty"`
+	Kind           string                 `json:"kind"`
+	Claim          *goldenClaim           `json:"claim,omitempty"`
+	MBIs           []goldenMBI            `json:"mbis,omitempty"`
+	CareTeam       []goldenCareTeam       `json:"care_team,omitempty"`
+	Diagnoses      []goldenDiagnosis      `json:"diagnoses,omitempty"`
+	Procedures     []goldenProcedure      `json:"procedures,omitempty"`
+	Lines          []goldenLine           `json:"lines,omitempty"`
+	Extensions     []goldenExtension      `json:"extensions,omitempty"`
+	SupportingInfo []goldenSupportingInfo `json:"supporting_info,omitempty"`
+	Contained      []goldenContained      `json:"contained,omitempty"`
+	Codings        []goldenCoding         `json:"codings,omitempty"`
+	Issues         []goldenIssue          `json:"issues,omitempty"`
 }
 
 type goldenMBI struct {
@@ -125,6 +128,45 @@ type goldenExtension struct {
 	Decimal    *float64 `json:"value_decimal,omitempty"`
 	Date       string   `json:"value_date,omitempty"`
 	Reference  string   `json:"value_reference,omitempty"`
+}
+
+type goldenSupportingInfo struct {
+	Sequence        *int64   `json:"sequence"`
+	Category        string   `json:"category,omitempty"`
+	CategorySystem  string   `json:"category_system,omitempty"`
+	CategoryDisplay string   `json:"category_display,omitempty"`
+	CategoryType    string   `json:"category_type,omitempty"`
+	Code            string   `json:"code,omitempty"`
+	CodeSystem      string   `json:"code_system,omitempty"`
+	CodeDisplay     string   `json:"code_display,omitempty"`
+	TimingDate      string   `json:"timing_date,omitempty"`
+	TimingStart     string   `json:"timing_start,omitempty"`
+	TimingEnd       string   `json:"timing_end,omitempty"`
+	ValueDecimal    *float64 `json:"value_decimal,omitempty"`
+	ValueUnit       string   `json:"value_unit,omitempty"`
+	ValueString     string   `json:"value_string,omitempty"`
+	ValueReference  string   `json:"value_reference,omitempty"`
+}
+
+type goldenContained struct {
+	Position     int64    `json:"position"`
+	ResourceType string   `json:"resource_type"`
+	ID           string   `json:"resource_id,omitempty"`
+	Status       string   `json:"status,omitempty"`
+	Name         string   `json:"name,omitempty"`
+	NPI          string   `json:"npi,omitempty"`
+	Code         string   `json:"code,omitempty"`
+	CodeSystem   string   `json:"code_system,omitempty"`
+	CodeDisplay  string   `json:"code_display,omitempty"`
+	ValueDecimal *float64 `json:"value_decimal,omitempty"`
+	JSON         string   `json:"resource_json"`
+}
+
+type goldenCoding struct {
+	Element string `json:"element"`
+	System  string `json:"system"`
+	Code    string `json:"code"`
+	Display string `json:"display,omitempty"`
 }
 
 type goldenDiagnosis struct {
@@ -294,6 +336,30 @@ func toGolden(rec *Record) goldenRecord {
 			ge.ElementSeq = &n
 		}
 		g.Extensions = append(g.Extensions, ge)
+	}
+	for _, si := range rec.SupportingInfo {
+		gs := goldenSupportingInfo{
+			Category: si.Category, CategorySystem: si.CategorySystem, CategoryDisplay: si.CategoryDisplay,
+			CategoryType: si.CategoryType, Code: si.Code, CodeSystem: si.CodeSystem, CodeDisplay: si.CodeDisplay,
+			TimingDate: si.TimingDate.String(), TimingStart: si.TimingStart.String(), TimingEnd: si.TimingEnd.String(),
+			ValueDecimal: floatPtr(si.ValueDecimal), ValueUnit: si.ValueUnit, ValueString: si.ValueString,
+			ValueReference: si.ValueReference,
+		}
+		if si.HasSequence {
+			n := si.Sequence
+			gs.Sequence = &n
+		}
+		g.SupportingInfo = append(g.SupportingInfo, gs)
+	}
+	for _, c := range rec.Contained {
+		g.Contained = append(g.Contained, goldenContained{
+			Position: c.Position, ResourceType: c.ResourceType, ID: c.ID, Status: c.Status, Name: c.Name, NPI: c.NPI,
+			Code: c.Code, CodeSystem: c.CodeSystem, CodeDisplay: c.CodeDisplay, ValueDecimal: floatPtr(c.ValueDecimal),
+			JSON: c.JSON,
+		})
+	}
+	for _, c := range rec.Codings {
+		g.Codings = append(g.Codings, goldenCoding(c))
 	}
 	return g
 }

@@ -72,9 +72,9 @@ func trimSeed(tb testing.TB, data []byte) []byte {
 		tb.Fatal(err)
 	}
 	drop := map[string]bool{
-		"adjudication": true, "benefitBalance": true, "contained": true, "information": true,
+		"adjudication": true, "benefitBalance": true,
 		"total": true, "payment": true, "insurance": true, "text": true, "display": true,
-		"modifier": true, "revenue": true, "category": true, "locationAddress": true,
+		"modifier": true, "revenue": true, "locationAddress": true,
 	}
 	var walk func(any)
 	walk = func(v any) {

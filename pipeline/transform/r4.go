@@ -12,6 +12,7 @@ var r4Dialect = dialect{
 	productKey:          "productOrService",
 	productElem:         "item.productOrService",
 	careTeamLinkKey:     "careTeamSequence",
+	infoKey:             "supportingInfo",
 	diagnosisLinkKey:    "diagnosisSequence",
 	providerIDType:      r4ProviderIDType,
 	drg:                 r4DRG,

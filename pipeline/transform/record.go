@@ -159,6 +159,53 @@ type Extension struct {
 	Reference     string
 }
 
+// Coding is one distinct (element, system, code) of an EOB; the loader
+// merges them into the codes dimension (schema.Codes).
+type Coding struct {
+	Element string // where it was seen, e.g. "type", "careTeam.role", "item.extension.valueCoding"
+	System  string
+	Code    string
+	Display string // the first non-empty display among its occurrences
+}
+
+// SupportingInfo is one supportingInfo (R4) or information (STU3) entry of
+// an EOB; a row of schema.ClaimSupportingInfo. Empty strings and invalid
+// dates and floats are NULL.
+type SupportingInfo struct {
+	Sequence        int64
+	HasSequence     bool
+	Category        string // code of the …/codesystem/information coding, else of the first
+	CategorySystem  string
+	CategoryDisplay string
+	CategoryType    string // code of the other category coding (C4BB type, claiminformationcategory)
+	Code            string
+	CodeSystem      string
+	CodeDisplay     string
+	TimingDate      Date
+	TimingStart     Date
+	TimingEnd       Date
+	ValueDecimal    Float
+	ValueUnit       string
+	ValueString     string
+	ValueReference  string
+}
+
+// Contained is one contained resource of an EOB; a row of
+// schema.ClaimContained.
+type Contained struct {
+	Position     int64 // 1-based position in contained[]
+	ResourceType string
+	ID           string
+	Status       string
+	Name         string
+	NPI          string
+	Code         string
+	CodeSystem   string
+	CodeDisplay  string
+	ValueDecimal Float
+	JSON         string // the resource as compact JSON
+}
+
 // MBI is one MBI extension of an EOB; a row of schema.BeneficiaryMBIs
 // (first and last seen are the EOB's last_updated).
 type MBI struct {
@@ -184,19 +231,26 @@ type Record struct {
 	Procedures []Procedure
 	CareTeam   []CareTeam
 	Extensions []Extension
-	MBIs       []MBI
-	Issues     []Issue
+	Codings    []Coding
+	// SupportingInfo and Contained are named after the FHIR elements.
+	SupportingInfo []SupportingInfo
+	Contained      []Contained
+	MBIs           []MBI
+	Issues         []Issue
 }
 
 // Reset empties the record, keeping the capacity of its slices.
 func (r *Record) Reset() {
 	*r = Record{
-		Lines:      r.Lines[:0],
-		Diagnoses:  r.Diagnoses[:0],
-		Procedures: r.Procedures[:0],
-		CareTeam:   r.CareTeam[:0],
-		Extensions: r.Extensions[:0],
-		MBIs:       r.MBIs[:0],
-		Issues:     r.Issues[:0],
+		Lines:          r.Lines[:0],
+		Diagnoses:      r.Diagnoses[:0],
+		Procedures:     r.Procedures[:0],
+		CareTeam:       r.CareTeam[:0],
+		Extensions:     r.Extensions[:0],
+		Codings:        r.Codings[:0],
+		SupportingInfo: r.SupportingInfo[:0],
+		Contained:      r.Contained[:0],
+		MBIs:           r.MBIs[:0],
+		Issues:         r.Issues[:0],
 	}
 }

@@ -12,6 +12,7 @@ var stu3Dialect = dialect{
 	productKey:          "service",
 	productElem:         "item.service",
 	careTeamLinkKey:     "careTeamLinkId",
+	infoKey:             "information",
 	diagnosisLinkKey:    "diagnosisLinkId",
 	providerIDType:      stu3ProviderIDType,
 	drg:                 stu3DRG,

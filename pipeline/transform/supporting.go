@@ -1,0 +1,126 @@
+package transform
+
+import (
+	"github.com/valyala/fastjson"
+)
+
+// sysInformation is the BFD code system of supportingInfo (R4) and
+// information (STU3) categories: its codes are the CCW variable URLs.
+const sysInformation = "https://bluebutton.cms.gov/resources/codesystem/information"
+
+// Elements of claim_extensions rows that the tables below add.
+const (
+	elemSupportingInfo = "supportingInfo"
+	elemContained      = "contained"
+)
+
+// supportingInfo reads one SupportingInfo row per supportingInfo (R4) or
+// information (STU3) entry, whatever its category: the DRG (also
+// claims.drg_code), admission type and source, discharge status, weekly
+// processing and received dates, qualified and non-covered stay periods,
+// blood pints, the line's hematocrit/hemoglobin result (a reference to a
+// contained Observation), … Values are read leniently, as for extensions:
+// no column depends on them, so an unexpected JSON type leaves a value NULL
+// instead of rejecting the EOB. The entries' extensions go to
+// rec.Extensions.
+func (f *Flattener) supportingInfo(root *fastjson.Value) {
+	for _, si := range root.GetArray(f.d.infoKey) {
+		if si.GetObject() == nil {
+			continue
+		}
+		var row SupportingInfo
+		if n := si.Get("sequence"); n != nil && n.Type() == fastjson.TypeNumber {
+			if v, err := n.Int64(); err == nil {
+				row.Sequence, row.HasSequence = v, true
+			}
+		}
+		for i, c := range si.GetArray("category", "coding") {
+			sys := c.GetStringBytes("system")
+			if i == 0 || string(sys) == sysInformation {
+				row.Category = f.in(c.GetStringBytes("code"))
+				row.CategorySystem = f.in(sys)
+				row.CategoryDisplay = f.in(c.GetStringBytes("display"))
+			}
+			if string(sys) != sysInformation && row.CategoryType == "" {
+				row.CategoryType = f.in(c.GetStringBytes("code"))
+			}
+		}
+		if row.CategoryType == row.Category {
+			row.CategoryType = "" // only one coding
+		}
+		if c := si.Get("code", "coding", "0"); c != nil {
+			row.Code = f.copyString(c.GetStringBytes("code"))
+			row.CodeSystem = f.in(c.GetStringBytes("system"))
+			row.CodeDisplay = f.copyString(c.GetStringBytes("display"))
+		}
+		row.TimingDate = parseDate(si.GetStringBytes("timingDate"))
+		row.TimingStart = parseDate(si.GetStringBytes("timingPeriod", "start"))
+		row.TimingEnd = parseDate(si.GetStringBytes("timingPeriod", "end"))
+		if q := si.Get("valueQuantity"); q != nil {
+			row.ValueDecimal = lenientNum(q.Get("value"))
+			row.ValueUnit = f.in(q.GetStringBytes("unit"))
+			if row.ValueUnit == "" {
+				row.ValueUnit = f.in(q.GetStringBytes("code"))
+			}
+		}
+		switch v := si.Get("valueBoolean"); {
+		case v != nil && v.Type() == fastjson.TypeTrue:
+			row.ValueString = "true"
+		case v != nil && v.Type() == fastjson.TypeFalse:
+			row.ValueString = "false"
+		default:
+			row.ValueString = f.copyString(si.GetStringBytes("valueString"))
+		}
+		if row.ValueString == "" {
+			row.ValueString = f.copyString(si.GetStringBytes("valueAttachment", "url"))
+		}
+		row.ValueReference = f.copyString(si.GetStringBytes("valueReference", "reference"))
+		f.rec.SupportingInfo = append(f.rec.SupportingInfo, row)
+		f.lenientExtensions(si, extCtx{element: elemSupportingInfo, seq: row.Sequence, hasSeq: row.HasSequence})
+	}
+}
+
+// lenientExtensions sends v.extension[] to rec.Extensions, skipping what is
+// not an extension object instead of rejecting the EOB.
+func (f *Flattener) lenientExtensions(v *fastjson.Value, ctx extCtx) {
+	for _, ext := range v.GetArray("extension") {
+		if ext.GetObject() != nil {
+			f.addExtension(ext.GetStringBytes("url"), ext, ctx)
+		}
+	}
+}
+
+// contained reads one Contained row per contained resource: its type and
+// id (what #id references in the EOB point to), the NPI and name of a
+// contained Organization or Practitioner, the code and quantity of a
+// contained Observation, and the resource itself as JSON so that nothing
+// it carries is out of reach.
+func (f *Flattener) contained(root *fastjson.Value) {
+	for i, r := range root.GetArray("contained") {
+		if r.GetObject() == nil {
+			continue
+		}
+		row := Contained{
+			Position:     int64(i + 1),
+			ResourceType: f.in(r.GetStringBytes("resourceType")),
+			ID:           f.copyString(r.GetStringBytes("id")),
+			Status:       f.in(r.GetStringBytes("status")),
+			Name:         f.copyString(r.GetStringBytes("name")),
+		}
+		for _, id := range r.GetArray("identifier") {
+			if s := id.GetStringBytes("system"); string(s) == sysNPI || string(s) == sysNPIAlt {
+				row.NPI = f.copyString(id.GetStringBytes("value"))
+				break
+			}
+		}
+		if c := r.Get("code", "coding", "0"); c != nil {
+			row.Code = f.copyString(c.GetStringBytes("code"))
+			row.CodeSystem = f.in(c.GetStringBytes("system"))
+			row.CodeDisplay = f.copyString(c.GetStringBytes("display"))
+		}
+		row.ValueDecimal = lenientNum(r.Get("valueQuantity", "value"))
+		f.buf = r.MarshalTo(f.buf[:0])
+		row.JSON = f.copyString(f.buf)
+		f.rec.Contained = append(f.rec.Contained, row)
+	}
+}
