@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/samber/lo"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ab2d-etl/ab2d-etl/internal/progress"
@@ -21,6 +22,7 @@ import (
 	"github.com/ab2d-etl/ab2d-etl/pipeline/extract"
 	"github.com/ab2d-etl/ab2d-etl/pipeline/load"
 	"github.com/ab2d-etl/ab2d-etl/pipeline/transform"
+	"github.com/ab2d-etl/ab2d-etl/schema"
 )
 
 // extractOptions are the options of `run` and `extract`.
@@ -276,7 +278,7 @@ func runExtract(ctx context.Context, o extractOptions, c *extract.Client, log *s
 	}
 	fmt.Fprintln(stdout)
 	for _, t := range sum.tables() {
-		fmt.Fprintf(stdout, "  %-18s %d rows\n", t.name, t.rows)
+		fmt.Fprintf(stdout, "  %-22s %d rows\n", t.name, t.rows)
 	}
 	return nil
 }
@@ -439,12 +441,10 @@ type tableRows struct {
 	rows int64
 }
 
+// tables lists the tables the run wrote rows to, in catalog order.
 func (s *summary) tables() []tableRows {
-	var out []tableRows
-	for _, name := range []string{"claims", "claim_lines", "claim_diagnoses", "claim_procedures", "claim_care_team", "beneficiary_mbis", "export_errors", "rejects"} {
-		if n, ok := s.rows[name]; ok {
-			out = append(out, tableRows{name, n})
-		}
-	}
-	return out
+	return lo.FilterMap(schema.Warehouse().Tables, func(t schema.Table, _ int) (tableRows, bool) {
+		n, ok := s.rows[t.Name]
+		return tableRows{t.Name, n}, ok
+	})
 }

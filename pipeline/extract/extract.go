@@ -8,10 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sync"
 	"time"
 
+	"github.com/samber/lo"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -173,15 +173,8 @@ func Extract(ctx context.Context, c *Client, r Request, o Options, out chan<- La
 	}
 
 	// Download the rest with o.Workers parallel workers, data files first.
-	slices.SortStableFunc(todo, func(a, b File) int {
-		switch {
-		case a.Error == b.Error:
-			return 0
-		case b.Error:
-			return -1
-		}
-		return 1
-	})
+	data, errorFiles := lo.FilterReject(todo, func(f File, _ int) bool { return !f.Error })
+	todo = append(data, errorFiles...)
 	g, gctx := errgroup.WithContext(ctx)
 	files := make(chan File) // unbuffered: a file is taken only by a free worker
 	g.Go(func() error {
