@@ -118,7 +118,7 @@ mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
   echo "| landed and verified, once | seconds | gzip MB/s |"
   echo "|---|---:|---:|"
   printf '| ab2d-etl extract, a new job (whole command %s s) | %s | %s |\n' "$(fmt "$(get extract.total_seconds)" %.1f)" \
-    "$(fmt "$(get extract.verified_seconds)" %.2f)" "$(fmt "$(get extract.gzip_mb)" %.1f)"
+    "$(fmt "$(get extract.verified_seconds)" %.2f)" "$(fmt "$(calc "$(get extract.gzip_mb) / $(get extract.verified_seconds)")" %.1f)"
   printf '| curl \\| tee \\| gzip -dc \\| sha256sum, %s at a time | %s | %s |\n' "$(fmt "$(get extract.workers)" %s)" \
     "$(fmt "$(get curl_verify.seconds)" %.2f)" "$(fmt "$(get curl_verify.mb_s)" %.1f)"
   if [ -n "$(get run.download_seconds)" ]; then

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
@@ -22,23 +23,33 @@ import (
 // codeKey identifies a code of the codes dimension.
 type codeKey struct{ system, code string }
 
-// codeSeen is what one load saw of a code: its first non-empty display in
-// file order and the elements it was seen at.
+// codeSeen is what a batch (or a load) saw of a code: its first non-empty display in
+// input order and the elements it was seen at.
 type codeSeen struct {
 	display  string
 	elements []string // few: a code sits at one or two elements
 }
 
-// codeSet gathers the distinct codes of a batch, then of a file. Its size
-// is the number of distinct codes (thousands), not of EOBs: the codes
-// dimension costs a map lookup per coding, no row per EOB.
+// codeSet gathers the distinct codes of a batch: its size is bounded by the
+// batch's, and the codes dimension costs a map lookup per coding, no row
+// per EOB.
 type codeSet map[codeKey]*codeSeen
+
+// notCodes are code systems whose codes are values, not a vocabulary to
+// label: the line provider's ZIP code (a column of claim_lines), with as
+// many codes as there are addresses.
+var notCodes = map[string]bool{
+	"https://bluebutton.cms.gov/resources/variables/prvdr_zip": true,
+}
 
 // add records the codings of one EOB. The flattener's strings may live in
 // its arena, so a new key or display is copied.
 func (s codeSet) add(cs []transform.Coding) {
 	for i := range cs {
 		c := &cs[i]
+		if notCodes[c.System] {
+			continue
+		}
 		e, ok := s[codeKey{c.System, c.Code}]
 		if !ok {
 			e = &codeSeen{}
@@ -53,13 +64,48 @@ func (s codeSet) add(cs []transform.Coding) {
 	}
 }
 
-// merge adds what a later batch of the same file saw: an earlier display
-// wins, elements join.
-func (s codeSet) merge(later codeSet) {
-	for k, l := range later {
-		e, ok := s[k]
+// stagingDir is where a load stages what it merges from a file of its own
+// (its codes); Open empties it, since nothing there outlives a commit.
+func stagingDir(out string) string { return filepath.Join(out, "staging") }
+
+// codesWriter stages the codes of a load as a Parquet file for the merge
+// to read: one scan, where thousands of parameters would cost DuckDB more
+// than the load's other tables. It gathers the batches' codes in input
+// order and writes them out whenever maxPendingCodes are pending, so that
+// memory stays bounded whatever the number of distinct codes; the merge
+// combines the rows of a code (the display of the earliest row with one).
+type codesWriter struct {
+	path    string
+	mem     memory.Allocator
+	sch     *arrow.Schema
+	w       *pqarrow.FileWriter
+	pending codeSet
+	max     int   // pending codes that make a row group (maxPendingCodes)
+	n       int64 // row groups written
+}
+
+// maxPendingCodes bounds the codes a codesWriter holds (about 250 bytes
+// each): real exports have a few thousand distinct codes a file.
+const maxPendingCodes = 100_000
+
+// newCodesWriter returns the writer of load loadID's staged codes: the
+// codes table's system, code, display and elements, and the row group.
+func newCodesWriter(out, loadID string, cat schema.Catalog, mem memory.Allocator) (*codesWriter, error) {
+	t := cat.Table(schema.Codes)
+	staged := schema.Table{Name: t.Name, Columns: append(slices.Clone(t.Columns[:4]), schema.Column{Name: "batch", Type: schema.Int64, Required: true})}
+	if names := staged.ColumnNames(); !slices.Equal(names, []string{"system", "code", "display", "elements", "batch"}) {
+		return nil, fmt.Errorf("codes: staged columns %v", names)
+	}
+	return &codesWriter{path: filepath.Join(stagingDir(out), "codes-"+loadID+".parquet"), mem: mem, sch: staged.ArrowSchema(), pending: codeSet{}, max: maxPendingCodes}, nil
+}
+
+// write adds the codes of the next batch: an earlier display wins, and
+// elements join.
+func (cw *codesWriter) write(set codeSet) error {
+	for k, l := range set {
+		e, ok := cw.pending[k]
 		if !ok {
-			s[k] = l
+			cw.pending[k] = l
 			continue
 		}
 		if e.display == "" {
@@ -71,75 +117,104 @@ func (s codeSet) merge(later codeSet) {
 			}
 		}
 	}
+	if len(cw.pending) >= cw.max {
+		return cw.flush()
+	}
+	return nil
 }
 
-// stagingDir is where a load stages what it merges from a file of its own
-// (its codes); Open empties it, since nothing there outlives a commit.
-func stagingDir(out string) string { return filepath.Join(out, "staging") }
-
-// writeCodes stages a load's codes as a Parquet file for the merge to read
-// (one scan, where thousands of parameters would cost DuckDB more than the
-// load's other tables), and returns its path, or "" when there are none.
-func writeCodes(out, loadID string, codes codeSet, cat schema.Catalog, mem memory.Allocator) (path string, err error) {
-	if len(codes) == 0 {
-		return "", nil
+// flush writes the pending codes as one row group.
+func (cw *codesWriter) flush() error {
+	if len(cw.pending) == 0 {
+		return nil
 	}
-	t := cat.Table(schema.Codes)
-	staged := schema.Table{Name: t.Name, Columns: t.Columns[:4]} // system, code, display, elements
-	if names := staged.ColumnNames(); !slices.Equal(names, []string{"system", "code", "display", "elements"}) {
-		return "", fmt.Errorf("codes: staged columns %v", names)
+	if cw.w == nil {
+		if err := os.MkdirAll(filepath.Dir(cw.path), 0o700); err != nil {
+			return fmt.Errorf("codes: %w", err)
+		}
+		f, err := os.OpenFile(cw.path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+		if err != nil {
+			return fmt.Errorf("codes: %w", err)
+		}
+		w, err := pqarrow.NewFileWriter(cw.sch, f, parquet.NewWriterProperties(), pqarrow.DefaultWriterProps())
+		if err != nil {
+			return errors.Join(fmt.Errorf("codes: %w", err), f.Close())
+		}
+		cw.w = w
 	}
-	rb := array.NewRecordBuilder(mem, staged.ArrowSchema())
+	rb := array.NewRecordBuilder(cw.mem, cw.sch)
 	defer rb.Release()
 	system := rb.Field(0).(*array.StringBuilder)
 	code := rb.Field(1).(*array.StringBuilder)
 	display := rb.Field(2).(*array.StringBuilder)
 	elements := rb.Field(3).(*array.StringBuilder)
-	for k, e := range codes {
+	batch := rb.Field(4).(*array.Int64Builder)
+	for k, e := range cw.pending {
 		system.Append(k.system)
 		code.Append(k.code)
 		str(display, e.display)
-		els := slices.Clone(e.elements)
-		slices.Sort(els)
-		elements.Append(strings.Join(els, ","))
+		elements.Append(strings.Join(e.elements, ","))
+		batch.Append(cw.n)
 	}
 	rec := rb.NewRecordBatch()
 	defer rec.Release()
-
-	if err := os.MkdirAll(stagingDir(out), 0o700); err != nil {
-		return "", fmt.Errorf("codes: %w", err)
+	if err := cw.w.Write(rec); err != nil {
+		return fmt.Errorf("codes: %w", err)
 	}
-	path = filepath.Join(stagingDir(out), "codes-"+loadID+".parquet")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return "", fmt.Errorf("codes: %w", err)
-	}
-	w, err := pqarrow.NewFileWriter(rec.Schema(), f, parquet.NewWriterProperties(), pqarrow.DefaultWriterProps())
-	if err != nil {
-		return "", errors.Join(fmt.Errorf("codes: %w", err), f.Close(), os.Remove(path))
-	}
-	if err := errors.Join(w.Write(rec), w.Close()); err != nil { // Close closes f
-		return "", errors.Join(fmt.Errorf("codes: %w", err), os.Remove(path))
-	}
-	return path, nil
+	cw.pending = codeSet{}
+	cw.n++
+	return nil
 }
 
-// mergeCodes merges a load's codes, staged at path by writeCodes, into the
-// codes table, in the load's transaction: a code keeps the display it was
-// first labelled with (a code first seen without one takes the first that
-// comes), gains the elements it is seen at, and records the first and the
-// last load that saw it.
+// close finishes the file and returns its path, or "" when no batch had a
+// code.
+func (cw *codesWriter) close() (string, error) {
+	if err := cw.flush(); err != nil {
+		return "", err
+	}
+	if cw.w == nil {
+		return "", nil
+	}
+	err := cw.w.Close() // closes the file too
+	cw.w = nil
+	if err != nil {
+		return "", fmt.Errorf("codes: %w", err)
+	}
+	return cw.path, nil
+}
+
+// remove discards the staged file: after the merge, or on failure.
+func (cw *codesWriter) remove() {
+	if cw.w != nil {
+		_ = cw.w.Close() // discarded: its error is moot
+		cw.w = nil
+	}
+	_ = os.Remove(cw.path)
+	_ = os.Remove(filepath.Dir(cw.path)) // only when empty
+}
+
+// mergeCodes merges a load's codes, staged at path by a codesWriter, into
+// the codes table, in the load's transaction: a code keeps the display it
+// was first labelled with (a code first seen without one takes the first
+// that comes: in a load, that of its earliest batch with one), gains the
+// elements it is seen at, and records the first and the last load that
+// saw it.
 func mergeCodes(ctx context.Context, tx *sql.Tx, loadID, path string) error {
 	if path == "" {
 		return nil
 	}
 	for _, q := range []string{
 		`CREATE OR REPLACE TEMP TABLE s_codes AS
-SELECT s.system, s.code, coalesce(c.display, s.display) AS display,
-  array_to_string(list_sort(list_distinct(string_split(s.elements, ',') || coalesce(string_split(c.elements, ','), []))), ',') AS elements,
+WITH f AS (
+  SELECT system, code, arg_min(display, batch) FILTER (WHERE display IS NOT NULL) AS display,
+    string_agg(DISTINCT element, ',') AS elements
+  FROM (SELECT system, code, display, batch, unnest(string_split(elements, ',')) AS element FROM read_parquet($1))
+  GROUP BY system, code)
+SELECT f.system, f.code, coalesce(c.display, f.display) AS display,
+  array_to_string(list_sort(list_distinct(string_split(f.elements, ',') || coalesce(string_split(c.elements, ','), []))), ',') AS elements,
   coalesce(c.first_load_id, $2) AS first_load_id, $2 AS last_load_id,
   coalesce(c.first_seen, now()) AS first_seen, now() AS last_seen
-FROM read_parquet($1) s LEFT JOIN codes c USING (system, code)`,
+FROM f LEFT JOIN codes c USING (system, code)`,
 		`DELETE FROM codes WHERE (system, code) IN (SELECT system, code FROM s_codes)`,
 		`INSERT INTO codes (system, code, display, elements, first_load_id, last_load_id, first_seen, last_seen)
 SELECT system, code, display, elements, first_load_id, last_load_id, first_seen, last_seen FROM s_codes`,

@@ -509,11 +509,16 @@ WHERE c.system IN ('https://bluebutton.cms.gov/resources/codesystem/eob-type', '
 			t.Errorf("%s: codes\n got %q\nwant %q", st.name, got, want)
 		}
 	}
+	if _, err := os.Stat(stagingDir(wh.Dir)); !os.IsNotExist(err) {
+		t.Errorf("staging folder left after the loads: %v", err)
+	}
 }
 
-// TestCodeSet: within a load the first non-empty display in file order
-// labels a code, and its elements join; across loads the first label
-// stays, and a code seen without one takes the first that comes.
+// TestCodeSet: within a load the first non-empty display in input order
+// labels a code (a batch keeps its first; the earliest batch with one
+// wins) and its elements join; across loads the first label stays, and a
+// code seen without one takes the first that comes. ZIP codes are values,
+// not codes.
 func TestCodeSet(t *testing.T) {
 	batch := func(cs ...transform.Coding) codeSet {
 		s := codeSet{}
@@ -523,34 +528,55 @@ func TestCodeSet(t *testing.T) {
 	c := func(element, display string) transform.Coding {
 		return transform.Coding{Element: element, System: "test", Code: "X", Display: display}
 	}
-	file := batch(c("type", ""), c("type", "First"), c("item.productOrService", "Second"))
-	file.merge(batch(c("type", "Later"), c("careTeam.role", "")))
-	got := file[codeKey{"test", "X"}]
-	if got.display != "First" || !slices.Equal(got.elements, []string{"type", "item.productOrService", "careTeam.role"}) {
-		t.Errorf("got %+v", got)
-	}
-	unlabelled := batch(c("type", ""))
-	unlabelled.merge(batch(c("type", "Late")))
-	if d := unlabelled[codeKey{"test", "X"}].display; d != "Late" {
-		t.Errorf("display %q, want the first non-empty one", d)
+	one := batch(c("type", ""), c("type", "First"), c("item.productOrService", "Second"),
+		transform.Coding{Element: "item.locationCodeableConcept.extension.valueCoding", System: "https://bluebutton.cms.gov/resources/variables/prvdr_zip", Code: "123456789"})
+	if got := one[codeKey{"test", "X"}]; len(one) != 1 || got.display != "First" || !slices.Equal(got.elements, []string{"type", "item.productOrService"}) {
+		t.Errorf("got %d codes, %+v", len(one), got)
 	}
 
 	wh := openWH(t, "")
 	for i, tt := range []struct {
-		display string
-		want    string
-	}{{"", "<nil>"}, {"A", "A"}, {"B", "A"}, {"", "A"}} {
+		batches   [][]string // displays per batch, one coding each
+		rowGroups bool       // a row group per batch, combined by the merge
+		want      string
+	}{
+		{[][]string{{""}, {""}}, false, "<nil>|careTeam.role,type"},
+		{[][]string{{""}, {"A"}, {"B"}}, true, "A|careTeam.role,type"},
+		{[][]string{{"B"}}, false, "A|careTeam.role,type"},
+		{[][]string{{""}}, true, "A|careTeam.role,type"},
+	} {
 		id := fmt.Sprintf("l%d", i)
-		staged, err := writeCodes(wh.Dir, id, batch(c("type", tt.display)), wh.cat, memory.DefaultAllocator)
+		cw, err := newCodesWriter(wh.Dir, id, wh.cat, memory.DefaultAllocator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.rowGroups {
+			cw.max = 1
+		}
+		for j, displays := range tt.batches {
+			var cs []transform.Coding
+			for _, d := range displays {
+				cs = append(cs, c([]string{"type", "careTeam.role"}[j%2], d))
+			}
+			if err := cw.write(batch(cs...)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		staged, err := cw.close()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := wh.commit(context.Background(), LoadRecord{LoadID: id, RunID: "r", SourceFile: "f", SHA256: id, StartedAt: time.Now()}, nil, staged); err != nil {
 			t.Fatal(err)
 		}
-		if got := queryStrings(t, wh, "SELECT display, first_load_id, last_load_id FROM codes WHERE system = 'test'"); !slices.Equal(got, []string{fmt.Sprintf("%s|l0|l%d", tt.want, i)}) {
-			t.Errorf("load %d with display %q: %q, want display %s", i, tt.display, got, tt.want)
+		cw.remove()
+		want := fmt.Sprintf("%s|l0|%s", tt.want, id)
+		if got := queryStrings(t, wh, "SELECT display, elements, first_load_id, last_load_id FROM codes WHERE system = 'test'"); !slices.Equal(got, []string{want}) {
+			t.Errorf("load %d %q: %q, want %q", i, tt.batches, got, want)
 		}
+	}
+	if _, err := os.Stat(stagingDir(wh.Dir)); !os.IsNotExist(err) {
+		t.Errorf("staging folder left: %v", err)
 	}
 }
 

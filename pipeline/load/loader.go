@@ -182,10 +182,19 @@ func (l *Loader) load(ctx context.Context, path string, want *Expect) (FileResul
 			tw.abort()
 		}
 	}
-	codes := codeSet{}
+	codes, err := newCodesWriter(l.wh.Dir, res.LoadID, l.wh.cat, l.mem)
+	if err != nil {
+		return res, err
+	}
+	defer codes.remove() // staged for the merge only
 	if err := l.transform(ctx, path, &res, tables, writers, codes, want); err != nil {
 		abort()
 		return res, err
+	}
+	codesFile, err := codes.close()
+	if err != nil {
+		abort()
+		return res, fmt.Errorf("%s: %w", path, err)
 	}
 	files := map[string]string{}
 	for name, tw := range writers {
@@ -201,17 +210,6 @@ func (l *Loader) load(ctx context.Context, path string, want *Expect) (FileResul
 	// The transform's buffers are garbage now; hand them back to the OS so
 	// that DuckDB's merge does not stack on top of them (peak RSS).
 	debug.FreeOSMemory()
-	codesFile, err := writeCodes(l.wh.Dir, res.LoadID, codes, l.wh.cat, l.mem)
-	if err != nil {
-		abort()
-		return res, fmt.Errorf("%s: %w", path, err)
-	}
-	if codesFile != "" {
-		defer func() { // staged for the merge only
-			_ = os.Remove(codesFile)
-			_ = os.Remove(filepath.Dir(codesFile)) // only when empty
-		}()
-	}
 	if err := l.wh.commit(ctx, rec, files, codesFile); err != nil {
 		abort()
 		return res, fmt.Errorf("%s: %w", path, err)
@@ -233,7 +231,7 @@ func (l *Loader) load(ctx context.Context, path string, want *Expect) (FileResul
 //
 // Every stage owns and closes its output channel, every send selects on the
 // context, and the first error cancels the rest.
-func (l *Loader) transform(ctx context.Context, path string, res *FileResult, tables []schema.Table, writers map[string]*tableWriter, codes codeSet, want *Expect) error {
+func (l *Loader) transform(ctx context.Context, path string, res *FileResult, tables []schema.Table, writers map[string]*tableWriter, codes *codesWriter, want *Expect) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -400,7 +398,10 @@ func (l *Loader) transform(ctx context.Context, path string, res *FileResult, ta
 				res.EOBs += nb.EOBs
 				res.Issues += nb.Issues
 				res.Rejects += nb.Rejects
-				codes.merge(nb.Codes) // in input order: an earlier display wins
+				if err := codes.write(nb.Codes); err != nil { // in input order: an earlier display wins
+					nb.Release()
+					return err
+				}
 				for i, r := range nb.Records {
 					if r == nil {
 						continue
