@@ -24,6 +24,9 @@ demo: build
 	@echo
 	@echo "== top diagnoses on current claims =="
 	$(BIN) query --out $(OUT) "SELECT d.code, count(*) AS claims FROM claim_diagnoses d JOIN claims_current c USING (eob_id) GROUP BY ALL ORDER BY claims DESC, d.code LIMIT 10"
+	@echo
+	@echo "== places of service, labelled from the codes dimension =="
+	$(BIN) query --out $(OUT) "SELECT l.place_of_service AS code, split_part(k.display, '.', 1) AS place, count(*) AS lines FROM claim_lines l JOIN codes k ON k.system = 'https://bluebutton.cms.gov/resources/variables/line_place_of_srvc_cd' AND k.code = l.place_of_service GROUP BY ALL ORDER BY lines DESC LIMIT 5"
 
 # Go benchmarks, load vs the DuckDB-only peer per BENCH_SIZE, extract vs curl,
 # sandbox at --scale 50 (BENCH_SANDBOX_SCALE=0 skips it); see bench/bench.sh.
