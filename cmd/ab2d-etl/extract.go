@@ -315,7 +315,7 @@ func pipeline(ctx context.Context, o extractOptions, c *extract.Client, wh *load
 				log.Info("file landed", "file", l.Name, "bytes", l.Bytes, "gzip", l.Gzip, "from_earlier_run", resumed)
 			},
 			OnVerified: func(l extract.Landed) {
-				log.Info("file verified", "file", l.Name, "bytes", l.Length)
+				log.Info("file verified", "file", l.Name, "bytes", l.Bytes, "length", l.Length)
 			},
 		}, landed)
 		return err

@@ -34,15 +34,16 @@ type Landed struct {
 // ErrVerify reports a download whose content does not match the manifest.
 var ErrVerify = errors.New("download does not match the manifest")
 
-// RefusedError reports a file AB2D will not serve any more (download limit
-// reached, or the job's files expired): only a new export can get it.
+// RefusedError reports a file this job cannot deliver intact any more
+// (AB2D's download limit reached, the job's files expired, or downloads
+// that keep differing from the manifest): only a new export can get it.
 type RefusedError struct {
 	File   string
 	Reason string
 }
 
 func (e *RefusedError) Error() string {
-	return fmt.Sprintf("%s: AB2D refuses to serve it again (%s); nothing of it was loaded. Rerun: this job is marked failed, so the next run starts a new export that includes its data", e.File, e.Reason)
+	return fmt.Sprintf("%s: this export job cannot deliver it intact (%s); nothing of it was loaded. Rerun: this job is marked failed, so the next run starts a new export that includes its data", e.File, e.Reason)
 }
 
 // maxUnknownLength caps a download whose length the manifest does not give,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -61,8 +62,8 @@ const (
 
 // Extract runs the export for r, or resumes the unfinished one for the same
 // request, and sends every landed, verified file on out (files an earlier
-// run landed first, then output files before error files, as they are
-// ready), closing out when it returns. The job's state is saved after every
+// run landed and verified first, then the others, output files before
+// error files, as they are ready), closing out when it returns. The job's state is saved after every
 // step.
 //
 // Downloads land at network speed: o.Workers download workers stream each
@@ -151,11 +152,15 @@ func Extract(ctx context.Context, c *Client, r Request, o Options, out chan<- La
 		}
 	}
 	// Files landed by an earlier run go first, without a download; those
-	// not verified yet go to the verifiers with the new ones.
+	// not verified yet go to the verifiers with the new ones. The loader
+	// may record a re-download while they are sent: read a copy.
+	s.mu.Lock()
+	earlier := maps.Clone(s.Landed)
+	s.mu.Unlock()
 	var todo []File
 	var unverified []Landed
 	for _, f := range s.Manifest.Files {
-		l, ok := s.Landed[f.Name]
+		l, ok := earlier[f.Name]
 		if !ok || !landedOnDisk(l) {
 			todo = append(todo, f)
 			continue
@@ -278,8 +283,13 @@ func (c *Client) verifyLanded(ctx context.Context, l Landed) (Landed, error) {
 			l.Verified = true
 			return l, nil
 		}
-		if !errors.Is(err, ErrVerify) || attempt == maxVerifyAttempts {
+		if !errors.Is(err, ErrVerify) {
 			return l, err
+		}
+		if attempt == maxVerifyAttempts {
+			// The job's copy itself is wrong, or the manifest: only a new
+			// export can help.
+			return l, &RefusedError{File: l.Name, Reason: fmt.Sprintf("it did not match the manifest in %d downloads: %v", attempt, err)}
 		}
 		c.log.Warn("a downloaded file does not match the manifest; downloading it again", "file", l.Name, "attempt", attempt, "err", err.Error())
 		if err := os.Remove(l.Path); err != nil {

@@ -336,6 +336,7 @@ func TestFaults(t *testing.T) {
 		{fault: "download:corrupt:nth=1"},
 		{fault: "token:expire:nth=3"},
 		{fault: "manifest:checksum:nth=1", cfg: sandbox.Config{MaxDownloads: 1}, fails: "maximum number of allowed times"},
+		{fault: "manifest:checksum:nth=1", cfg: sandbox.Config{MaxDownloads: 6}, fails: "did not match the manifest in 3 downloads"},
 		{fault: "manifest:length:nth=1", cfg: sandbox.Config{MaxDownloads: 2}, fails: "maximum number of allowed times"},
 		{fault: "job:fail", fails: "Job failed while processing"},
 		{fault: "maintenance:nth=1"},
