@@ -65,8 +65,12 @@ func (s codeSet) add(cs []transform.Coding) {
 }
 
 // stagingDir is where a load stages what it merges from a file of its own
-// (its codes); Open empties it, since nothing there outlives a commit.
-func stagingDir(out string) string { return filepath.Join(out, "staging") }
+// (its codes); Open removes what a killed load left there, since nothing
+// there outlives a commit.
+func stagingDir(out string) string { return filepath.Join(out, ".ab2d-staging") }
+
+// stagedCodes is the name pattern of the staged codes files.
+const stagedCodes = "codes-*.parquet"
 
 // codesWriter stages the codes of a load as a Parquet file for the merge
 // to read: one scan, where thousands of parameters would cost DuckDB more
@@ -78,6 +82,7 @@ type codesWriter struct {
 	path    string
 	mem     memory.Allocator
 	sch     *arrow.Schema
+	f       *os.File // closed by w.Close, unless that fails early
 	w       *pqarrow.FileWriter
 	pending codeSet
 	max     int   // pending codes that make a row group (maxPendingCodes)
@@ -96,7 +101,7 @@ func newCodesWriter(out, loadID string, cat schema.Catalog, mem memory.Allocator
 	if names := staged.ColumnNames(); !slices.Equal(names, []string{"system", "code", "display", "elements", "batch"}) {
 		return nil, fmt.Errorf("codes: staged columns %v", names)
 	}
-	return &codesWriter{path: filepath.Join(stagingDir(out), "codes-"+loadID+".parquet"), mem: mem, sch: staged.ArrowSchema(), pending: codeSet{}, max: maxPendingCodes}, nil
+	return &codesWriter{path: filepath.Join(stagingDir(out), strings.Replace(stagedCodes, "*", loadID, 1)), mem: mem, sch: staged.ArrowSchema(), pending: codeSet{}, max: maxPendingCodes}, nil
 }
 
 // write adds the codes of the next batch: an earlier display wins, and
@@ -140,7 +145,7 @@ func (cw *codesWriter) flush() error {
 		if err != nil {
 			return errors.Join(fmt.Errorf("codes: %w", err), f.Close())
 		}
-		cw.w = w
+		cw.f, cw.w = f, w
 	}
 	rb := array.NewRecordBuilder(cw.mem, cw.sch)
 	defer rb.Release()
@@ -189,6 +194,10 @@ func (cw *codesWriter) remove() {
 		_ = cw.w.Close() // discarded: its error is moot
 		cw.w = nil
 	}
+	if cw.f != nil {
+		_ = cw.f.Close() // already closed unless the writer's Close failed early
+		cw.f = nil
+	}
 	_ = os.Remove(cw.path)
 	_ = os.Remove(filepath.Dir(cw.path)) // only when empty
 }
@@ -230,3 +239,22 @@ SELECT system, code, display, elements, first_load_id, last_load_id, first_seen,
 	}
 	return nil
 }
+
+// backfillCodes fills the codes table of a warehouse whose codes was a
+// view (before codes was a table of every Coding) from the columns that
+// view read, so that BI labels survive the upgrade; `load --force` of the
+// files gives the full dimension.
+const backfillCodes = `INSERT INTO codes (system, code, display, elements, first_load_id, last_load_id, first_seen, last_seen)
+SELECT s.system, s.code, max(s.display), string_agg(DISTINCT s.element, ',' ORDER BY s.element),
+  min(s.load_id), max(s.load_id), coalesce(min(l.finished_at), now()), coalesce(max(l.finished_at), now())
+FROM (
+  SELECT 'https://bluebutton.cms.gov/resources/variables/nch_clm_type_cd' AS system, claim_type_code AS code, claim_type_display AS display, 'type' AS element, load_id FROM claims
+  UNION ALL SELECT 'https://bluebutton.cms.gov/resources/codesystem/eob-type', claim_type, NULL, 'type', load_id FROM claims
+  UNION ALL SELECT 'https://bluebutton.cms.gov/resources/variables/clm_fac_type_cd', facility_type_code, facility_type_display, 'facility.extension.valueCoding', load_id FROM claims
+  UNION ALL SELECT 'https://bluebutton.cms.gov/resources/variables/line_place_of_srvc_cd', place_of_service, place_of_service_display, 'item.locationCodeableConcept', load_id FROM claim_lines
+  UNION ALL SELECT code_system, code, NULL, 'diagnosis.diagnosisCodeableConcept', load_id FROM claim_diagnoses
+  UNION ALL SELECT code_system, code, NULL, 'procedure.procedureCodeableConcept', load_id FROM claim_procedures
+  UNION ALL SELECT value_system, value_code, value_display, 'extension.valueCoding', load_id FROM claim_extensions
+) s LEFT JOIN loads l USING (load_id)
+WHERE s.system IS NOT NULL AND s.code IS NOT NULL
+GROUP BY s.system, s.code`

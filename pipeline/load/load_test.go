@@ -347,10 +347,6 @@ func TestOlderWarehouseGainsNewColumns(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// codes was a view before it was a table.
-	if _, err := wh.DB().Exec("DROP TABLE codes; CREATE VIEW codes AS SELECT 'system' AS system, 'code' AS code"); err != nil {
-		t.Fatal(err)
-	}
 	if err := wh.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -363,8 +359,39 @@ func TestOlderWarehouseGainsNewColumns(t *testing.T) {
 		{"SELECT eob_id, mbi, claim_group_id FROM claims", []string{"carrier-1|1EG4TE5MK73|g"}},
 		{"SELECT sequence, diagnosis_number, diagnosis_role FROM claim_diagnoses ORDER BY 1", []string{"1|1|principal", "2|2|secondary"}},
 		{"SELECT role, role_normalized FROM claim_care_team", []string{"performing|rendering"}},
+	} {
+		if got := queryStrings(t, wh, q.sql); !slices.Equal(got, q.want) {
+			t.Errorf("%s: %v, want %v", q.sql, got, q.want)
+		}
+	}
+}
+
+// TestCodesViewBecomesTable: a warehouse whose codes was a view (before it
+// was a table) gets the table on Open, filled from the loaded claims.
+func TestCodesViewBecomesTable(t *testing.T) {
+	dir := t.TempDir()
+	whDir := filepath.Join(dir, "wh")
+	wh, err := Open(context.Background(), whDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loadFile(t, wh, writeFile(t, dir, "a.ndjson", eob{id: "carrier-1", group: "g", updated: "2021-01-01T00:00:00Z", mbi: "1EG4TE5MK73", dx: []string{"I10"}, lines: 1}.json()), Options{})
+	if _, err := wh.DB().Exec("DROP TABLE codes; CREATE VIEW codes AS SELECT 'system' AS system, 'code' AS code"); err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wh = openWH(t, whDir)
+	for _, q := range []struct {
+		sql  string
+		want []string
+	}{
 		{"SELECT table_type FROM information_schema.tables WHERE table_name = 'codes'", []string{"BASE TABLE"}},
-		{"SELECT code FROM codes WHERE system = 'https://bluebutton.cms.gov/resources/codesystem/eob-type'", []string{"CARRIER"}},
+		{`SELECT c.system, c.code, c.elements, c.first_load_id = l.load_id, c.first_seen = l.finished_at FROM codes c, loads l
+		  WHERE c.system IN ('https://bluebutton.cms.gov/resources/codesystem/eob-type', 'http://hl7.org/fhir/sid/icd-10-cm') ORDER BY 1`, []string{
+			"http://hl7.org/fhir/sid/icd-10-cm|I10|diagnosis.diagnosisCodeableConcept|true|true",
+			"https://bluebutton.cms.gov/resources/codesystem/eob-type|CARRIER|type|true|true"}},
 	} {
 		if got := queryStrings(t, wh, q.sql); !slices.Equal(got, q.want) {
 			t.Errorf("%s: %v, want %v", q.sql, got, q.want)

@@ -113,6 +113,10 @@ func (tw *tableWriter) abort() {
 		_ = tw.w.Close() // the file is being discarded; its error is moot
 		tw.w = nil
 	}
+	if tw.f != nil {
+		_ = tw.f.Close() // already closed unless the writer's Close failed early
+		tw.f = nil
+	}
 	_ = os.Remove(tw.path)
 	_ = os.Remove(filepath.Dir(tw.path)) // only if empty
 }

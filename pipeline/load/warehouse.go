@@ -91,6 +91,7 @@ func explainOpen(path string, err error) error {
 // init creates the tables and views, and adds the columns a newer
 // version of the catalog defines to the tables of an older warehouse.
 func (w *Warehouse) init(ctx context.Context) error {
+	codesWasView := false
 	for _, t := range w.cat.Tables {
 		// A view that became a table (codes did) makes way for it.
 		var views int
@@ -101,6 +102,7 @@ func (w *Warehouse) init(ctx context.Context) error {
 			if _, err := w.db.ExecContext(ctx, "DROP VIEW "+t.Name); err != nil {
 				return fmt.Errorf("replace view %s by a table: %w", t.Name, err)
 			}
+			codesWasView = codesWasView || t.Name == schema.Codes
 		}
 		if _, err := w.db.ExecContext(ctx, t.CreateSQL()); err != nil {
 			return fmt.Errorf("create table %s: %w", t.Name, err)
@@ -127,6 +129,11 @@ func (w *Warehouse) init(ctx context.Context) error {
 					return fmt.Errorf("add column %s.%s: %w", t.Name, c.Name, err)
 				}
 			}
+		}
+	}
+	if codesWasView {
+		if _, err := w.db.ExecContext(ctx, backfillCodes); err != nil {
+			return fmt.Errorf("fill the codes table from the loaded claims: %w", err)
 		}
 	}
 	for _, v := range w.cat.Views {
@@ -173,9 +180,16 @@ func (w *Warehouse) Close() error {
 // a load that committed in DuckDB are renamed into place; those of a load
 // that did not commit are removed, and so is what loads staged.
 func (w *Warehouse) recover(ctx context.Context) error {
-	if err := os.RemoveAll(stagingDir(w.Dir)); err != nil {
-		return fmt.Errorf("recover: %w", err)
+	staged, err := filepath.Glob(filepath.Join(stagingDir(w.Dir), stagedCodes))
+	if err != nil {
+		return err
 	}
+	for _, f := range staged {
+		if err := os.Remove(f); err != nil {
+			return fmt.Errorf("recover: %w", err)
+		}
+	}
+	_ = os.Remove(stagingDir(w.Dir)) // only when empty
 	tmps, err := filepath.Glob(filepath.Join(w.Dir, "parquet", "*", "load_id=*", "*"+tmpSuffix))
 	if err != nil {
 		return err
