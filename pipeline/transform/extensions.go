@@ -26,6 +26,7 @@ const (
 	sysPrvdrSpclty     = "https://bluebutton.cms.gov/resources/variables/prvdr_spclty"
 	sysNUCCTaxonomy    = "http://nucc.org/provider-taxonomy"
 	sysUnitsOfMeasure  = "http://unitsofmeasure.org"
+	sysNDCQtyQualifier = "https://bluebutton.cms.gov/resources/variables/rev_cntr_ndc_qty_qlfr_cd"
 	elemEOB            = "ExplanationOfBenefit"
 	elemBillablePeriod = "billablePeriod"
 	elemFacility       = "facility"

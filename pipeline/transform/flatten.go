@@ -749,8 +749,12 @@ func (f *Flattener) items(root *fastjson.Value) {
 		}
 		if f.d == &r4Dialect && institutional {
 			// BFD v2 puts REV_CNTR_NDC_QTY in item.quantity and its
-			// qualifier in a UCUM modifier of institutional lines.
+			// qualifier in a modifier of institutional lines: coded in
+			// …/rev_cntr_ndc_qty_qlfr_cd (AB2D's R4 samples; the STU3
+			// extension's valueQuantity.code has the same code), or in UCUM
+			// (raw BFD v2). The first wins.
 			row.NDCQuantity = row.Quantity
+			var ucum string
 			for j, m := range f.arr(it, "modifier") {
 				if !f.enterElem("modifier", j, m) {
 					break
@@ -759,12 +763,22 @@ func (f *Flattener) items(root *fastjson.Value) {
 					if !f.enterElem("coding", k, c) {
 						break
 					}
-					if row.NDCQuantityUnit == "" && string(f.strb(c, "system")) == sysUnitsOfMeasure {
-						row.NDCQuantityUnit = f.in(f.strb(c, "code"))
+					switch string(f.strb(c, "system")) {
+					case sysNDCQtyQualifier:
+						if row.NDCQuantityUnit == "" {
+							row.NDCQuantityUnit = f.in(f.strb(c, "code"))
+						}
+					case sysUnitsOfMeasure:
+						if ucum == "" {
+							ucum = f.in(f.strb(c, "code"))
+						}
 					}
 					f.leave()
 				}
 				f.leave()
+			}
+			if row.NDCQuantityUnit == "" {
+				row.NDCQuantityUnit = ucum
 			}
 		}
 		if rev := f.get(it, "revenue"); rev != nil {
