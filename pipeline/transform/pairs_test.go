@@ -1,0 +1,210 @@
+package transform
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+)
+
+// TestAB2DSamplePairsAgree flattens AB2D's own sample EOBs, published for
+// each claim type in both API versions (the same claims: the same claim
+// ids), and compares every column both versions fill. What differs is
+// listed below with the reason: the source itself says something else, not
+// the flattener. The sandbox's synthetic claims get the stricter test
+// (internal/synth TestFlattenAgree); this one is real data.
+func TestAB2DSamplePairsAgree(t *testing.T) {
+	single, _ := loadFixtures(t)
+	byFile := map[string][]byte{}
+	for _, f := range single {
+		byFile[f.dir+"/"+f.file] = f.data
+	}
+	// Columns whose values differ in the samples, by claim type ("*": all).
+	differ := map[string]map[string]string{
+		"*": {
+			"Claim.BeneficiaryID": "the two samples use different synthetic beneficiaries",
+			"Claim.FHIRVersion":   "by definition",
+			"Line.CareTeamSequences": "the versions number the care team differently " +
+				"(compare claim_care_team.role_normalized instead)",
+		},
+		"Carrier": {"Line.NDCCode": "the samples carry different NDCs"},
+		"DME":     {"Line.NDCCode": "the samples carry different NDCs (R4: 000000000)"},
+		"HHA": {
+			"Line.Quantity": "R4 item.quantity is the NDC quantity on institutional lines (documented on the column)",
+			"Diagnosis.DiagnosisRole": "BFD v2 types the external-cause diagnoses R2222 and R3333 `secondary`, " +
+				"BFD v1 `external-first` and `external`",
+		},
+		"Hospice":    {"Line.Quantity": "R4 item.quantity is the NDC quantity on institutional lines"},
+		"Inpatient":  {"Line.Quantity": "R4 item.quantity is the NDC quantity on institutional lines"},
+		"Outpatient": {"Line.Quantity": "R4 item.quantity is the NDC quantity on institutional lines"},
+		"SNF": {
+			"Line.Quantity": "R4 item.quantity is the NDC quantity on institutional lines",
+			"Diagnosis.DiagnosisRole": "BFD v2 types the admitting diagnosis R4444 `other`, BFD v1 `admitting` " +
+				"(so R4 has no admitting_diagnosis_code either: a column one version leaves empty is not compared)",
+		},
+	}
+	// Columns only one version fills in the samples, by claim type ("*":
+	// any), as "column side", with the reason.
+	oneSided := map[string]map[string]string{
+		"*": {
+			"Claim.Profile R4":            "meta.profile is CARIN's, which only v2 declares",
+			"Claim.LastUpdated R4":        "the STU3 samples have no meta.lastUpdated",
+			"Claim.ProviderID STU3":       "the v2 samples have no provider identifier",
+			"Claim.ProviderIDSystem STU3": "the v2 samples have no provider identifier",
+			"Claim.OrganizationNPI STU3":  "the v2 samples have no organization member with an NPI",
+			"Claim.ReferringNPI R4":       "AB2D v1 removes EOB.referral, where BFD v1 puts the referring provider",
+		},
+		"Carrier": {"Line.AnesthesiaUnitCount R4": "the STU3 sample has no carr_line_ansthsa_unit_cnt"},
+		"Hospice": {"Claim.RenderingUPIN R4": "the R4 sample's extra performing member has the UPIN 0"},
+		"SNF": {
+			"Claim.AdmittingDiagnosisCode STU3": "BFD v2 types the admitting diagnosis `other`",
+			"Line.ServiceStart STU3":            "the R4 sample's line has no servicedPeriod",
+			"Line.ServiceEnd STU3":              "the R4 sample's line has no servicedPeriod",
+			"Line.NDCQuantity R4":               "R4 item.quantity (0) is the NDC quantity; the STU3 line has no rev_cntr_ndc_qty",
+			"Line.DiagnosisSequences STU3":      "the R4 sample's line has no diagnosisSequence",
+		},
+	}
+	seenDiffer, seenOneSided := map[string]bool{}, map[string]bool{}
+	allowedOneSided := func(typ, col, side string) bool {
+		for _, k := range []string{"*", typ} {
+			if _, ok := oneSided[k][col+" "+side]; ok {
+				seenOneSided[k+"/"+col+" "+side] = true
+				return true
+			}
+		}
+		return false
+	}
+	for _, typ := range []string{"Carrier", "DME", "HHA", "Hospice", "Inpatient", "Outpatient", "SNF"} {
+		t.Run(typ, func(t *testing.T) {
+			var r4, stu3 Record
+			for _, x := range []struct {
+				file string
+				rec  *Record
+			}{
+				{"r4/CMSgov-ab2d__EOB-for-" + typ + "-R4.json", &r4},
+				{"stu3/CMSgov-ab2d__EOB-for-" + typ + "-Claims.json", &stu3},
+			} {
+				data, ok := byFile[x.file]
+				if !ok {
+					t.Fatalf("fixture %s missing", x.file)
+				}
+				// A flattener each: a record's strings may live in its
+				// flattener's buffers.
+				if err := NewFlattener().Flatten(data, x.rec); err != nil {
+					t.Fatalf("%s: %v", x.file, err)
+				}
+			}
+			if r4.Claim.ClaimID == "" || r4.Claim.ClaimID != stu3.Claim.ClaimID {
+				t.Fatalf("not the same claim: claim ids %q and %q", r4.Claim.ClaimID, stu3.Claim.ClaimID)
+			}
+			allowed := func(col string) bool {
+				if _, ok := differ["*"][col]; ok {
+					seenDiffer["*/"+col] = true
+					return true
+				}
+				if _, ok := differ[typ][col]; ok {
+					seenDiffer[typ+"/"+col] = true
+					return true
+				}
+				return false
+			}
+			compared := 0
+			compare := func(prefix string, a, b any) {
+				va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+				for i := range va.NumField() {
+					fa, fb := va.Field(i), vb.Field(i)
+					col := prefix + va.Type().Field(i).Name
+					if fa.IsZero() != fb.IsZero() {
+						side := "R4"
+						if fa.IsZero() {
+							side = "STU3"
+						}
+						if !allowedOneSided(typ, col, side) {
+							t.Errorf("%s %s: only %s has a value (%v%v)", typ, col, side, fa.Interface(), fb.Interface())
+						}
+						continue
+					}
+					if fa.IsZero() {
+						continue
+					}
+					compared++
+					if !reflect.DeepEqual(fa.Interface(), fb.Interface()) && !allowed(col) {
+						t.Errorf("%s: R4 %v, STU3 %v", col, fa.Interface(), fb.Interface())
+					}
+				}
+			}
+			compare("Claim.", r4.Claim, stu3.Claim)
+			if len(r4.Lines) != len(stu3.Lines) || len(r4.Diagnoses) != len(stu3.Diagnoses) || len(r4.Procedures) != len(stu3.Procedures) {
+				t.Fatalf("%d/%d/%d lines/diagnoses/procedures in R4, %d/%d/%d in STU3", len(r4.Lines), len(r4.Diagnoses),
+					len(r4.Procedures), len(stu3.Lines), len(stu3.Diagnoses), len(stu3.Procedures))
+			}
+			for i := range r4.Lines {
+				compare("Line.", r4.Lines[i], stu3.Lines[i])
+			}
+			for i := range r4.Diagnoses {
+				a, b := r4.Diagnoses[i], stu3.Diagnoses[i]
+				a.Sequence, b.Sequence = 0, 0             // numbered differently when v1 lists the DRG first
+				a.DiagnosisType, b.DiagnosisType = "", "" // two vocabularies: DiagnosisRole is compared
+				compare("Diagnosis.", a, b)
+			}
+			for i := range r4.Procedures {
+				compare("Procedure.", r4.Procedures[i], stu3.Procedures[i])
+			}
+			// The care teams' normalized roles, as sets: the members are
+			// numbered and split differently.
+			roles := func(r *Record) []string {
+				var out []string
+				for _, m := range r.CareTeam {
+					if m.RoleNormalized != "organization" && m.RoleNormalized != "referring" { // not sent in v1
+						out = append(out, fmt.Sprintf("%s %s", m.ProviderID, m.RoleNormalized))
+					}
+				}
+				slices.Sort(out)
+				return slices.Compact(out)
+			}
+			a, b := roles(&r4), roles(&stu3)
+			if typ == "Hospice" {
+				// The R4 sample has one more performing member, with NPI 0.
+				a = slices.DeleteFunc(a, func(s string) bool { return s == "0 rendering" })
+			}
+			if !sameRoles(a, b) {
+				t.Errorf("care-team roles: R4 %q, STU3 %q", a, b)
+			}
+			if compared < 20 {
+				t.Errorf("only %d values compared", compared)
+			}
+		})
+	}
+	for typ, cols := range oneSided {
+		for col := range cols {
+			if !seenOneSided[typ+"/"+col] {
+				t.Errorf("%s/%s is listed as one-sided but is not: remove it", typ, col)
+			}
+		}
+	}
+	for typ, cols := range differ {
+		for col := range cols {
+			if !seenDiffer[typ+"/"+col] {
+				t.Errorf("%s/%s is listed as differing but agrees: remove it", typ, col)
+			}
+		}
+	}
+}
+
+// sameRoles compares care-team "provider role" lists, where STU3's single
+// member for an attending who also renders ("attending,rendering") stands
+// for R4's two.
+func sameRoles(r4, stu3 []string) bool {
+	var split []string
+	for _, s := range stu3 {
+		var id, roles string
+		fmt.Sscanf(s, "%s %s", &id, &roles)
+		if roles == "attending,rendering" {
+			split = append(split, id+" attending", id+" rendering")
+			continue
+		}
+		split = append(split, s)
+	}
+	slices.Sort(split)
+	return slices.Equal(r4, slices.Compact(split))
+}
