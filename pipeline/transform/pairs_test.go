@@ -40,7 +40,7 @@ func TestAB2DSamplePairsAgree(t *testing.T) {
 		"SNF": {
 			"Line.Quantity": "R4 item.quantity is the NDC quantity on institutional lines",
 			"Diagnosis.DiagnosisRole": "BFD v2 types the admitting diagnosis R4444 `other`, BFD v1 `admitting` " +
-				"(so R4 has no admitting_diagnosis_code either: a column one version leaves empty is not compared)",
+				"(so R4 has no admitting_diagnosis_code either, see oneSided)",
 		},
 	}
 	// Columns only one version fills in the samples, by claim type ("*":
