@@ -7,19 +7,22 @@ import (
 	"testing"
 )
 
-// TestAB2DSamplePairsAgree flattens AB2D's own sample EOBs, published for
-// each claim type in both API versions (the same claims: the same claim
-// ids), and compares every column both versions fill. What differs is
-// listed below with the reason: the source itself says something else, not
-// the flattener. The sandbox's synthetic claims get the stricter test
-// (internal/synth TestFlattenAgree); this one is real data.
-func TestAB2DSamplePairsAgree(t *testing.T) {
+// TestSamplePairsAgree flattens the real sample EOBs published in both
+// API versions — AB2D's own for each claim type, and BFD's endpoint
+// responses, each pair the same claim (the same claim id) — and compares
+// every column either version fills. What differs, or only one version
+// fills, is listed below with the reason: the source itself says something
+// else, not the flattener; an entry that stops being true fails the test.
+// The sandbox's synthetic claims get the stricter test (internal/synth
+// TestFlattenAgree); this one is real data.
+func TestSamplePairsAgree(t *testing.T) {
 	single, _ := loadFixtures(t)
 	byFile := map[string][]byte{}
 	for _, f := range single {
 		byFile[f.dir+"/"+f.file] = f.data
 	}
-	// Columns whose values differ in the samples, by claim type ("*": all).
+	// Columns whose values differ in the samples, by pair ("*": all; "AB2D
+	// *", "BFD *": every pair of that source), with the reason.
 	differ := map[string]map[string]string{
 		"*": {
 			"Claim.BeneficiaryID": "the two samples use different synthetic beneficiaries",
@@ -42,20 +45,38 @@ func TestAB2DSamplePairsAgree(t *testing.T) {
 			"Diagnosis.DiagnosisRole": "BFD v2 types the admitting diagnosis R4444 `other`, BFD v1 `admitting` " +
 				"(so R4 has no admitting_diagnosis_code either, see oneSided)",
 		},
+		"BFD *": {
+			"Diagnosis.CodeSystem": "BFD v2 names ICD-10 diagnoses' system icd-10-cm, v1 icd-10",
+			"Procedure.CodeSystem": "BFD v2 names ICD-10 procedures' system …/Medicare/Coding/ICD10, v1 icd-10",
+		},
+		"BFD Hha":        {"Line.Quantity": "as in HHA", "Diagnosis.DiagnosisRole": "as in HHA"},
+		"BFD Hospice":    {"Line.Quantity": "as in Hospice"},
+		"BFD Inpatient":  {"Line.Quantity": "as in Inpatient"},
+		"BFD Outpatient": {"Line.Quantity": "as in Outpatient"},
+		"BFD Snf":        {"Line.Quantity": "as in SNF", "Diagnosis.DiagnosisRole": "as in SNF"},
 	}
-	// Columns only one version fills in the samples, by claim type ("*":
-	// any), as "column side", with the reason.
+	// Columns only one version fills in the samples, by pair or source, as
+	// "column side", with the reason.
 	oneSided := map[string]map[string]string{
 		"*": {
 			"Claim.Profile R4":            "meta.profile is CARIN's, which only v2 declares",
 			"Claim.LastUpdated R4":        "the STU3 samples have no meta.lastUpdated",
-			"Claim.ProviderID STU3":       "the v2 samples have no provider identifier",
-			"Claim.ProviderIDSystem STU3": "the v2 samples have no provider identifier",
-			"Claim.OrganizationNPI STU3":  "the v2 samples have no organization member with an NPI",
+			"Claim.ProviderID STU3":       "the v2 samples have no provider identifier on institutional claims",
+			"Claim.ProviderIDSystem STU3": "the v2 samples have no provider identifier on institutional claims",
+			"Claim.OrganizationNPI STU3":  "the v2 samples have no organization member with an NPI on institutional claims",
 			"Claim.ReferringNPI R4":       "AB2D v1 removes EOB.referral, where BFD v1 puts the referring provider",
 		},
 		"Carrier": {"Line.AnesthesiaUnitCount R4": "the STU3 sample has no carr_line_ansthsa_unit_cnt"},
 		"Hospice": {"Claim.RenderingUPIN R4": "the R4 sample's extra performing member has the UPIN 0"},
+		"BFD *": {
+			"Claim.ClaimSubType R4":     "the C4BB institutional sub type is v2's",
+			"Claim.ClaimQueryCode R4":   "the v1 samples have no claim_query_cd",
+			"Claim.ProviderID R4":       "the v1 samples have no billing provider identifier on professional claims",
+			"Claim.ProviderIDSystem R4": "the v1 samples have no billing provider identifier on professional claims",
+		},
+		"BFD Hospice": {"Claim.RenderingUPIN R4": "as in Hospice"},
+		"BFD Snf":     {"Claim.AdmittingDiagnosisCode STU3": "as in SNF"},
+		"BFD Pde":     {"Claim.RenderingNPI STU3": "PDE (never in AB2D exports): v1 makes the prescriber `primary`, v2 `prescribing`"},
 		"SNF": {
 			"Claim.AdmittingDiagnosisCode STU3": "BFD v2 types the admitting diagnosis `other`",
 			"Line.ServiceStart STU3":            "the R4 sample's line has no servicedPeriod",
@@ -65,8 +86,8 @@ func TestAB2DSamplePairsAgree(t *testing.T) {
 		},
 	}
 	seenDiffer, seenOneSided := map[string]bool{}, map[string]bool{}
-	allowedOneSided := func(typ, col, side string) bool {
-		for _, k := range []string{"*", typ} {
+	allowedOneSided := func(group, typ, col, side string) bool {
+		for _, k := range []string{"*", group, typ} {
 			if _, ok := oneSided[k][col+" "+side]; ok {
 				seenOneSided[k+"/"+col+" "+side] = true
 				return true
@@ -74,15 +95,24 @@ func TestAB2DSamplePairsAgree(t *testing.T) {
 		}
 		return false
 	}
+	type pair struct{ group, typ, r4, stu3 string }
+	var pairs []pair
 	for _, typ := range []string{"Carrier", "DME", "HHA", "Hospice", "Inpatient", "Outpatient", "SNF"} {
+		pairs = append(pairs, pair{"AB2D *", typ, "r4/CMSgov-ab2d__EOB-for-" + typ + "-R4.json", "stu3/CMSgov-ab2d__EOB-for-" + typ + "-Claims.json"})
+	}
+	for _, typ := range []string{"Carrier", "Dme", "Hha", "Hospice", "Inpatient", "Outpatient", "Snf", "Pde"} {
+		pairs = append(pairs, pair{"BFD *", "BFD " + typ, "r4/CMSgov-beneficiary-fhir-data__eobRead" + typ + ".json", "stu3/CMSgov-beneficiary-fhir-data__eobRead" + typ + ".json"})
+	}
+	for _, p := range pairs {
+		typ := p.typ
 		t.Run(typ, func(t *testing.T) {
 			var r4, stu3 Record
 			for _, x := range []struct {
 				file string
 				rec  *Record
 			}{
-				{"r4/CMSgov-ab2d__EOB-for-" + typ + "-R4.json", &r4},
-				{"stu3/CMSgov-ab2d__EOB-for-" + typ + "-Claims.json", &stu3},
+				{p.r4, &r4},
+				{p.stu3, &stu3},
 			} {
 				data, ok := byFile[x.file]
 				if !ok {
@@ -98,13 +128,11 @@ func TestAB2DSamplePairsAgree(t *testing.T) {
 				t.Fatalf("not the same claim: claim ids %q and %q", r4.Claim.ClaimID, stu3.Claim.ClaimID)
 			}
 			allowed := func(col string) bool {
-				if _, ok := differ["*"][col]; ok {
-					seenDiffer["*/"+col] = true
-					return true
-				}
-				if _, ok := differ[typ][col]; ok {
-					seenDiffer[typ+"/"+col] = true
-					return true
+				for _, k := range []string{"*", p.group, typ} {
+					if _, ok := differ[k][col]; ok {
+						seenDiffer[k+"/"+col] = true
+						return true
+					}
 				}
 				return false
 			}
@@ -119,7 +147,7 @@ func TestAB2DSamplePairsAgree(t *testing.T) {
 						if fa.IsZero() {
 							side = "STU3"
 						}
-						if !allowedOneSided(typ, col, side) {
+						if !allowedOneSided(p.group, typ, col, side) {
 							t.Errorf("%s %s: only %s has a value (%v%v)", typ, col, side, fa.Interface(), fb.Interface())
 						}
 						continue
@@ -129,7 +157,7 @@ func TestAB2DSamplePairsAgree(t *testing.T) {
 					}
 					compared++
 					if !reflect.DeepEqual(fa.Interface(), fb.Interface()) && !allowed(col) {
-						t.Errorf("%s: R4 %v, STU3 %v", col, fa.Interface(), fb.Interface())
+						t.Errorf("%s %s: R4 %v, STU3 %v", typ, col, fa.Interface(), fb.Interface())
 					}
 				}
 			}
@@ -163,14 +191,18 @@ func TestAB2DSamplePairsAgree(t *testing.T) {
 				return slices.Compact(out)
 			}
 			a, b := roles(&r4), roles(&stu3)
-			if typ == "Hospice" {
+			switch typ {
+			case "Hospice", "BFD Hospice":
 				// The R4 sample has one more performing member, with NPI 0.
 				a = slices.DeleteFunc(a, func(s string) bool { return s == "0 rendering" })
+			case "BFD Pde":
+				// v2 `prescribing` is v1 `primary` (PDE: not in AB2D exports).
+				a, b = nil, nil
 			}
 			if !sameRoles(a, b) {
 				t.Errorf("care-team roles: R4 %q, STU3 %q", a, b)
 			}
-			if compared < 20 {
+			if compared < 10 {
 				t.Errorf("only %d values compared", compared)
 			}
 		})
