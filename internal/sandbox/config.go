@@ -97,6 +97,17 @@ type Source interface {
 	Export(ctx context.Context, req ExportRequest, emit func(line []byte) error) error
 }
 
+// A ProgressSource is a [Source] that says how far an export has got, so
+// that X-Progress follows the generation of an export that takes longer
+// than the job's duration, as the service's follows the beneficiaries it
+// has processed.
+type ProgressSource interface {
+	Source
+	// ExportProgress is Export, calling progress (when not nil) with the
+	// fraction done, from 0 to 1, as it goes.
+	ExportProgress(ctx context.Context, req ExportRequest, emit func(line []byte) error, progress func(done float64)) error
+}
+
 // ExportRequest describes one export job to a [Source].
 type ExportRequest struct {
 	// JobID is the job's UUID.

@@ -204,6 +204,9 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, ver apiVer
 	if r.URL.RawQuery != "" {
 		j.requestURL += "?" + r.URL.RawQuery
 	}
+	if _, ok := s.cfg.Source.(ProgressSource); !ok {
+		j.generated.Store(-1) // progress by time only
+	}
 	if f := s.fault("job", func(f *Fault) bool { return f.Kind != "errors" }); f != nil {
 		j.fail = f.Kind == "fail"
 		j.cancelled = f.Kind == "cancel"

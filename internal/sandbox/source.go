@@ -30,7 +30,13 @@ const ctxCheckEvery = 64
 // Export implements [Source]: it emits the EOBs of req.Contract whose
 // meta.lastUpdated is in (req.Since, req.Until], filtering before
 // rendering.
-func (Synthetic) Export(ctx context.Context, req ExportRequest, emit func(line []byte) error) error {
+func (s Synthetic) Export(ctx context.Context, req ExportRequest, emit func(line []byte) error) error {
+	return s.ExportProgress(ctx, req, emit, nil)
+}
+
+// ExportProgress implements [ProgressSource]: Export, reporting the share of
+// the contract's beneficiaries done.
+func (Synthetic) ExportProgress(ctx context.Context, req ExportRequest, emit func(line []byte) error, progress func(done float64)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -44,12 +50,16 @@ func (Synthetic) Export(ctx context.Context, req ExportRequest, emit func(line [
 		Beneficiaries: req.Beneficiaries,
 	})
 	buf := make([]byte, 0, 64<<10)
-	n := 0
+	n, bene := 0, -1
 	for e := range c.EOBs() {
 		if n++; n%ctxCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+		}
+		if i := e.BeneficiaryIndex(); i != bene && progress != nil {
+			bene = i
+			progress(float64(i) / float64(c.Beneficiaries()))
 		}
 		lu := e.LastUpdated()
 		if (!req.Since.IsZero() && !lu.After(req.Since)) || (!req.Until.IsZero() && lu.After(req.Until)) {
@@ -59,6 +69,9 @@ func (Synthetic) Export(ctx context.Context, req ExportRequest, emit func(line [
 		if err := emit(buf); err != nil {
 			return err
 		}
+	}
+	if progress != nil {
+		progress(1)
 	}
 	return nil
 }

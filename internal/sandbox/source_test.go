@@ -219,3 +219,17 @@ func BenchmarkSyntheticExport(b *testing.B) {
 		})
 	}
 }
+
+// TestSyntheticProgress: the synthetic source reports the share of the
+// contract's beneficiaries done, from 0 to 1, never going back.
+func TestSyntheticProgress(t *testing.T) {
+	var got []float64
+	req := ExportRequest{Contract: "Z0000", FHIRVersion: "R4", Beneficiaries: 10, Seed: 1}
+	err := Synthetic{}.ExportProgress(context.Background(), req, func([]byte) error { return nil }, func(done float64) { got = append(got, done) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 11 || got[0] != 0 || got[len(got)-1] != 1 || !slices.IsSorted(got) {
+		t.Fatalf("progress %v: want 0, 0.1, …, 1", got)
+	}
+}

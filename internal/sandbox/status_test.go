@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -311,5 +312,62 @@ func TestClose(t *testing.T) {
 	}
 	if err := h.s.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// gatedSource is a ProgressSource that generates half of its export, then
+// waits for release.
+type gatedSource struct{ half, release chan struct{} }
+
+func (g gatedSource) Export(ctx context.Context, req ExportRequest, emit func([]byte) error) error {
+	return g.ExportProgress(ctx, req, emit, nil)
+}
+
+func (g gatedSource) ExportProgress(ctx context.Context, req ExportRequest, emit func([]byte) error, progress func(float64)) error {
+	if progress != nil {
+		progress(0.5)
+	}
+	close(g.half)
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if err := emit([]byte(`{"resourceType":"ExplanationOfBenefit","id":"1"}`)); err != nil {
+		return err
+	}
+	if progress != nil {
+		progress(1)
+	}
+	return nil
+}
+
+// TestProgressFollowsGeneration: X-Progress is the share of the export
+// generated when that is behind the job's time, never 99% while half of it
+// remains.
+func TestProgressFollowsGeneration(t *testing.T) {
+	src := gatedSource{half: make(chan struct{}), release: make(chan struct{})}
+	h := newHarness(t, func(c *Config) { c.JobDuration = time.Minute; c.Source = src })
+	tok := h.token(z0000)
+	id := h.kickoff(tok, "v2", "")
+	<-src.half
+	for _, st := range []struct {
+		advance time.Duration
+		want    string
+	}{
+		{18 * time.Second, "30% complete"}, // time is behind: 30% of the minute
+		{2 * time.Minute, "50% complete"},  // time is up, half generated
+	} {
+		h.clock.Advance(st.advance)
+		r := h.do("GET", statusPath("v2", id), tok)
+		if r.code != 202 || r.header.Get("X-Progress") != st.want {
+			t.Fatalf("after %s: %d, X-Progress %q, want %q", st.advance, r.code, r.header.Get("X-Progress"), st.want)
+		}
+		h.clock.Advance(5 * time.Second) // Retry-After
+	}
+	close(src.release)
+	h.wait(id)
+	if r := h.do("GET", statusPath("v2", id), tok); r.code != 200 {
+		t.Fatalf("once generated: %d %s", r.code, r.body)
 	}
 }
