@@ -668,3 +668,30 @@ func TestVerify(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkVerify measures the check of a landed gzip file against its
+// manifest entry (inflate and SHA-256 of the uncompressed content), per
+// uncompressed byte.
+func BenchmarkVerify(b *testing.B) {
+	var content bytes.Buffer
+	for i := range 20000 {
+		fmt.Fprintf(&content, `{"resourceType":"ExplanationOfBenefit","id":"carrier-%d","status":"active","type":{"coding":[{"system":"https://bluebutton.cms.gov/resources/codesystem/eob-type","code":"CARRIER"}]}}`+"\n", i)
+	}
+	sum := sha256.Sum256(content.Bytes())
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(content.Bytes())
+	zw.Close()
+	path := filepath.Join(b.TempDir(), "f.ndjson.gz")
+	if err := os.WriteFile(path, gz.Bytes(), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	l := Landed{File: File{Name: "f.ndjson", SHA256: hex.EncodeToString(sum[:]), Length: int64(content.Len())}, Path: path, Gzip: true, Bytes: int64(gz.Len())}
+	b.SetBytes(int64(content.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Verify(context.Background(), l); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
