@@ -3,18 +3,13 @@ package load
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/ab2d-etl/ab2d-etl/pipeline/transform"
 	"github.com/ab2d-etl/ab2d-etl/schema"
@@ -79,14 +74,11 @@ const stagedCodes = "codes-*.parquet"
 // memory stays bounded whatever the number of distinct codes; the merge
 // combines the rows of a code (the display of the earliest row with one).
 type codesWriter struct {
-	path    string
+	tw      *tableWriter // the staged file: a table of its own, never published
 	mem     memory.Allocator
-	sch     *arrow.Schema
-	f       *os.File // closed by w.Close, unless that fails early
-	w       *pqarrow.FileWriter
 	pending codeSet
-	max     int   // pending codes that make a row group (maxPendingCodes)
-	n       int64 // row groups written
+	max     int   // pending codes that are written out (maxPendingCodes)
+	n       int64 // times written out: the batch column
 }
 
 // maxPendingCodes bounds the codes a codesWriter holds (about 250 bytes
@@ -94,14 +86,15 @@ type codesWriter struct {
 const maxPendingCodes = 100_000
 
 // newCodesWriter returns the writer of load loadID's staged codes: the
-// codes table's system, code, display and elements, and the row group.
+// codes table's system, code, display and elements, and the batch.
 func newCodesWriter(out, loadID string, cat schema.Catalog, mem memory.Allocator) (*codesWriter, error) {
 	t := cat.Table(schema.Codes)
 	staged := schema.Table{Name: t.Name, Columns: append(slices.Clone(t.Columns[:4]), schema.Column{Name: "batch", Type: schema.Int64, Required: true})}
 	if names := staged.ColumnNames(); !slices.Equal(names, []string{"system", "code", "display", "elements", "batch"}) {
 		return nil, fmt.Errorf("codes: staged columns %v", names)
 	}
-	return &codesWriter{path: filepath.Join(stagingDir(out), strings.Replace(stagedCodes, "*", loadID, 1)), mem: mem, sch: staged.ArrowSchema(), pending: codeSet{}, max: maxPendingCodes}, nil
+	tw := &tableWriter{table: staged, schema: staged.ArrowSchema(), path: filepath.Join(stagingDir(out), strings.Replace(stagedCodes, "*", loadID, 1))}
+	return &codesWriter{tw: tw, mem: mem, pending: codeSet{}, max: maxPendingCodes}, nil
 }
 
 // write adds the codes of the next batch: an earlier display wins, and
@@ -128,26 +121,12 @@ func (cw *codesWriter) write(set codeSet) error {
 	return nil
 }
 
-// flush writes the pending codes as one row group.
+// flush writes the pending codes out, numbered as the next batch.
 func (cw *codesWriter) flush() error {
 	if len(cw.pending) == 0 {
 		return nil
 	}
-	if cw.w == nil {
-		if err := os.MkdirAll(filepath.Dir(cw.path), 0o700); err != nil {
-			return fmt.Errorf("codes: %w", err)
-		}
-		f, err := os.OpenFile(cw.path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-		if err != nil {
-			return fmt.Errorf("codes: %w", err)
-		}
-		w, err := pqarrow.NewFileWriter(cw.sch, f, parquet.NewWriterProperties(), pqarrow.DefaultWriterProps())
-		if err != nil {
-			return errors.Join(fmt.Errorf("codes: %w", err), f.Close())
-		}
-		cw.f, cw.w = f, w
-	}
-	rb := array.NewRecordBuilder(cw.mem, cw.sch)
+	rb := array.NewRecordBuilder(cw.mem, cw.tw.schema)
 	defer rb.Release()
 	system := rb.Field(0).(*array.StringBuilder)
 	code := rb.Field(1).(*array.StringBuilder)
@@ -163,8 +142,8 @@ func (cw *codesWriter) flush() error {
 	}
 	rec := rb.NewRecordBatch()
 	defer rec.Release()
-	if err := cw.w.Write(rec); err != nil {
-		return fmt.Errorf("codes: %w", err)
+	if err := cw.tw.write(rec); err != nil {
+		return err
 	}
 	cw.pending = codeSet{}
 	cw.n++
@@ -177,30 +156,17 @@ func (cw *codesWriter) close() (string, error) {
 	if err := cw.flush(); err != nil {
 		return "", err
 	}
-	if cw.w == nil {
+	if err := cw.tw.close(); err != nil {
+		return "", err
+	}
+	if cw.tw.rows == 0 {
 		return "", nil
 	}
-	err := cw.w.Close() // closes the file too
-	cw.w = nil
-	if err != nil {
-		return "", fmt.Errorf("codes: %w", err)
-	}
-	return cw.path, nil
+	return cw.tw.path, nil
 }
 
 // remove discards the staged file: after the merge, or on failure.
-func (cw *codesWriter) remove() {
-	if cw.w != nil {
-		_ = cw.w.Close() // discarded: its error is moot
-		cw.w = nil
-	}
-	if cw.f != nil {
-		_ = cw.f.Close() // already closed unless the writer's Close failed early
-		cw.f = nil
-	}
-	_ = os.Remove(cw.path)
-	_ = os.Remove(filepath.Dir(cw.path)) // only when empty
-}
+func (cw *codesWriter) remove() { cw.tw.abort() }
 
 // mergeCodes merges a load's codes, staged at path by a codesWriter, into
 // the codes table, in the load's transaction: a code keeps the display it

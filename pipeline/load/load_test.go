@@ -563,9 +563,9 @@ func TestCodeSet(t *testing.T) {
 
 	wh := openWH(t, "")
 	for i, tt := range []struct {
-		batches   [][]string // displays per batch, one coding each
-		rowGroups bool       // a row group per batch, combined by the merge
-		want      string
+		batches [][]string // displays per batch, one coding each
+		flushes bool       // written out after every batch, combined by the merge
+		want    string
 	}{
 		{[][]string{{""}, {""}}, false, "<nil>|careTeam.role,type"},
 		{[][]string{{""}, {"A"}, {"B"}}, true, "A|careTeam.role,type"},
@@ -577,7 +577,7 @@ func TestCodeSet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tt.rowGroups {
+		if tt.flushes {
 			cw.max = 1
 		}
 		for j, displays := range tt.batches {
