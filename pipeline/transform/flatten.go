@@ -259,8 +259,8 @@ func (f *Flattener) eob(root *fastjson.Value) {
 	c.DRGCode = f.d.drg(f, root)
 	f.procedures(root)
 	f.items(root)
-	f.d.claimNPIs(f)
 	f.d.careTeamRoles(f)
+	f.claimNPIs()
 	f.supportingInfo(root)
 	f.contained(root)
 	f.codings(root)
@@ -955,23 +955,37 @@ func (f *Flattener) linked(seq int64) bool {
 	return f.lnkSet[seq]
 }
 
-// firstNPIWithRole returns the provider id of the first care-team member
-// whose identifier is an NPI and whose role is one of roles.
-func (f *Flattener) firstNPIWithRole(roles ...string) string {
-	return f.firstIDWithRole("npi", roles...)
+// claimNPIs sets the claim's provider columns from the care team's
+// normalized roles (see the dialects' careTeamRoles), the first member in
+// careTeam order whose identifier is an NPI (a UPIN for the *_upin
+// columns) winning: attending_npi (AT_PHYSN_NPI), operating_npi
+// (OP_PHYSN_NPI), other_npi (OT_PHYSN_NPI), rendering_npi (RNDRNG_PHYSN_NPI
+// on institutional claims, PRF_PHYSN_NPI / PRVDR_NPI on carrier and DME),
+// referring_npi, and organization_npi (ORG_NPI_NUM) when an R4 carrier
+// organization member carries it (STU3 gives it as an extension instead).
+func (f *Flattener) claimNPIs() {
+	c := &f.rec.Claim
+	c.AttendingNPI = f.firstIDWithRole("npi", roleAttending)
+	c.OperatingNPI = f.firstIDWithRole("npi", roleOperating)
+	c.OtherNPI = f.firstIDWithRole("npi", roleOther)
+	c.RenderingNPI = f.firstIDWithRole("npi", roleRendering)
+	c.ReferringNPI = f.firstIDWithRole("npi", roleReferring)
+	c.AttendingUPIN = f.firstIDWithRole("upin", roleAttending)
+	c.OperatingUPIN = f.firstIDWithRole("upin", roleOperating)
+	c.OtherUPIN = f.firstIDWithRole("upin", roleOther)
+	c.RenderingUPIN = f.firstIDWithRole("upin", roleRendering)
+	if npi := f.firstIDWithRole("npi", roleOrganization); npi != "" {
+		c.OrganizationNPI = npi
+	}
 }
 
 // firstIDWithRole returns the provider id of the first care-team member
-// whose identifier is of type idType and whose role is one of roles.
-func (f *Flattener) firstIDWithRole(idType string, roles ...string) string {
+// whose identifier is of type idType and whose normalized role includes
+// role.
+func (f *Flattener) firstIDWithRole(idType, role string) string {
 	for _, m := range f.rec.CareTeam {
-		if m.ProviderIDType != idType || m.ProviderID == "" {
-			continue
-		}
-		for _, r := range roles {
-			if m.Role == r {
-				return m.ProviderID
-			}
+		if m.ProviderIDType == idType && m.ProviderID != "" && hasToken(m.RoleNormalized, role) {
+			return m.ProviderID
 		}
 	}
 	return ""
@@ -1082,11 +1096,9 @@ type dialect struct {
 	// isLineRenderingRole says whether a role linked from an item marks
 	// its rendering/performing provider.
 	isLineRenderingRole func(role string) bool
-	// claimNPIs sets the attending, operating, rendering and referring NPIs
-	// of the claim from f.rec.CareTeam (and f.lnk).
-	claimNPIs func(f *Flattener)
 	// careTeamRoles sets the RoleNormalized of each f.rec.CareTeam member
-	// by the rules claimNPIs follows (after claimNPIs).
+	// (from its role, and f.lnk); the claim's provider columns follow from
+	// them (see claimNPIs).
 	careTeamRoles func(f *Flattener)
 }
 

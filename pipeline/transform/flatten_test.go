@@ -3,6 +3,7 @@ package transform
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"flag"
 	"os"
@@ -1048,26 +1049,27 @@ func TestCareTeamRoleNormalized(t *testing.T) {
 		name  string
 		extra string
 		want  []string // role_normalized per member
+		npis  string   // the claim's attending, operating, other, rendering and referring NPIs ("-": none)
 	}{
 		{"R4 institutional", r4Meta + `,` + typ("INPATIENT") + `,` + team(r4(1, "attending"), r4(2, "operating"), r4(3, "otheroperating"), r4(4, "performing"), r4(5, "rendering")),
-			[]string{"attending", "operating", "other", "rendering", "rendering"}},
+			[]string{"attending", "operating", "other", "rendering", "rendering"}, "N1 N2 N3 N4 -"},
 		{"R4 carrier", r4Meta + `,` + typ("CARRIER") + `,` + team(r4(1, "referring"), r4(2, "performing"), r4(3, "primary"), r4(4, "supervisor")),
-			[]string{"referring", "rendering", "organization", "supervisor"}},
+			[]string{"referring", "rendering", "organization", "supervisor"}, "- - - N2 N1"},
 		{"STU3 institutional: unlinked primary attends, linked ones render", typ("INPATIENT") + `,` + team(npi(2, "assist"), npi(3, "other"), npi(4, "primary"), npi(5, "primary")) +
 			`,"item":[{"sequence":1,"careTeamLinkId":[5]}]`,
-			[]string{"operating", "other", "attending", "rendering"}},
+			[]string{"operating", "other", "attending", "rendering"}, "N4 N2 N3 N5 -"},
 		{"STU3 institutional: attending who renders is one member", typ("OUTPATIENT") + `,` + team(npi(2, "assist"), npi(3, "primary"), npi(4, "primary")) +
 			`,"item":[{"sequence":1,"careTeamLinkId":[3]},{"sequence":2,"careTeamLinkId":[4]}]`,
-			[]string{"operating", "attending,rendering", "rendering"}},
+			[]string{"operating", "attending,rendering", "rendering"}, "N3 N2 - N3 -"},
 		{"STU3 institutional: UPIN members by their own rule", typ("SNF") + `,` + team(npi(2, "primary"), member(3, "https://bluebutton.cms.gov/resources/variables/rndrng_physn_upin", "U3", "primary")) +
 			`,"item":[{"sequence":1,"careTeamLinkId":[3]}]`,
-			[]string{"attending", "attending,rendering"}},
+			[]string{"attending", "attending,rendering"}, "N2 - - - -"},
 		{"STU3 institutional by NCH claim type code", `"type":{"coding":[{"system":"` + sysNCHClaimType + `","code":"60"}]},` + team(npi(2, "primary")),
-			[]string{"attending"}},
+			[]string{"attending"}, "N2 - - - -"},
 		{"STU3 carrier: primary renders", typ("CARRIER") + `,` + team(npi(2, "primary"), npi(3, "primary"), npi(4, "referring"), npi(5, "performing")),
-			[]string{"rendering", "rendering", "referring", "rendering"}},
+			[]string{"rendering", "rendering", "referring", "rendering"}, "- - - N2 N4"},
 		{"STU3 unknown role kept", typ("PDE") + `,` + team(npi(2, "prescribing")),
-			[]string{"prescribing"}},
+			[]string{"prescribing"}, "- - - - -"},
 	}
 	f := NewFlattener()
 	for _, tc := range cases {
@@ -1083,23 +1085,14 @@ func TestCareTeamRoleNormalized(t *testing.T) {
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("role_normalized %q, want %q", got, tc.want)
 			}
-			// The claim NPIs name the members with these roles.
+			// The claim's provider columns follow from these roles.
 			c := rec.Claim
-			first := func(role string) string {
-				for _, m := range rec.CareTeam {
-					if m.ProviderIDType == "npi" && hasToken(m.RoleNormalized, role) {
-						return m.ProviderID
-					}
-				}
-				return ""
+			var npis []string
+			for _, v := range []string{c.AttendingNPI, c.OperatingNPI, c.OtherNPI, c.RenderingNPI, c.ReferringNPI} {
+				npis = append(npis, cmp.Or(v, "-"))
 			}
-			for _, x := range []struct{ role, npi string }{
-				{"attending", c.AttendingNPI}, {"operating", c.OperatingNPI}, {"other", c.OtherNPI},
-				{"rendering", c.RenderingNPI}, {"referring", c.ReferringNPI},
-			} {
-				if got := first(x.role); got != x.npi {
-					t.Errorf("first %s member %q, claim has %q", x.role, got, x.npi)
-				}
+			if got := strings.Join(npis, " "); got != tc.npis {
+				t.Errorf("attending, operating, other, rendering, referring NPIs %q, want %q", got, tc.npis)
 			}
 		})
 	}

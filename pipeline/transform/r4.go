@@ -18,7 +18,6 @@ var r4Dialect = dialect{
 	drg:                 r4DRG,
 	lineNDC:             r4LineNDC,
 	isLineRenderingRole: r4IsRenderingRole,
-	claimNPIs:           r4ClaimNPIs,
 	careTeamRoles:       r4CareTeamRoles,
 }
 
@@ -77,38 +76,11 @@ func r4IsRenderingRole(role string) bool {
 	return role == "performing" || role == "rendering"
 }
 
-// r4ClaimNPIs sets the claim NPIs from the care team (R4 data dictionary):
-//   - attending_npi: role attending (AT_PHYSN_NPI);
-//   - operating_npi: role operating (OP_PHYSN_NPI);
-//   - rendering_npi: role performing or rendering (RNDRNG_PHYSN_NPI on
-//     institutional claims, PRF_PHYSN_NPI / PRVDR_NPI on carrier and DME);
-//   - referring_npi: role referring (carrier and DME).
-//
-// Only members whose identifier is an NPI count, and the first one in
-// careTeam order wins. Role "primary" is the carrier organization NPI
-// (organization_npi, ORG_NPI_NUM) and "otheroperating" the other physician
-// (other_npi, OT_PHYSN_NPI). The *_upin columns take the members of the
-// same roles whose identifier is a UPIN.
-func r4ClaimNPIs(f *Flattener) {
-	c := &f.rec.Claim
-	c.AttendingNPI = f.firstNPIWithRole("attending")
-	c.OperatingNPI = f.firstNPIWithRole("operating")
-	c.RenderingNPI = f.firstNPIWithRole("performing", "rendering")
-	c.ReferringNPI = f.firstNPIWithRole("referring")
-	c.OtherNPI = f.firstNPIWithRole("otheroperating")
-	c.AttendingUPIN = f.firstIDWithRole("upin", "attending")
-	c.OperatingUPIN = f.firstIDWithRole("upin", "operating")
-	c.RenderingUPIN = f.firstIDWithRole("upin", "performing", "rendering")
-	c.OtherUPIN = f.firstIDWithRole("upin", "otheroperating")
-	if npi := f.firstNPIWithRole("primary"); npi != "" {
-		c.OrganizationNPI = npi
-	}
-}
-
-// r4CareTeamRoles normalizes the C4BB and HL7 care-team roles by the rules
-// of r4ClaimNPIs: attending, operating and referring stay; otheroperating
-// becomes other; performing and rendering become rendering; primary (the
-// carrier organization) becomes organization. Other codes are kept.
+// r4CareTeamRoles normalizes the C4BB and HL7 care-team roles (R4 data
+// dictionary): attending, operating and referring stay; otheroperating
+// (the other physician) becomes other; performing and rendering become
+// rendering; primary (the carrier organization, ORG_NPI_NUM) becomes
+// organization. Other codes are kept.
 func r4CareTeamRoles(f *Flattener) {
 	for i := range f.rec.CareTeam {
 		m := &f.rec.CareTeam[i]

@@ -114,7 +114,7 @@ type Diagnosis struct {
 	Code               string
 	CodeSystem         string
 	DiagnosisType      string
-	DiagnosisRole      string // DiagnosisType in one vocabulary, see diagnosisRole
+	DiagnosisRole      string // DiagnosisType in one vocabulary, see diagnosisType
 	PresentOnAdmission string
 }
 

@@ -18,7 +18,6 @@ var stu3Dialect = dialect{
 	drg:                 stu3DRG,
 	lineNDC:             stu3LineNDC,
 	isLineRenderingRole: stu3IsRenderingRole,
-	claimNPIs:           stu3ClaimNPIs,
 	careTeamRoles:       stu3CareTeamRoles,
 }
 
@@ -87,85 +86,25 @@ func stu3IsRenderingRole(role string) bool {
 	return role == "primary" || role == "performing"
 }
 
-// stu3ClaimNPIs sets the claim NPIs from the care team. BFD v1 uses the
-// STU3 claimcareteamrole codes (primary, assist, other, …), so the STU3
-// data dictionary and the BFD v1 fixtures give:
-//   - operating_npi: role assist (OP_PHYSN_NPI; "operating" accepted too);
-//   - on institutional claims (INPATIENT, OUTPATIENT, SNF, HHA, HOSPICE):
-//     attending_npi is the first role primary member that no item links to
-//     (AT_PHYSN_NPI is claim-level), rendering_npi the first role primary
-//     (or performing) member an item links to via careTeamLinkId
-//     (RNDRNG_PHYSN_NPI is per revenue line). When every primary member is
-//     linked, the first one is also the attending: BFD v1 merges an
-//     attending whose NPI equals a line's rendering NPI into one member;
-//   - on other claims (CARRIER, DME, PDE): rendering_npi is the first role
-//     primary or performing member (PRF_PHYSN_NPI / PRVDR_NPI); there is no
-//     attending;
-//   - referring_npi: role referring. BFD v1 puts the carrier referring NPI
-//     in EOB.referral, which AB2D v1 removes, so it is usually NULL.
+// stu3CareTeamRoles normalizes the STU3 claimcareteamrole roles (primary,
+// assist, other, …) as the STU3 data dictionary and the BFD v1 fixtures
+// use them:
+//   - assist (or operating) is operating (OP_PHYSN_NPI); other is the other
+//     physician (OT_PHYSN_NPI); referring stays (BFD v1 puts the carrier
+//     referring NPI in EOB.referral, which AB2D v1 removes, so it is rare);
+//     performing is rendering;
+//   - on institutional claims (INPATIENT, OUTPATIENT, SNF, HHA, HOSPICE) a
+//     primary member that no item links to via careTeamLinkId is the
+//     attending (AT_PHYSN_NPI is claim-level), one an item links to is
+//     rendering (RNDRNG_PHYSN_NPI is per revenue line). When every primary
+//     member with an identifier of a type (NPI, UPIN) is linked, the first
+//     of them is the attending too ("attending,rendering"): BFD v1 makes
+//     one member of an attending whose NPI is a line's rendering NPI;
+//   - on other claims (CARRIER, DME, PDE) primary is rendering
+//     (PRF_PHYSN_NPI / PRVDR_NPI); there is no attending.
 //
-// Only members whose identifier is an NPI count. Role "other" is the other
-// physician (other_npi, OT_PHYSN_NPI). The *_upin columns apply the same
-// rules to members whose identifier is a UPIN. The organization NPI
-// (ORG_NPI_NUM) is a careTeam extension, read with the care team.
-func stu3ClaimNPIs(f *Flattener) {
-	c := &f.rec.Claim
-	c.OperatingNPI = f.firstNPIWithRole("assist", "operating")
-	c.OperatingUPIN = f.firstIDWithRole("upin", "assist", "operating")
-	c.ReferringNPI = f.firstNPIWithRole("referring")
-	c.OtherNPI = f.firstNPIWithRole("other")
-	c.OtherUPIN = f.firstIDWithRole("upin", "other")
-	if !isInstitutional(c.ClaimType, c.ClaimTypeCode) {
-		c.RenderingNPI = f.firstNPIWithRole("primary", "performing")
-		c.RenderingUPIN = f.firstIDWithRole("upin", "primary", "performing")
-		return
-	}
-	c.AttendingNPI, c.RenderingNPI = stu3Institutional(f, "npi")
-	c.AttendingUPIN, c.RenderingUPIN = stu3Institutional(f, "upin")
-}
-
-// stu3Institutional returns the attending and rendering provider ids of
-// the given identifier type on an institutional claim (see stu3ClaimNPIs).
-func stu3Institutional(f *Flattener, idType string) (attending, rendering string) {
-	var firstPrimary, unlinkedPrimary, linkedRendering string
-	for _, m := range f.rec.CareTeam {
-		if m.ProviderIDType != idType || m.ProviderID == "" {
-			continue
-		}
-		isLinked := f.linked(m.Sequence)
-		switch m.Role {
-		case "primary":
-			if firstPrimary == "" {
-				firstPrimary = m.ProviderID
-			}
-			if !isLinked && unlinkedPrimary == "" {
-				unlinkedPrimary = m.ProviderID
-			}
-			if isLinked && linkedRendering == "" {
-				linkedRendering = m.ProviderID
-			}
-		case "performing":
-			if linkedRendering == "" {
-				linkedRendering = m.ProviderID
-			}
-		}
-	}
-	attending = unlinkedPrimary
-	if attending == "" {
-		attending = firstPrimary
-	}
-	return attending, linkedRendering
-}
-
-// stu3CareTeamRoles normalizes the STU3 claimcareteamrole roles by the
-// rules of stu3ClaimNPIs: assist (or operating) becomes operating; other
-// and referring stay; performing becomes rendering; primary becomes
-// rendering on claims that are not institutional and, on institutional
-// claims, rendering when an item links to the member and attending when
-// none does. When every primary member with an identifier of a type (NPI,
-// UPIN) is linked, the first of them is the attending too ("attending,
-// rendering"): BFD v1 makes one member of an attending who renders lines.
-// Other codes are kept.
+// Other codes are kept. The organization NPI (ORG_NPI_NUM) is a careTeam
+// extension, read with the care team.
 func stu3CareTeamRoles(f *Flattener) {
 	inst := isInstitutional(f.rec.Claim.ClaimType, f.rec.Claim.ClaimTypeCode)
 	team := f.rec.CareTeam
