@@ -382,8 +382,8 @@ func queue[T any](ctx context.Context, in <-chan T, out chan<- T) error {
 
 // loadLanded loads a landed file. One that was not verified on download is
 // checked while it loads; if it does not match the manifest, nothing of it
-// is committed, and it is downloaded again (verified this time, while AB2D
-// still allows) and loaded.
+// is committed, and it is downloaded again and verified (while AB2D still
+// allows) and loaded.
 func loadLanded(ctx context.Context, c *extract.Client, loader *load.Loader, st *extract.State, l extract.Landed, log *slog.Logger) (load.FileResult, error) {
 	if l.Verified {
 		return loader.LoadFile(ctx, l.Path)
@@ -393,11 +393,7 @@ func loadLanded(ctx context.Context, c *extract.Client, loader *load.Loader, st 
 	if !errors.As(err, &me) {
 		return res, err
 	}
-	log.Warn("a downloaded file does not match the manifest; downloading it again", "file", l.Name, "err", err.Error())
-	if err := os.Remove(l.Path); err != nil {
-		return res, err
-	}
-	nl, err := c.Download(ctx, l.File, filepath.Dir(l.Path))
+	nl, err := c.Redownload(ctx, l, err)
 	if err != nil {
 		return res, st.RecordFailure(err)
 	}

@@ -166,6 +166,7 @@ func TestRunFaults(t *testing.T) {
 		{faults: []string{"token:expire:nth=3"}},
 		{faults: []string{"download:corrupt:nth=1"}, maxDL: "2"},
 		{faults: []string{"manifest:checksum:nth=1"}, maxDL: "1", fails: "maximum number of allowed times"},
+		{faults: []string{"manifest:checksum:nth=1"}, maxDL: "6", fails: "did not match the manifest in 3 downloads"},
 		{faults: []string{"job:fail"}, fails: "Job failed while processing"},
 	} {
 		name := strings.Join(tt.faults, "+")

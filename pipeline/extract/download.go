@@ -50,31 +50,19 @@ func (e *RefusedError) Error() string {
 // so that an endless response cannot fill the disk.
 const maxUnknownLength = 64 << 30
 
-// Download fetches f into dir, verifying the manifest's sha256 and length of
-// the uncompressed content, and returns where it landed. The body streams to
-// NAME.part and is renamed only once verified, so a half-written file is
-// never taken for a landed one. Transient failures (network, 5xx, 429,
-// truncation, verification) are retried while the server allows; a refusal
-// is a *RefusedError.
-func (c *Client) Download(ctx context.Context, f File, dir string) (Landed, error) {
-	return c.download(ctx, f, dir, true)
-}
-
-// DownloadUnverified is Download without the check of the content against
-// the manifest, which costs inflating and hashing every byte, and without
-// the fsync: the file lands at network speed, and the caller must verify it
-// before using it (Extract's verifiers do, and so does the loader, see
-// load.Loader.LoadFileExpect). Truncated transfers are still detected and
-// retried.
+// DownloadUnverified fetches f into dir at network speed and returns where
+// it landed: the body streams to NAME.part, renamed once complete, so a
+// half-written file is never taken for a landed one. It neither checks the
+// content against the manifest (inflating and hashing every byte) nor syncs
+// it: the caller verifies it before using it (Extract's verifiers do, and
+// so does the loader, see load.Loader.LoadFileExpect) and syncs it then.
+// Transient failures (network, 5xx, 429, truncation) are retried while the
+// server allows; a refusal is a *RefusedError.
 func (c *Client) DownloadUnverified(ctx context.Context, f File, dir string) (Landed, error) {
-	return c.download(ctx, f, dir, false)
-}
-
-func (c *Client) download(ctx context.Context, f File, dir string, verify bool) (Landed, error) {
 	var out Landed
 	err := c.retry.run(ctx, "download "+f.Name, c.logRetry("download "+f.Name), func() error {
 		var err error
-		out, err = c.downloadOnce(ctx, f, dir, verify)
+		out, err = c.downloadOnce(ctx, f, dir)
 		return err
 	})
 	return out, err
@@ -106,7 +94,7 @@ func graceful(ctx context.Context) (context.Context, context.CancelFunc) {
 	}
 }
 
-func (c *Client) downloadOnce(ctx context.Context, f File, dir string, verify bool) (Landed, error) {
+func (c *Client) downloadOnce(ctx context.Context, f File, dir string) (Landed, error) {
 	if err := ctx.Err(); err != nil {
 		return Landed{}, err // interrupted: start no new download
 	}
@@ -147,26 +135,12 @@ func (c *Client) downloadOnce(ctx context.Context, f File, dir string, verify bo
 	if err != nil {
 		return Landed{}, fmt.Errorf("download %s: %w", f.Name, err)
 	}
-	var n int64
-	if verify {
-		var sum string
-		var length int64
-		n, sum, length, err = copyVerify(fh, resp.Body, gz, f.Length)
-		if err == nil {
-			err = check(f, sum, length)
-		}
-	} else {
-		// 1 MiB reads: a tenth of the system calls of io.Copy's 32 KiB.
-		n, err = io.CopyBuffer(onlyWriter{fh}, io.LimitReader(resp.Body, maxUnknownLength+1), make([]byte, 1<<20))
-		if err == nil && n > maxUnknownLength {
-			err = fmt.Errorf("%w: larger than %d bytes", ErrVerify, int64(maxUnknownLength))
-		}
-	}
-	if err == nil && verify {
-		// An unverified file is synced by whoever verifies it: its check
-		// would catch what a crash of the machine left, and the download
-		// does not wait for the disk.
-		err = fh.Sync()
+	// 1 MiB reads: a tenth of the system calls of io.Copy's 32 KiB. No
+	// fsync: whoever verifies the file syncs it (a crash of the machine
+	// before that leaves a file its check rejects).
+	n, err := io.CopyBuffer(onlyWriter{fh}, io.LimitReader(resp.Body, maxUnknownLength+1), make([]byte, 1<<20))
+	if err == nil && n > maxUnknownLength {
+		err = fmt.Errorf("%w: larger than %d bytes", ErrVerify, int64(maxUnknownLength))
 	}
 	if cerr := fh.Close(); err == nil {
 		err = cerr
@@ -184,56 +158,7 @@ func (c *Client) downloadOnce(ctx context.Context, f File, dir string, verify bo
 	if err := os.Rename(part, final); err != nil {
 		return Landed{}, fmt.Errorf("download %s: %w", f.Name, err)
 	}
-	return Landed{File: f, Path: final, Gzip: gz, Bytes: n, Verified: verify}, nil
-}
-
-// copyVerify streams body to w and returns the bytes written, and the
-// sha256 and length of the uncompressed content. It stops reading past the
-// expected length (or maxUnknownLength), so an oversized or endless
-// response is cut off.
-func copyVerify(w io.Writer, body io.Reader, gz bool, want int64) (written int64, sum string, length int64, err error) {
-	limit := int64(maxUnknownLength)
-	if want >= 0 {
-		limit = want
-	}
-	h := sha256.New()
-	counter := &countingWriter{w: h}
-	if !gz {
-		// Plain: what is stored is what is hashed. Read one byte past the
-		// limit to notice an oversized body.
-		n, err := io.Copy(io.MultiWriter(w, counter), io.LimitReader(body, limit+1))
-		if err != nil {
-			return n, "", n, err
-		}
-		if n > limit {
-			return n, "", n, fmt.Errorf("%w: more than the %d bytes announced", ErrVerify, limit)
-		}
-		return n, hex.EncodeToString(h.Sum(nil)), counter.n, nil
-	}
-	// Gzip: store the compressed bytes, hash the decompressed stream.
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		zr, err := gzip.NewReader(pr)
-		if err == nil {
-			_, err = io.Copy(counter, io.LimitReader(zr, limit+1))
-		}
-		// Read what is left so the writer side never blocks.
-		_, _ = io.Copy(io.Discard, pr)
-		done <- err
-	}()
-	n, cerr := io.Copy(io.MultiWriter(w, pw), body)
-	pw.CloseWithError(cerr)
-	zerr := <-done
-	switch {
-	case cerr != nil:
-		return n, "", counter.n, cerr
-	case zerr != nil:
-		return n, "", counter.n, fmt.Errorf("corrupt gzip body: %w", zerr)
-	case counter.n > limit:
-		return n, "", counter.n, fmt.Errorf("%w: more than the %d bytes announced", ErrVerify, limit)
-	}
-	return n, hex.EncodeToString(h.Sum(nil)), counter.n, nil
+	return Landed{File: f, Path: final, Gzip: gz, Bytes: n}, nil
 }
 
 // Verify checks a landed file against its manifest entry: the sha256 and
@@ -295,17 +220,6 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // onlyWriter hides the ReaderFrom of an *os.File, whose generic path would
 // copy through a 32 KiB buffer of its own instead of the one given.
 type onlyWriter struct{ io.Writer }
-
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
 
 // check compares what arrived with the manifest.
 func check(f File, sum string, length int64) error {

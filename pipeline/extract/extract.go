@@ -63,8 +63,8 @@ const (
 // Extract runs the export for r, or resumes the unfinished one for the same
 // request, and sends every landed, verified file on out (files an earlier
 // run landed and verified first, then the others, output files before
-// error files, as they are ready), closing out when it returns. The job's state is saved after every
-// step.
+// error files, as they are ready), closing out when it returns. The job's
+// state is saved after every step.
 //
 // Downloads land at network speed: o.Workers download workers stream each
 // file to disk, and verifiers check landed files against the manifest,
@@ -271,33 +271,51 @@ func Extract(ctx context.Context, c *Client, r Request, o Options, out chan<- La
 const maxVerifyAttempts = 3
 
 // verifyLanded checks l against the manifest and, when it does not match,
-// downloads it again and checks again, at most maxVerifyAttempts times in
-// all. It returns the verified file.
+// downloads it again (see settle). It returns the verified file.
 func (c *Client) verifyLanded(ctx context.Context, l Landed) (Landed, error) {
+	return c.settle(ctx, l, Verify(ctx, l))
+}
+
+// Redownload downloads again a landed file that a later stage found not to
+// match the manifest (mismatch says how), and verifies it as Extract's
+// verifiers do; it returns the verified file. Only a stage that checks
+// files itself needs it: the loader with Options.VerifyInLoad.
+func (c *Client) Redownload(ctx context.Context, l Landed, mismatch error) (Landed, error) {
+	return c.settle(ctx, l, fmt.Errorf("%w: %v", ErrVerify, mismatch))
+}
+
+// settle takes l and the result of its check: while the check finds a
+// mismatch, it downloads the file again and checks again, at most
+// maxVerifyAttempts downloads in all; a verified file is synced.
+func (c *Client) settle(ctx context.Context, l Landed, checked error) (Landed, error) {
 	for attempt := 1; ; attempt++ {
-		err := Verify(ctx, l)
-		if err == nil {
+		if checked == nil {
 			if err := syncFile(l.Path); err != nil {
 				return l, fmt.Errorf("landing %s: %w", l.Name, err)
 			}
 			l.Verified = true
 			return l, nil
 		}
-		if !errors.Is(err, ErrVerify) {
-			return l, err
+		if !errors.Is(checked, ErrVerify) {
+			return l, checked
 		}
 		if attempt == maxVerifyAttempts {
 			// The job's copy itself is wrong, or the manifest: only a new
-			// export can help.
-			return l, &RefusedError{File: l.Name, Reason: fmt.Sprintf("it did not match the manifest in %d downloads: %v", attempt, err)}
+			// export can help. The wrong copy goes.
+			if err := os.Remove(l.Path); err != nil {
+				return l, fmt.Errorf("download %s: %w", l.Name, err)
+			}
+			return l, &RefusedError{File: l.Name, Reason: fmt.Sprintf("it did not match the manifest in %d downloads: %v", attempt, checked)}
 		}
-		c.log.Warn("a downloaded file does not match the manifest; downloading it again", "file", l.Name, "attempt", attempt, "err", err.Error())
+		c.log.Warn("a downloaded file does not match the manifest; downloading it again", "file", l.Name, "attempt", attempt, "err", checked.Error())
 		if err := os.Remove(l.Path); err != nil {
 			return l, fmt.Errorf("download %s: %w", l.Name, err)
 		}
+		var err error
 		if l, err = c.DownloadUnverified(ctx, l.File, filepath.Dir(l.Path)); err != nil {
 			return l, err
 		}
+		checked = Verify(ctx, l)
 	}
 }
 
