@@ -18,8 +18,8 @@ import (
 // codeKey identifies a code of the codes dimension.
 type codeKey struct{ system, code string }
 
-// codeSeen is what a batch (or a load) saw of a code: its first non-empty display in
-// input order and the elements it was seen at.
+// codeSeen is what a batch (or a load) saw of a code: its first non-empty
+// display in input order and the elements it was seen at.
 type codeSeen struct {
 	display  string
 	elements []string // few: a code sits at one or two elements

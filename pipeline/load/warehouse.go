@@ -91,19 +91,17 @@ func explainOpen(path string, err error) error {
 // init creates the tables and views, and adds the columns a newer
 // version of the catalog defines to the tables of an older warehouse.
 func (w *Warehouse) init(ctx context.Context) error {
-	codesWasView := false
+	// A view that became a table (codes did) makes way for it.
+	var codesWasView bool
+	if err := w.db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM information_schema.tables WHERE table_type = 'VIEW' AND table_name = ?", schema.Codes).Scan(&codesWasView); err != nil {
+		return err
+	}
+	if codesWasView {
+		if _, err := w.db.ExecContext(ctx, "DROP VIEW "+schema.Codes); err != nil {
+			return fmt.Errorf("replace the codes view by a table: %w", err)
+		}
+	}
 	for _, t := range w.cat.Tables {
-		// A view that became a table (codes did) makes way for it.
-		var views int
-		if err := w.db.QueryRowContext(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_type = 'VIEW' AND table_name = ?", t.Name).Scan(&views); err != nil {
-			return err
-		}
-		if views > 0 {
-			if _, err := w.db.ExecContext(ctx, "DROP VIEW "+t.Name); err != nil {
-				return fmt.Errorf("replace view %s by a table: %w", t.Name, err)
-			}
-			codesWasView = codesWasView || t.Name == schema.Codes
-		}
 		if _, err := w.db.ExecContext(ctx, t.CreateSQL()); err != nil {
 			return fmt.Errorf("create table %s: %w", t.Name, err)
 		}
