@@ -23,7 +23,7 @@ func TestSamplePairsAgree(t *testing.T) {
 	}
 	// Columns whose values differ in the samples, by pair ("*": all; "AB2D
 	// *", "BFD *": every pair of that source), with the reason.
-	differ := map[string]map[string]string{
+	differ := exceptions{
 		"*": {
 			"Claim.BeneficiaryID": "the two samples use different synthetic beneficiaries",
 			"Claim.FHIRVersion":   "by definition",
@@ -57,7 +57,7 @@ func TestSamplePairsAgree(t *testing.T) {
 	}
 	// Columns only one version fills in the samples, by pair or source, as
 	// "column side", with the reason.
-	oneSided := map[string]map[string]string{
+	oneSided := exceptions{
 		"*": {
 			"Claim.Profile R4":            "meta.profile is CARIN's, which only v2 declares",
 			"Claim.LastUpdated R4":        "the STU3 samples have no meta.lastUpdated",
@@ -85,16 +85,7 @@ func TestSamplePairsAgree(t *testing.T) {
 			"Line.DiagnosisSequences STU3":      "the R4 sample's line has no diagnosisSequence",
 		},
 	}
-	seenDiffer, seenOneSided := map[string]bool{}, map[string]bool{}
-	allowedOneSided := func(group, typ, col, side string) bool {
-		for _, k := range []string{"*", group, typ} {
-			if _, ok := oneSided[k][col+" "+side]; ok {
-				seenOneSided[k+"/"+col+" "+side] = true
-				return true
-			}
-		}
-		return false
-	}
+	seen := map[string]bool{} // "key/entry" of the exceptions that held
 	type pair struct{ group, typ, r4, stu3 string }
 	var pairs []pair
 	for _, typ := range []string{"Carrier", "DME", "HHA", "Hospice", "Inpatient", "Outpatient", "SNF"} {
@@ -127,15 +118,7 @@ func TestSamplePairsAgree(t *testing.T) {
 			if r4.Claim.ClaimID == "" || r4.Claim.ClaimID != stu3.Claim.ClaimID {
 				t.Fatalf("not the same claim: claim ids %q and %q", r4.Claim.ClaimID, stu3.Claim.ClaimID)
 			}
-			allowed := func(col string) bool {
-				for _, k := range []string{"*", p.group, typ} {
-					if _, ok := differ[k][col]; ok {
-						seenDiffer[k+"/"+col] = true
-						return true
-					}
-				}
-				return false
-			}
+			keys := []string{"*", p.group, typ}
 			compared := 0
 			compare := func(prefix string, a, b any) {
 				va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
@@ -147,7 +130,7 @@ func TestSamplePairsAgree(t *testing.T) {
 						if fa.IsZero() {
 							side = "STU3"
 						}
-						if !allowedOneSided(p.group, typ, col, side) {
+						if !oneSided.allow(seen, keys, col+" "+side) {
 							t.Errorf("%s %s: only %s has a value (%v%v)", typ, col, side, fa.Interface(), fb.Interface())
 						}
 						continue
@@ -156,7 +139,7 @@ func TestSamplePairsAgree(t *testing.T) {
 						continue
 					}
 					compared++
-					if !reflect.DeepEqual(fa.Interface(), fb.Interface()) && !allowed(col) {
+					if !reflect.DeepEqual(fa.Interface(), fb.Interface()) && !differ.allow(seen, keys, col) {
 						t.Errorf("%s %s: R4 %v, STU3 %v", typ, col, fa.Interface(), fb.Interface())
 					}
 				}
@@ -207,20 +190,31 @@ func TestSamplePairsAgree(t *testing.T) {
 			}
 		})
 	}
-	for typ, cols := range oneSided {
-		for col := range cols {
-			if !seenOneSided[typ+"/"+col] {
-				t.Errorf("%s/%s is listed as one-sided but is not: remove it", typ, col)
+	for _, ex := range []exceptions{differ, oneSided} {
+		for key, entries := range ex {
+			for entry := range entries {
+				if !seen[key+"/"+entry] {
+					t.Errorf("%s: %q is listed as an exception but holds no more: remove it", key, entry)
+				}
 			}
 		}
 	}
-	for typ, cols := range differ {
-		for col := range cols {
-			if !seenDiffer[typ+"/"+col] {
-				t.Errorf("%s/%s is listed as differing but agrees: remove it", typ, col)
-			}
+}
+
+// exceptions are entries (a column, with its side for one-sided ones) and
+// their reasons, by the pair or source they apply to.
+type exceptions map[string]map[string]string
+
+// allow reports whether entry is an exception under one of keys, and
+// records in seen that it held.
+func (ex exceptions) allow(seen map[string]bool, keys []string, entry string) bool {
+	for _, k := range keys {
+		if _, ok := ex[k][entry]; ok {
+			seen[k+"/"+entry] = true
+			return true
 		}
 	}
+	return false
 }
 
 // sameRoles compares care-team "provider role" lists, where STU3's single
