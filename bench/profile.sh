@@ -5,7 +5,7 @@
 #   load     BenchmarkLoadFile on generated R4 NDJSON (AB2D_BENCH_FILE),
 #            -cpuprofile $BENCH_DIR/profile/load.prof
 #   extract  bench/extractprof (pipeline/extract, as `ab2d-etl extract`)
-#            against the sandbox on loopback, download phase only,
+#            against the sandbox on loopback, download and verification phase,
 #            -cpuprofile $BENCH_DIR/profile/extract.prof
 #
 # Usage: bench/profile.sh [load] [extract]      (default: both)
@@ -73,7 +73,7 @@ for w in "${what[@]}"; do
       done
       [ -n "$base" ] || die "the sandbox did not start (log: $work/sandbox.log)"
       cred=$(awk '$2 == "Z0010" { print $3; exit }' "$work/sandbox.out")
-      say "extract: Z0010 at --scale $SCALE from $base, download phase profiled"
+      say "extract: Z0010 at --scale $SCALE from $base, download and verification phase profiled"
       AB2D_CLIENT_ID=${cred%%:*} AB2D_CLIENT_SECRET=${cred#*:} "$prof_bin" -api-url "$base/api/v2/fhir" \
         -token-url "$base/oauth2/aus2r7y3gdaFMKBol297/v1/token" -out "$work/out" -cpuprofile "$dir/extract.prof" ||
         die "extractprof failed"

@@ -1,8 +1,8 @@
 // Command extractprof runs the extract stage (pipeline/extract, as
 // `ab2d-etl extract --since none` does) against an AB2D-compatible server
-// with a CPU profile of the download phase only: the profile starts when the
-// manifest is known and stops when the last file has landed. For
-// bench/profile.sh.
+// with a CPU profile of the download and verification phase only: the
+// profile starts when the manifest is known and stops when the last file is
+// landed and verified. For bench/profile.sh.
 //
 // Credentials come from AB2D_CLIENT_ID / AB2D_CLIENT_SECRET.
 //
@@ -86,6 +86,6 @@ func run(apiURL, tokenURL, out, profile string, workers int) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("files=%d gzip_bytes=%d download_s=%.3f mb_s=%.1f\n", files, bytes, elapsed.Seconds(), float64(bytes)/1e6/elapsed.Seconds())
+	fmt.Printf("files=%d gzip_bytes=%d landed_and_verified_s=%.3f mb_s=%.1f\n", files, bytes, elapsed.Seconds(), float64(bytes)/1e6/elapsed.Seconds())
 	return nil
 }
