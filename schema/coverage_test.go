@@ -6,21 +6,20 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/ab2d-etl/ab2d-etl/internal/sharedtest"
+	"github.com/ab2d-etl/ab2d-etl/internal/testinputs"
 )
 
 // dictionaries are the AB2D data dictionaries (CMSgov/ab2d-website JSON),
-// relative to this package: ../shared/reference beside the repository.
+// in testdata/reference.
 var dictionaries = []string{
 	"CMSgov-ab2d-website__r4-v2.json",
 	"CMSgov-ab2d-website__stu3-v1.json",
 }
 
-// readDictionary returns the section titles of one data dictionary. The
-// test is skipped when the file is absent, and fails when CI is set.
+// readDictionary returns the section titles of one data dictionary.
 func readDictionary(t *testing.T, name string) []string {
 	t.Helper()
-	path := sharedtest.Dir(t, "reference", name)
+	path := testinputs.Dir(t, "reference", name)
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

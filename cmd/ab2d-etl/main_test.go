@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ab2d-etl/ab2d-etl/internal/sharedtest"
+	"github.com/ab2d-etl/ab2d-etl/internal/testinputs"
 )
 
 // TestMain lets tests run the real command in a subprocess (the test binary
@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 
 func fixtures(t *testing.T) string {
 	t.Helper()
-	return sharedtest.Dir(t, "fixtures")
+	return testinputs.Dir(t, "fixtures")
 }
 
 // cli runs the command in-process and returns its exit code and output.
@@ -277,7 +277,7 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-// TestFixturesCLI loads every shared fixture through the command.
+// TestFixturesCLI loads every fixture through the command.
 func TestFixturesCLI(t *testing.T) {
 	dir := fixtures(t)
 	out := filepath.Join(t.TempDir(), "wh")

@@ -9,11 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-// stu3FixtureDir holds the real BFD v1 EOBs and the AB2D v1 sample export
-// (outside this repository).
-const stu3FixtureDir = "../../../shared/fixtures/stu3"
+	"github.com/ab2d-etl/ab2d-etl/internal/testinputs"
+)
 
 // v1Removed are the top-level elements AB2D v1 removes
 // (ExplanationOfBenefitTrimmerSTU3, a deny-list).
@@ -62,15 +60,13 @@ func trimV1(m map[string]any) {
 
 // stu3Fixtures returns the STU3 fixtures as AB2D v1 exports them: the raw
 // BFD v1 EOBs (Part D excluded) trimmed, and the lines of the AB2D sample
-// export. It skips the test when they are absent, unless CI is set.
+// export (testdata/fixtures/stu3).
 func stu3Fixtures(t *testing.T) (bfd []map[string]any, sample []map[string]any) {
 	t.Helper()
+	stu3FixtureDir := testinputs.Dir(t, "fixtures", "stu3")
 	files, _ := filepath.Glob(filepath.Join(stu3FixtureDir, "*.json"))
 	if len(files) == 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("fixtures %s absent (CI is set)", stu3FixtureDir)
-		}
-		t.Skipf("fixtures %s absent", stu3FixtureDir)
+		t.Fatal("no STU3 fixtures in testdata/fixtures/stu3")
 	}
 	for _, f := range files {
 		if strings.Contains(f, "Part-D") || strings.Contains(f, "Pde") {

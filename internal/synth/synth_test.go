@@ -14,10 +14,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// fixtureDir holds the real BFD/AB2D R4 EOBs (outside this repository).
-const fixtureDir = "../../../shared/fixtures/r4"
+	"github.com/ab2d-etl/ab2d-etl/internal/testinputs"
+)
 
 // generate returns n EOB lines of a new Generator.
 func generate(t testing.TB, opts Options, n int) [][]byte {
@@ -474,16 +473,12 @@ var allowedItem = []string{
 // allowedItemExt are the item extensions AB2D v2 keeps.
 var allowedItemExt = []string{sysAnsthsa, sysDMEPrcState, sysDMESupplr}
 
-// fixtures returns the raw BFD R4 EOB fixtures (skipping the test when they
-// are absent, unless CI is set).
+// fixtures returns the raw AB2D R4 EOB fixtures (testdata/fixtures/r4).
 func fixtures(t *testing.T) []map[string]any {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(fixtureDir, "CMSgov-ab2d__EOB-for-*-R4.json"))
+	files, _ := filepath.Glob(filepath.Join(testinputs.Dir(t, "fixtures", "r4"), "CMSgov-ab2d__EOB-for-*-R4.json"))
 	if len(files) == 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("fixtures %s absent (CI is set)", fixtureDir)
-		}
-		t.Skipf("fixtures %s absent", fixtureDir)
+		t.Fatal("no R4 fixtures in testdata/fixtures/r4")
 	}
 	var out []map[string]any
 	for _, f := range files {

@@ -9,7 +9,7 @@ import (
 
 // BenchmarkLoadFile loads an NDJSON file end to end (flatten, Parquet,
 // DuckDB merge) into a fresh warehouse per iteration. The input is
-// $AB2D_BENCH_FILE, or the shared 500-line STU3 sample.
+// $AB2D_BENCH_FILE, or the 500-line STU3 sample of testdata/fixtures.
 func BenchmarkLoadFile(b *testing.B) {
 	path := os.Getenv("AB2D_BENCH_FILE")
 	if path == "" {

@@ -8,17 +8,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ab2d-etl/ab2d-etl/internal/sharedtest"
+	"github.com/ab2d-etl/ab2d-etl/internal/testinputs"
 )
 
-// fixtures returns ../shared/fixtures beside the repository.
+// fixtures returns testdata/fixtures at the module root.
 func fixtures(t testing.TB) string {
 	t.Helper()
-	return sharedtest.Dir(t, "fixtures")
+	return testinputs.Dir(t, "fixtures")
 }
 
 // eob is a minimal AB2D R4 ExplanationOfBenefit for tests that must not
-// depend on the shared fixtures.
+// depend on the fixtures.
 type eob struct {
 	id, group, status, updated, mbi string
 	dx                              []string

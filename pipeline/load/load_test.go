@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 	)
 }
 
-// TestFixturesLoadWithoutRejects loads every shared fixture: the single
+// TestFixturesLoadWithoutRejects loads every fixture: the single
 // EOBs of both FHIR versions (raw BFD and AB2D) and the 500-line STU3 sample.
 func TestFixturesLoadWithoutRejects(t *testing.T) {
 	dir := fixtures(t)

@@ -14,22 +14,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ab2d-etl/ab2d-etl/internal/sharedtest"
+	"github.com/ab2d-etl/ab2d-etl/internal/testinputs"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
-// fixturesRel is the shared fixtures directory relative to this package.
-const fixturesRel = "../../../shared/fixtures"
-
-// sampleNDJSON is the AB2D v1 website sample, relative to fixturesRel.
+// sampleNDJSON is the AB2D v1 website sample, relative to fixturesDir.
 const sampleNDJSON = "stu3/CMSgov-ab2d-website__sample-data-stu3.ndjson"
 
-// fixturesDir returns the shared fixtures directory. The test is skipped
-// when it is absent, and fails when the CI environment variable is set.
+// fixturesDir returns testdata/fixtures at the module root.
 func fixturesDir(tb testing.TB) string {
 	tb.Helper()
-	return sharedtest.Dir(tb, "fixtures")
+	return testinputs.Dir(tb, "fixtures")
 }
 
 // fixture is one input line taken from a fixture file.

@@ -2,7 +2,6 @@ package transform
 
 import (
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 )
@@ -29,14 +28,12 @@ func FuzzFlatten(f *testing.F) {
 	}
 	// Fixture seeds, trimmed of what is not flattened: large seeds make the
 	// fuzzer spend its time minimizing instead of fuzzing.
-	if fi, err := os.Stat(fixturesRel); err == nil && fi.IsDir() {
-		single, sample := loadFixtures(f)
-		for _, fx := range single {
-			f.Add(trimSeed(f, fx.data))
-		}
-		for _, fx := range sample[:min(len(sample), 5)] {
-			f.Add(trimSeed(f, fx.data))
-		}
+	single, sample := loadFixtures(f)
+	for _, fx := range single {
+		f.Add(trimSeed(f, fx.data))
+	}
+	for _, fx := range sample[:min(len(sample), 5)] {
+		f.Add(trimSeed(f, fx.data))
 	}
 	fl := NewFlattener()
 	fl.panics = true
