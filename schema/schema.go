@@ -73,6 +73,10 @@ type Column struct {
 	Dictionary []string `json:"dictionary,omitempty"`
 	// LowCardinality marks columns worth dictionary-encoding in Parquet.
 	LowCardinality bool `json:"-"`
+	// Lineage marks columns that say where a row came from (the load, the
+	// input file and line, the AB2D job) rather than what the resource
+	// holds: the loader fills them, not the flattener.
+	Lineage bool `json:"lineage,omitempty"`
 }
 
 // Table describes one warehouse table.
@@ -85,7 +89,26 @@ type Table struct {
 	// history under parquet/<table>/load_id=<id>/. Ledger tables (loads,
 	// runs) live in DuckDB only.
 	Parquet bool `json:"parquet"`
+	// Merge says how a load's rows of a Parquet table enter the current
+	// state in DuckDB.
+	Merge Merge `json:"-"`
 }
+
+// Merge is how a load's rows of a table enter the current state.
+type Merge uint8
+
+// The merge rules of Parquet tables.
+const (
+	// MergeByEOB: the table holds rows of one EOB version (claims and its
+	// children). A newer meta.lastUpdated replaces the EOB's rows in every
+	// such table; an older or equal one changes nothing.
+	MergeByEOB Merge = iota + 1
+	// MergeMBIs: one row per beneficiary and MBI, as of the newest EOB that
+	// carried it (beneficiary_mbis).
+	MergeMBIs
+	// MergeAppend: every row is kept (rejects, export errors).
+	MergeAppend
+)
 
 // View is a SQL view over the tables, for BI tools.
 type View struct {
@@ -171,4 +194,35 @@ func (c Catalog) ParquetTables() []Table {
 		}
 	}
 	return out
+}
+
+// Select returns the catalog of the named tables and views only, in
+// catalog order; a name that is neither is an error that lists them.
+func (c Catalog) Select(names ...string) (Catalog, error) {
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	var out Catalog
+	var all []string
+	for _, t := range c.Tables {
+		all = append(all, t.Name)
+		if want[t.Name] {
+			out.Tables = append(out.Tables, t)
+			delete(want, t.Name)
+		}
+	}
+	for _, v := range c.Views {
+		all = append(all, v.Name)
+		if want[v.Name] {
+			out.Views = append(out.Views, v)
+			delete(want, v.Name)
+		}
+	}
+	for _, n := range names {
+		if want[n] {
+			return out, fmt.Errorf("no table or view %q; there are %s", n, strings.Join(all, ", "))
+		}
+	}
+	return out, nil
 }

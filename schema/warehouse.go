@@ -15,6 +15,7 @@ const (
 	ClaimContained  = "claim_contained"
 	BeneficiaryMBIs = "beneficiary_mbis"
 	Rejects         = "rejects"
+	FieldIssues     = "field_issues"
 	ExportErrors    = "export_errors"
 	Loads           = "loads"
 	Runs            = "runs"
@@ -23,9 +24,9 @@ const (
 // lineage is appended to every table that holds data from an input file.
 func lineage() []Column {
 	return []Column{
-		{Name: "load_id", Type: String, Required: true, Description: "Load that wrote the row (see `loads`)."},
-		{Name: "source_file", Type: String, Required: true, Description: "Input file the row came from (base name)."},
-		{Name: "source_line", Type: Int64, Required: true, Description: "1-based line number in the input file."},
+		{Name: "load_id", Type: String, Required: true, Lineage: true, Description: "Load that wrote the row (see `loads`)."},
+		{Name: "source_file", Type: String, Required: true, Lineage: true, Description: "Input file the row came from (base name)."},
+		{Name: "source_line", Type: Int64, Required: true, Lineage: true, Description: "1-based line number in the input file."},
 	}
 }
 
@@ -61,7 +62,7 @@ func Warehouse() Catalog {
 	return Catalog{
 		Tables: []Table{
 			{
-				Name: Claims, Grain: "one ExplanationOfBenefit (one claim version)", Parquet: true,
+				Name: Claims, Grain: "one ExplanationOfBenefit (one claim version)", Parquet: true, Merge: MergeByEOB,
 				Description: "Claim header: one row per EOB. In DuckDB each eob_id appears once and a newer meta.lastUpdated replaces it.",
 				Columns: withLineage(
 					Column{Name: "eob_id", Type: String, Required: true, Description: "ExplanationOfBenefit resource id (every row is a resourceType ExplanationOfBenefit); child tables join on it.", R4: "id", STU3: "id", Dictionary: dict("EOB Resource ID", "Resource Type")},
@@ -102,7 +103,7 @@ func Warehouse() Catalog {
 				),
 			},
 			{
-				Name: ClaimLines, Grain: "one EOB item (claim line)", Parquet: true,
+				Name: ClaimLines, Grain: "one EOB item (claim line)", Parquet: true, Merge: MergeByEOB,
 				Description: "Claim lines: one row per EOB item.",
 				Columns: withLineage(
 					eobID(),
@@ -131,7 +132,7 @@ func Warehouse() Catalog {
 				),
 			},
 			{
-				Name: ClaimDiagnoses, Grain: "one EOB diagnosis", Parquet: true,
+				Name: ClaimDiagnoses, Grain: "one EOB diagnosis", Parquet: true, Merge: MergeByEOB,
 				Description: "Diagnoses: one row per EOB diagnosis entry that carries a code (numbered diagnosis fields become rows).",
 				Columns: withLineage(
 					eobID(),
@@ -149,7 +150,7 @@ func Warehouse() Catalog {
 				),
 			},
 			{
-				Name: ClaimProcedures, Grain: "one EOB procedure", Parquet: true,
+				Name: ClaimProcedures, Grain: "one EOB procedure", Parquet: true, Merge: MergeByEOB,
 				Description: "ICD procedures: one row per EOB procedure entry.",
 				Columns: withLineage(
 					eobID(),
@@ -160,7 +161,7 @@ func Warehouse() Catalog {
 				),
 			},
 			{
-				Name: ClaimCareTeam, Grain: "one EOB careTeam member", Parquet: true,
+				Name: ClaimCareTeam, Grain: "one EOB careTeam member", Parquet: true, Merge: MergeByEOB,
 				Description: "Care team: one row per careTeam entry (NPIs and UPINs of attending, operating, rendering, referring… providers).",
 				Columns: withLineage(
 					eobID(),
@@ -182,7 +183,7 @@ func Warehouse() Catalog {
 				),
 			},
 			{
-				Name: ClaimExtensions, Grain: "one extension no other column carries", Parquet: true,
+				Name: ClaimExtensions, Grain: "one extension no other column carries", Parquet: true, Merge: MergeByEOB,
 				Description: "Every FHIR extension of an EOB that no column of the other tables carries (payment amounts, control numbers, BETOS, MTUS, …), one row each, so that nothing is dropped silently. Child of `claims`: replaced with its EOB.",
 				Columns: withLineage(
 					eobID(),
@@ -200,7 +201,7 @@ func Warehouse() Catalog {
 				),
 			},
 			{
-				Name: ClaimSupporting, Grain: "one EOB supportingInfo (R4) or information (STU3) entry", Parquet: true,
+				Name: ClaimSupporting, Grain: "one EOB supportingInfo (R4) or information (STU3) entry", Parquet: true, Merge: MergeByEOB,
 				Description: "Supporting information of an EOB, every entry whatever its category: DRG (also `claims.drg_code`), " +
 					"admission type and source, discharge status, NCH weekly processing and claim received dates, qualified and " +
 					"non-covered stay periods, blood pints, the hematocrit/hemoglobin result (a reference to a `claim_contained` " +
@@ -226,7 +227,7 @@ func Warehouse() Catalog {
 				),
 			},
 			{
-				Name: ClaimContained, Grain: "one resource contained in an EOB", Parquet: true,
+				Name: ClaimContained, Grain: "one resource contained in an EOB", Parquet: true, Merge: MergeByEOB,
 				Description: "Resources contained in an EOB (an Organization for the provider, an Observation for a hematocrit/hemoglobin " +
 					"result, a ReferralRequest, a Practitioner, …): their identity, the few values BI needs, and the whole resource as " +
 					"JSON (query it with DuckDB's json functions), so nothing they carry is dropped. AB2D v1 and v2 remove `contained`; " +
@@ -247,7 +248,7 @@ func Warehouse() Catalog {
 				),
 			},
 			{
-				Name: BeneficiaryMBIs, Grain: "one beneficiary × MBI", Parquet: true,
+				Name: BeneficiaryMBIs, Grain: "one beneficiary × MBI", Parquet: true, Merge: MergeMBIs,
 				Description: "Current and historic MBIs per beneficiary. Parquet keeps one row per EOB and MBI as delivered; DuckDB keeps one row per beneficiary and MBI with the latest currency.",
 				Columns: withLineage(
 					Column{Name: "beneficiary_id", Type: String, Required: true, Description: "CCW beneficiary id.", R4: "patient.reference", STU3: "patient.reference"},
@@ -258,24 +259,38 @@ func Warehouse() Catalog {
 				),
 			},
 			{
-				Name: Rejects, Grain: "one rejected input line", Parquet: true,
+				Name: Rejects, Grain: "one rejected input line", Parquet: true, Merge: MergeAppend,
 				Description: "Input lines that could not be loaded, with the reason. Nothing is dropped silently.",
 				Columns: []Column{
-					{Name: "load_id", Type: String, Required: true, Description: "Load that read the line."},
-					{Name: "source_file", Type: String, Required: true, Description: "Input file (base name)."},
-					{Name: "source_line", Type: Int64, Required: true, Description: "1-based line number."},
+					{Name: "load_id", Type: String, Required: true, Lineage: true, Description: "Load that read the line."},
+					{Name: "source_file", Type: String, Required: true, Lineage: true, Description: "Input file (base name)."},
+					{Name: "source_line", Type: Int64, Required: true, Lineage: true, Description: "1-based line number."},
 					{Name: "reason", Type: String, Required: true, Description: "Why the line was rejected."},
 					{Name: "excerpt", Type: String, Description: "First 200 bytes of the line (invalid UTF-8 replaced)."},
 				},
 			},
 			{
-				Name: ExportErrors, Grain: "one OperationOutcome line of an AB2D _error file", Parquet: true,
+				Name: FieldIssues, Grain: "one value that did not fit its column", Parquet: true, Merge: MergeByEOB,
+				Description: "Values of a loaded EOB that did not fit their column: an impossible date, an unparseable timestamp, a number that is not one, " +
+					"a JSON value of the wrong type where a column expects another. The EOB loads with the column NULL (or without the element " +
+					"that could not be read) and the raw value is kept here, so nothing is dropped silently. Child of `claims`: replaced with its EOB.",
+				Columns: withLineage(
+					eobID(),
+					Column{Name: "table_name", Type: String, Required: true, LowCardinality: true, Description: "Table the value was meant for, e.g. `claims`, `claim_lines`."},
+					Column{Name: "column_name", Type: String, LowCardinality: true, Description: "Column the value was meant for; NULL when the element feeds several columns or rows (e.g. a `careTeam` that is not an array)."},
+					Column{Name: "fhir_path", Type: String, Required: true, Description: "Where the value is in the resource, with array positions, e.g. `billablePeriod.start`, `item[2].quantity.value`."},
+					Column{Name: "raw_value", Type: String, Description: "The value as it was in the input: a JSON string's text, else the JSON (at most 4,096 bytes, then `…`)."},
+					Column{Name: "reason", Type: String, Required: true, Description: "Why it did not fit, e.g. `not a valid date`, `not a string`."},
+				),
+			},
+			{
+				Name: ExportErrors, Grain: "one OperationOutcome line of an AB2D _error file", Parquet: true, Merge: MergeAppend,
 				Description: "Errors AB2D reported for the export (OperationOutcome resources from `_error.ndjson` files).",
 				Columns: []Column{
-					{Name: "job_id", Type: String, Description: "AB2D job id, when known (from the landing folder)."},
-					{Name: "load_id", Type: String, Required: true, Description: "Load that read the line."},
-					{Name: "source_file", Type: String, Required: true, Description: "Input file (base name)."},
-					{Name: "source_line", Type: Int64, Required: true, Description: "1-based line number."},
+					{Name: "job_id", Type: String, Lineage: true, Description: "AB2D job id, when known (from the landing folder)."},
+					{Name: "load_id", Type: String, Required: true, Lineage: true, Description: "Load that read the line."},
+					{Name: "source_file", Type: String, Required: true, Lineage: true, Description: "Input file (base name)."},
+					{Name: "source_line", Type: Int64, Required: true, Lineage: true, Description: "1-based line number."},
 					{Name: "severity", Type: String, Description: "issue.severity.", R4: "issue.severity", STU3: "issue.severity"},
 					{Name: "code", Type: String, Description: "issue.code.", R4: "issue.code", STU3: "issue.code"},
 					{Name: "text", Type: String, Description: "issue.details.text (or diagnostics).", R4: "issue.details.text", STU3: "issue.details.text"},

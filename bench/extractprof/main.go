@@ -16,10 +16,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime/pprof"
 	"time"
 
+	"github.com/ab2d-etl/ab2d-etl/pipeline"
 	"github.com/ab2d-etl/ab2d-etl/pipeline/extract"
 )
 
@@ -56,36 +56,27 @@ func run(apiURL, tokenURL, out, profile string, workers int) error {
 		return err
 	}
 	defer pf.Close()
-	landed := make(chan extract.Landed)
-	var bytes int64
-	var files int
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for l := range landed {
-			bytes += l.Bytes
-			files++
-		}
-	}()
 	var start time.Time
 	profiling := false
-	_, err = extract.Extract(context.Background(), c, extract.Request{}, extract.Options{
-		Landing: filepath.Join(out, "landing"),
-		Workers: workers,
-		NewJob:  true,
-		OnManifest: func(extract.Manifest) {
-			start = time.Now()
-			profiling = pprof.StartCPUProfile(pf) == nil
-		},
-	}, landed)
+	sum, err := pipeline.Extract(context.Background(), pipeline.RunConfig{
+		LoadConfig: pipeline.LoadConfig{Out: out, Hooks: pipeline.Hooks{
+			Manifest: func(*extract.State) {
+				start = time.Now()
+				profiling = pprof.StartCPUProfile(pf) == nil
+			},
+		}},
+		Client:    c,
+		Downloads: workers,
+		NewJob:    true,
+	})
 	if profiling {
 		pprof.StopCPUProfile()
 	}
 	elapsed := time.Since(start)
-	<-done // Extract closes landed
 	if err != nil {
 		return err
 	}
+	files, bytes := len(sum.Files), sum.Totals().Bytes
 	fmt.Printf("files=%d gzip_bytes=%d landed_and_verified_s=%.3f mb_s=%.1f\n", files, bytes, elapsed.Seconds(), float64(bytes)/1e6/elapsed.Seconds())
 	return nil
 }

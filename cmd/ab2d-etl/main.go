@@ -1,15 +1,18 @@
-// Command ab2d-etl loads Medicare Part A/B claims from the CMS AB2D bulk
-// export API into an analytics warehouse: Parquet files and DuckDB tables.
+// Command ab2d-etl loads Medicare claims from the CMS AB2D bulk export API
+// into an analytics warehouse: Parquet files and DuckDB tables.
 //
 // Usage:
 //
-//	ab2d-etl sandbox [flags]          serve an AB2D-compatible API with synthetic data on loopback
-//	ab2d-etl load   [flags] PATH...   transform + load local NDJSON files (plain or .gz) or folders
-//	ab2d-etl query  [flags] SQL       run SQL against the warehouse and print the result
-//	ab2d-etl schema [flags]           print the tables, columns, types and FHIR source paths
-//	ab2d-etl runs   [flags]           list past runs
+//	ab2d-etl run      [flags]           extract → transform → load, end to end (the nightly job)
+//	ab2d-etl extract  [flags]           export, poll, download and verify files into the landing zone only
+//	ab2d-etl load     [flags] PATH...   transform + load local NDJSON files (plain or .gz) or folders of them
+//	ab2d-etl query    [flags] SQL       run SQL against the warehouse and print the result
+//	ab2d-etl schema   [flags] [TABLE]   print the tables, columns, types and FHIR source paths
+//	ab2d-etl runs     [flags]           list past runs
+//	ab2d-etl sandbox  [flags]           serve an AB2D-compatible API with synthetic data on loopback
 //
-// Run `ab2d-etl COMMAND -h` for a command's flags.
+// Run `ab2d-etl help COMMAND` for a command's flags. Each command is in the
+// file of its name; root.go holds what they share.
 package main
 
 import (

@@ -232,7 +232,7 @@ func TestQuery(t *testing.T) {
 
 func TestSchemaCommand(t *testing.T) {
 	md := mustCLI(t, "schema")
-	for _, name := range []string{"claims", "claim_lines", "claim_diagnoses", "claim_procedures", "claim_care_team", "beneficiary_mbis", "rejects", "export_errors", "loads", "runs", "claim_extensions", "claim_supporting_info", "claim_contained", "claims_current", "claim_lines_detail", "codes"} {
+	for _, name := range []string{"claims", "claim_lines", "claim_diagnoses", "claim_procedures", "claim_care_team", "beneficiary_mbis", "rejects", "export_errors", "loads", "runs", "claim_extensions", "claim_supporting_info", "claim_contained", "claims_current", "claim_lines_detail", "codes", "field_issues"} {
 		if !strings.Contains(md, "`"+name+"`") {
 			t.Errorf("markdown lacks %s", name)
 		}
@@ -246,8 +246,18 @@ func TestSchemaCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustCLI(t, "schema", "--format", "json")), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Tables) != 14 || doc.Tables[0].Name != "claims" || doc.Tables[0].Columns[0].Type == "" {
-		t.Errorf("json schema: %+v", doc.Tables[0])
+	if len(doc.Tables) != 15 || doc.Tables[0].Name != "claims" || doc.Tables[0].Columns[0].Type == "" {
+		t.Errorf("json schema: %d tables, %+v", len(doc.Tables), doc.Tables[0])
+	}
+	// A table named: that table only.
+	if err := json.Unmarshal([]byte(mustCLI(t, "schema", "field_issues", "--format", "json")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Tables) != 1 || doc.Tables[0].Name != "field_issues" {
+		t.Errorf("schema field_issues: %+v", doc.Tables)
+	}
+	if code, _, stderr := cli(t, "schema", "claimz"); code != exitUsage || !strings.Contains(stderr, "claim_lines") {
+		t.Errorf("schema claimz: exit %d, %s", code, stderr)
 	}
 }
 

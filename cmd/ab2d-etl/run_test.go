@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -349,35 +347,4 @@ func readState(t *testing.T, out string) *jobState {
 		return nil // being replaced; the rename is atomic, so a retry sees it whole
 	}
 	return &s
-}
-
-// TestQueue: the queue stage never blocks its sender, keeps order, and
-// closes its output once the input is drained; cancellation stops it.
-func TestQueue(t *testing.T) {
-	in, out := make(chan int), make(chan int)
-	errc := make(chan error, 1)
-	go func() { errc <- queue(context.Background(), in, out) }()
-	for i := range 100 {
-		in <- i // nobody reads out yet: must not block
-	}
-	close(in)
-	for i := range 100 {
-		if v := <-out; v != i {
-			t.Fatalf("got %d, want %d", v, i)
-		}
-	}
-	if _, ok := <-out; ok {
-		t.Fatal("out not closed")
-	}
-	if err := <-errc; err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	in2 := make(chan int)
-	go func() { errc <- queue(ctx, in2, make(chan int)) }()
-	in2 <- 1
-	cancel()
-	if err := <-errc; !errors.Is(err, context.Canceled) {
-		t.Fatalf("after cancel: %v", err)
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -33,6 +34,7 @@ type Bar struct {
 	landed  int
 	bytes   int64
 	eobs    int64
+	current string // the file being loaded
 	started time.Time
 }
 
@@ -59,8 +61,9 @@ func (b *Bar) newBar(max int64, desc string) {
 	)
 }
 
-// Export shows the export job's X-Progress percentage.
-func (b *Bar) Export(percent int) {
+// Export shows the export job's X-Progress percentage and how long it has
+// been running.
+func (b *Bar) Export(job string, percent int, elapsed time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.w == nil {
@@ -68,8 +71,9 @@ func (b *Bar) Export(percent int) {
 	}
 	if b.phase != "export" {
 		b.phase = "export"
-		b.newBar(100, "export running on AB2D (%)")
+		b.newBar(100, "")
 	}
+	b.bar.Describe(fmt.Sprintf("AB2D export job %s running for %s (%%)", job, elapsed.Round(time.Second)))
 	if percent >= 0 {
 		_ = b.bar.Set(percent)
 	}
@@ -98,6 +102,18 @@ func (b *Bar) Landed(bytes int64) {
 	b.describe()
 }
 
+// Loading shows the progress of the file being loaded: its EOBs and
+// uncompressed bytes so far.
+func (b *Bar) Loading(file string, eobs, bytes int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.w == nil || b.bar == nil {
+		return
+	}
+	b.current = fmt.Sprintf(" · %s: %d EOBs, %.1f MB", filepath.Base(file), eobs, float64(bytes)/1e6)
+	b.describe()
+}
+
 // Loaded counts a loaded file and its EOBs.
 func (b *Bar) Loaded(eobs int64) {
 	b.mu.Lock()
@@ -106,6 +122,7 @@ func (b *Bar) Loaded(eobs int64) {
 		return
 	}
 	b.eobs += eobs
+	b.current = ""
 	_ = b.bar.Add(1)
 	b.describe()
 }
@@ -115,8 +132,8 @@ func (b *Bar) describe() {
 		return
 	}
 	secs := time.Since(b.started).Seconds()
-	b.bar.Describe(fmt.Sprintf("landed %d/%d (%.1f MB) · loaded %d EOBs (%.0f EOBs/s)",
-		b.landed, b.files, float64(b.bytes)/1e6, b.eobs, float64(b.eobs)/max(secs, 0.001)))
+	b.bar.Describe(fmt.Sprintf("landed %d/%d (%.1f MB) · loaded %d EOBs (%.0f EOBs/s)%s",
+		b.landed, b.files, float64(b.bytes)/1e6, b.eobs, float64(b.eobs)/max(secs, 0.001), b.current))
 }
 
 // Done removes the bar from the terminal.

@@ -99,10 +99,10 @@ func TestSyntheticVersionsAndDeterminism(t *testing.T) {
 			if err := f.Flatten(line, &rec); err != nil {
 				t.Fatalf("%s line %d: %v", ver, i, err)
 			}
-			if rec.Claim.FHIRVersion != ver {
-				t.Fatalf("%s line %d flattens as %s", ver, i, rec.Claim.FHIRVersion)
+			if rec.Claims[0].FHIRVersion != ver {
+				t.Fatalf("%s line %d flattens as %s", ver, i, rec.Claims[0].FHIRVersion)
 			}
-			ids[k] = append(ids[k], rec.Claim.EOBID+" "+rec.Claim.ClaimGroupID+" "+rec.Claim.MBI)
+			ids[k] = append(ids[k], rec.Claims[0].EOBID+" "+rec.Claims[0].ClaimGroupID+" "+rec.Claims[0].MBI)
 		}
 	}
 	if strings.Join(ids[0], ",") != strings.Join(ids[1], ",") {

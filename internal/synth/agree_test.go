@@ -7,8 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unicode"
 
+	"github.com/ab2d-etl/ab2d-etl/internal/rowgen"
 	"github.com/ab2d-etl/ab2d-etl/pipeline/transform"
 	"github.com/ab2d-etl/ab2d-etl/schema"
 )
@@ -264,7 +264,7 @@ func flatten(t testing.TB, lines [][]byte, version string) []transform.Record {
 		if err := f.Flatten(line, &recs[i]); err != nil {
 			t.Fatalf("%s line %d does not flatten: %v\n%s", version, i, err, line)
 		}
-		if v := recs[i].Claim.FHIRVersion; v != version {
+		if v := recs[i].Claims[0].FHIRVersion; v != version {
 			t.Fatalf("line %d flattens as %s, want %s", i, v, version)
 		}
 	}
@@ -306,23 +306,25 @@ var oneSided = map[string]string{
 		"item.service, but no BFD v1 fixture carries it, so the generator leaves it out",
 }
 
-// snake returns the column name of a transform record field, e.g.
-// NDCQuantityUnit ndc_quantity_unit.
-func snake(field string) string {
-	if field == "ServiceClassification" {
-		return "service_classification_code"
-	}
-	isUpper := func(i int) bool { return i < len(field) && unicode.IsUpper(rune(field[i])) }
-	var b strings.Builder
-	for i := range len(field) {
-		// A word starts at an upper-case letter after a lower-case one, or
-		// at the last upper-case letter of an acronym before a lower-case one.
-		if i > 0 && isUpper(i) && (!isUpper(i-1) || i+1 < len(field) && !isUpper(i+1)) {
-			b.WriteByte('_')
+// columnOf maps "table.GoField" to the column name, for the fields of the
+// generated row types (see rowgen.GoName).
+var columnOf = func() map[string]string {
+	m := map[string]string{}
+	for _, t := range schema.Warehouse().Tables {
+		for _, c := range t.Columns {
+			m[t.Name+"."+rowgen.GoName(c.Name)] = c.Name
 		}
-		b.WriteRune(unicode.ToLower(rune(field[i])))
 	}
-	return b.String()
+	return m
+}()
+
+// snake returns the column name of a field of a generated row type, e.g.
+// NDCQuantityUnit ndc_quantity_unit.
+func snake(table, field string) string {
+	if c, ok := columnOf[table+"."+field]; ok {
+		return c
+	}
+	return "?" + field
 }
 
 // blank zeroes the fields of *row (a transform record struct of table)
@@ -330,7 +332,7 @@ func snake(field string) string {
 func blank(row any, table string, cols map[string]string) {
 	v := reflect.ValueOf(row).Elem()
 	for i := range v.NumField() {
-		if _, ok := cols[table+"."+snake(v.Type().Field(i).Name)]; ok {
+		if _, ok := cols[table+"."+snake(table, v.Type().Field(i).Name)]; ok {
 			v.Field(i).SetZero()
 		}
 	}
@@ -341,7 +343,7 @@ func blank(row any, table string, cols map[string]string) {
 func blankOneSided(a, b any, table string) {
 	va, vb := reflect.ValueOf(a).Elem(), reflect.ValueOf(b).Elem()
 	for i := range va.NumField() {
-		if _, ok := oneSided[table+"."+snake(va.Type().Field(i).Name)]; ok && (va.Field(i).IsZero() || vb.Field(i).IsZero()) {
+		if _, ok := oneSided[table+"."+snake(table, va.Type().Field(i).Name)]; ok && (va.Field(i).IsZero() || vb.Field(i).IsZero()) {
 			va.Field(i).SetZero()
 			vb.Field(i).SetZero()
 		}
@@ -353,12 +355,12 @@ func blankOneSided(a, b any, table string) {
 func TestAgreeListsNameColumns(t *testing.T) {
 	fields := map[string]bool{}
 	for table, v := range map[string]any{
-		schema.Claims: transform.Claim{}, schema.ClaimLines: transform.Line{}, schema.ClaimDiagnoses: transform.Diagnosis{},
-		schema.ClaimProcedures: transform.Procedure{}, schema.ClaimCareTeam: transform.CareTeam{},
+		schema.Claims: transform.ClaimsRow{}, schema.ClaimLines: transform.ClaimLinesRow{}, schema.ClaimDiagnoses: transform.ClaimDiagnosesRow{},
+		schema.ClaimProcedures: transform.ClaimProceduresRow{}, schema.ClaimCareTeam: transform.ClaimCareTeamRow{},
 	} {
 		rt := reflect.TypeOf(v)
 		for i := range rt.NumField() {
-			fields[table+"."+snake(rt.Field(i).Name)] = true
+			fields[table+"."+snake(table, rt.Field(i).Name)] = true
 		}
 	}
 	cat := schema.Warehouse()
@@ -380,8 +382,8 @@ func TestAgreeListsNameColumns(t *testing.T) {
 // normalized role, without the columns that cannot agree. From R4 it drops
 // the referring and organization members and merges an attending and a
 // rendering member with the same provider into one (see disagreeing).
-func comparableTeam(r *transform.Record, r4 bool) (team []transform.CareTeam, dropped, merged int) {
-	for _, m := range r.CareTeam {
+func comparableTeam(r *transform.Record, r4 bool) (team []transform.ClaimCareTeamRow, dropped, merged int) {
+	for _, m := range r.ClaimCareTeam {
 		blank(&m, schema.ClaimCareTeam, disagreeing)
 		if r4 && (m.RoleNormalized == "referring" || m.RoleNormalized == "organization") {
 			dropped++
@@ -394,7 +396,7 @@ func comparableTeam(r *transform.Record, r4 bool) (team []transform.CareTeam, dr
 			if team[i].RoleNormalized != "attending" {
 				continue
 			}
-			j := slices.IndexFunc(team, func(m transform.CareTeam) bool {
+			j := slices.IndexFunc(team, func(m transform.ClaimCareTeamRow) bool {
 				return m.RoleNormalized == "rendering" && m.ProviderID == team[i].ProviderID && m.ProviderIDType == team[i].ProviderIDType
 			})
 			if j >= 0 {
@@ -405,7 +407,7 @@ func comparableTeam(r *transform.Record, r4 bool) (team []transform.CareTeam, dr
 			}
 		}
 	}
-	slices.SortFunc(team, func(a, b transform.CareTeam) int {
+	slices.SortFunc(team, func(a, b transform.ClaimCareTeamRow) int {
 		return strings.Compare(a.ProviderID+"|"+a.RoleNormalized, b.ProviderID+"|"+b.RoleNormalized)
 	})
 	return team, dropped, merged
@@ -427,7 +429,7 @@ func TestFlattenAgree(t *testing.T) {
 	var referring, shifted, merged, dropped int
 	for i := range a {
 		ra, rb := &a[i], &b[i]
-		ca, cb := ra.Claim, rb.Claim
+		ca, cb := ra.Claims[0], rb.Claims[0]
 		if ca.ReferringNPI != "" {
 			if cb.ReferringNPI != "" {
 				t.Errorf("line %d: STU3 has a referring NPI", i)
@@ -442,7 +444,7 @@ func TestFlattenAgree(t *testing.T) {
 			t.Fatalf("line %d: claims differ:\n  R4 %+v\nSTU3 %+v", i, ca, cb)
 		}
 
-		la, lb := slices.Clone(ra.Lines), slices.Clone(rb.Lines)
+		la, lb := slices.Clone(ra.ClaimLines), slices.Clone(rb.ClaimLines)
 		if len(la) != len(lb) {
 			t.Fatalf("line %d: %d vs %d lines", i, len(la), len(lb))
 		}
@@ -454,21 +456,21 @@ func TestFlattenAgree(t *testing.T) {
 				t.Fatalf("line %d item %d differs:\n  R4 %+v\nSTU3 %+v", i, j, la[j], lb[j])
 			}
 		}
-		if !reflect.DeepEqual(ra.Procedures, rb.Procedures) || !reflect.DeepEqual(ra.MBIs, rb.MBIs) {
+		if !reflect.DeepEqual(ra.ClaimProcedures, rb.ClaimProcedures) || !reflect.DeepEqual(ra.BeneficiaryMBIs, rb.BeneficiaryMBIs) {
 			t.Fatalf("line %d: procedures or MBIs differ:\n  R4 %+v %+v\nSTU3 %+v %+v",
-				i, ra.Procedures, ra.MBIs, rb.Procedures, rb.MBIs)
+				i, ra.ClaimProcedures, ra.BeneficiaryMBIs, rb.ClaimProcedures, rb.BeneficiaryMBIs)
 		}
 
-		if len(ra.Diagnoses) != len(rb.Diagnoses) {
-			t.Fatalf("line %d: %d vs %d diagnoses", i, len(ra.Diagnoses), len(rb.Diagnoses))
+		if len(ra.ClaimDiagnoses) != len(rb.ClaimDiagnoses) {
+			t.Fatalf("line %d: %d vs %d diagnoses", i, len(ra.ClaimDiagnoses), len(rb.ClaimDiagnoses))
 		}
 		off := int64(0)
 		if ca.DRGCode != "" {
 			off = 1
 			shifted++
 		}
-		for j := range ra.Diagnoses {
-			da, db := ra.Diagnoses[j], rb.Diagnoses[j]
+		for j := range ra.ClaimDiagnoses {
+			da, db := ra.ClaimDiagnoses[j], rb.ClaimDiagnoses[j]
 			if db.Sequence != da.Sequence+off { // the reason sequence is in disagreeing
 				t.Fatalf("line %d diagnosis %d: STU3 sequence %d, R4 %d (DRG %q)", i, j, db.Sequence, da.Sequence, ca.DRGCode)
 			}
@@ -500,23 +502,23 @@ func TestFlattenAgree(t *testing.T) {
 		}
 	}
 	for _, r := range b {
-		mark("Claim.", r.Claim)
-		for _, l := range r.Lines {
-			mark("Line.", l)
+		mark("ClaimsRow.", r.Claims[0])
+		for _, l := range r.ClaimLines {
+			mark("ClaimLinesRow.", l)
 		}
-		for _, d := range r.Diagnoses {
-			mark("Diagnosis.", d)
+		for _, d := range r.ClaimDiagnoses {
+			mark("ClaimDiagnosesRow.", d)
 			seen["diagnosis_role="+d.DiagnosisRole] = true
 		}
-		for _, p := range r.Procedures {
-			mark("Procedure.", p)
+		for _, p := range r.ClaimProcedures {
+			mark("ClaimProceduresRow.", p)
 		}
-		for _, m := range r.CareTeam {
-			mark("CareTeam.", m)
+		for _, m := range r.ClaimCareTeam {
+			mark("ClaimCareTeamRow.", m)
 			seen["role_normalized="+m.RoleNormalized] = true
 		}
 	}
-	for _, v := range []any{transform.Claim{}, transform.Line{}, transform.Diagnosis{}, transform.Procedure{}, transform.CareTeam{}} {
+	for _, v := range []any{transform.ClaimsRow{}, transform.ClaimLinesRow{}, transform.ClaimDiagnosesRow{}, transform.ClaimProceduresRow{}, transform.ClaimCareTeamRow{}} {
 		rt := reflect.TypeOf(v)
 		for i := range rt.NumField() {
 			name := strings.TrimPrefix(rt.String(), "transform.") + "." + rt.Field(i).Name
@@ -556,10 +558,10 @@ func TestFlattenAgree(t *testing.T) {
 // both versions; the generator sends no NUCC taxonomy in either version;
 // see oneSided for the anesthesia units.
 var notInSTU3 = map[string]bool{
-	"Claim.ReferringNPI": true, "Claim.Profile": true, "Claim.ClaimSubType": true,
-	"Claim.AttendingUPIN": true, "Claim.OperatingUPIN": true, "Claim.OtherUPIN": true, "Claim.RenderingUPIN": true,
-	"Line.RevenueCenterCode": true, "Line.AnesthesiaUnitCount": true,
-	"CareTeam.TaxonomyCode": true,
+	"ClaimsRow.ReferringNPI": true, "ClaimsRow.Profile": true, "ClaimsRow.ClaimSubType": true,
+	"ClaimsRow.AttendingUPIN": true, "ClaimsRow.OperatingUPIN": true, "ClaimsRow.OtherUPIN": true, "ClaimsRow.RenderingUPIN": true,
+	"ClaimLinesRow.RevenueCenterCode": true, "ClaimLinesRow.AnesthesiaUnitCount": true,
+	"ClaimCareTeamRow.TaxonomyCode": true,
 }
 
 // TestSTU3ClaimNPIRules checks the care-team cases the STU3 flattener
@@ -571,7 +573,7 @@ func TestSTU3ClaimNPIRules(t *testing.T) {
 	recs := flatten(t, stu3, "STU3")
 	seen := map[string]bool{}
 	for i, r := range recs {
-		c := r.Claim
+		c := r.Claims[0]
 		inst := !strings.Contains("CARRIER DME", c.ClaimType)
 		switch {
 		case inst && c.AttendingNPI == "":

@@ -25,9 +25,8 @@ type Landed struct {
 	Gzip  bool   `json:"gzip"`  // stored as gzip, as the server sent it
 	Bytes int64  `json:"bytes"` // bytes on disk
 	// Verified says the content was checked against the manifest's sha256
-	// and length (by Extract's verifiers, or by Download); until then
-	// nothing may use it but a stage that checks it first, as the loader
-	// does with Options.VerifyInLoad.
+	// and length (State.Verify); until then nothing may use it but a stage
+	// that checks it first (File.Check), as the loader of `run` does.
 	Verified bool `json:"verified"`
 }
 
@@ -54,8 +53,8 @@ const maxUnknownLength = 64 << 30
 // it landed: the body streams to NAME.part, renamed once complete, so a
 // half-written file is never taken for a landed one. It neither checks the
 // content against the manifest (inflating and hashing every byte) nor syncs
-// it: the caller verifies it before using it (Extract's verifiers do, and
-// so does the loader, see load.Loader.LoadFileExpect) and syncs it then.
+// it: the caller verifies it before using it (State.Verify, or File.Check
+// on the digest of what it reads) and syncs it then.
 // Transient failures (network, 5xx, 429, truncation) are retried while the
 // server allows; a refusal is a *RefusedError.
 func (c *Client) DownloadUnverified(ctx context.Context, f File, dir string) (Landed, error) {
@@ -198,7 +197,7 @@ func Verify(ctx context.Context, l Landed) error {
 	case n > limit:
 		return fmt.Errorf("verify %s: %w: more than the %d bytes announced", l.Name, ErrVerify, limit)
 	}
-	if err := check(l.File, hex.EncodeToString(h.Sum(nil)), n); err != nil {
+	if err := l.File.Check(hex.EncodeToString(h.Sum(nil)), n); err != nil {
 		return fmt.Errorf("verify %s: %w", l.Name, err)
 	}
 	return nil
@@ -221,8 +220,12 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // copy through a 32 KiB buffer of its own instead of the one given.
 type onlyWriter struct{ io.Writer }
 
-// check compares what arrived with the manifest.
-func check(f File, sum string, length int64) error {
+// Check compares what arrived with the manifest entry: the SHA-256 (hex)
+// and length of the uncompressed content. A mismatch is an error wrapping
+// ErrVerify. It is the one check of a file against its manifest, whoever
+// computed the digest (Verify reading the landed file, or the loader of
+// `run` while it reads it).
+func (f File) Check(sum string, length int64) error {
 	if f.Length >= 0 && length != f.Length {
 		return fmt.Errorf("%w: %d bytes, the manifest says %d (truncated or broken transfer)", ErrVerify, length, f.Length)
 	}

@@ -4,25 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sync"
 	"time"
-
-	"github.com/samber/lo"
-	"golang.org/x/sync/errgroup"
 )
 
-// Options configure Extract.
+// Options configure Prepare.
 type Options struct {
 	// Landing is the landing folder (DIR/landing); each job lands in
 	// Landing/<job_id>/.
 	Landing string
-	// Workers is the number of parallel downloads (default 4).
-	Workers int
 	// MaxWait bounds the wait for the job to complete (default 30 h).
 	MaxWait time.Duration
 	// NewJob starts a new export even when an unfinished one for the same
@@ -30,56 +22,20 @@ type Options struct {
 	NewJob bool
 	// OnProgress is called on every status poll while the job runs.
 	OnProgress func(Progress)
-	// VerifyInLoad lands files as they arrive, at network speed, and leaves
-	// the check of their sha256 and length to the loader, which inflates
-	// every byte anyway (Landed.Verified is false until then). Only a
-	// stage that verifies before it commits may set it: `run` does.
-	VerifyInLoad bool
-	// OnState is called with the job's state as soon as it exists, for a
-	// later stage to record what it does to landed files (Land, Failed).
-	OnState func(*State)
-	// OnManifest is called once the job's manifest is known.
-	OnManifest func(Manifest)
-	// Verifiers is the number of files checked at once (default
-	// runtime.GOMAXPROCS(0)); checking is CPU-bound: it inflates and
-	// hashes every byte.
-	Verifiers int
-	// OnLanded is called when a file is on disk, before it is verified
-	// (or when it is found landed by an earlier run). Download workers
-	// call it, several at once.
-	OnLanded func(l Landed, resumed bool)
-	// OnVerified is called when a landed file was checked against the
-	// manifest (never with VerifyInLoad). Verifiers call it, several at
-	// once.
-	OnVerified func(l Landed)
 }
 
-// Defaults of Options.
+// Defaults of the download stage and of Options.
 const (
 	DefaultWorkers = 4
 	DefaultMaxWait = 30 * time.Hour
 )
 
-// Extract runs the export for r, or resumes the unfinished one for the same
-// request, and sends every landed, verified file on out (files an earlier
-// run landed and verified first, then the others, output files before
-// error files, as they are ready), closing out when it returns. The job's
-// state is saved after every step.
-//
-// Downloads land at network speed: o.Workers download workers stream each
-// file to disk, and verifiers check landed files against the manifest,
-// downloading again a file that does not match (while AB2D allows), and
-// sync them to disk. The two stages are apart so that a download never
-// waits for the inflating and hashing of another file. While files are
-// downloading one verifier runs, which keeps up with downloads over a
-// network (about 60 MB/s of gzip a core) and leaves the other cores to
-// them; all o.Verifiers run once the downloads are done. With VerifyInLoad
-// there are no verifiers: landed files go out unverified.
-func Extract(ctx context.Context, c *Client, r Request, o Options, out chan<- Landed) (*State, error) {
-	defer close(out)
-	if o.Workers <= 0 {
-		o.Workers = DefaultWorkers
-	}
+// Prepare resumes the unfinished export for r (the newest of an earlier
+// run that was not loaded, did not fail and asked for the same) or starts
+// one, waits until it completes and returns its state, with the manifest.
+// The state is saved after every step, so a process killed at any moment
+// resumes the same job.
+func Prepare(ctx context.Context, c *Client, r Request, o Options) (*State, error) {
 	if o.MaxWait <= 0 {
 		o.MaxWait = DefaultMaxWait
 	}
@@ -111,183 +67,109 @@ func Extract(ctx context.Context, c *Client, r Request, o Options, out chan<- La
 		}
 		c.log.Info("export started", "job_id", job.ID, "since", fmtTime(r.Since), "until", fmtTime(r.Until), "adopted", job.Adopted)
 	}
+	if s.Manifest != nil {
+		return s, nil
+	}
+	m, err := c.Wait(ctx, s.Job, o.MaxWait, o.OnProgress)
+	if err != nil {
+		if errors.Is(err, ErrJobFailed) {
+			s.Failed = err.Error()
+			err = errors.Join(err, s.Save())
+		}
+		return s, err
+	}
+	if s.Job.Adopted {
+		if err := checkRequest(m.Request, r); err != nil {
+			s.Failed = err.Error()
+			return s, errors.Join(fmt.Errorf("adopted job %s: %w", s.Job.ID, err), s.Save())
+		}
+	}
+	s.Manifest = &m
+	if err := s.Save(); err != nil {
+		return s, err
+	}
+	c.log.Info("export complete", "job_id", s.Job.ID, "files", len(m.Files), "transaction_time", m.TransactionTime)
+	return s, nil
+}
 
-	if s.Manifest == nil {
-		m, err := c.Wait(ctx, s.Job, o.MaxWait, o.OnProgress)
-		if err != nil {
-			if errors.Is(err, ErrJobFailed) {
-				s.Failed = err.Error()
-				err = errors.Join(err, s.Save())
-			}
-			return s, err
-		}
-		if s.Job.Adopted {
-			if err := checkRequest(m.Request, r); err != nil {
-				s.Failed = err.Error()
-				return s, errors.Join(fmt.Errorf("adopted job %s: %w", s.Job.ID, err), s.Save())
-			}
-		}
-		s.Manifest = &m
-		if err := s.Save(); err != nil {
-			return s, err
-		}
-		c.log.Info("export complete", "job_id", s.Job.ID, "files", len(m.Files), "transaction_time", m.TransactionTime)
-	}
-
-	if o.OnState != nil {
-		o.OnState(s)
-	}
-	if o.OnManifest != nil {
-		o.OnManifest(*s.Manifest)
-	}
-	if o.Verifiers <= 0 {
-		o.Verifiers = runtime.GOMAXPROCS(0)
-	}
-	send := func(ctx context.Context, l Landed) error {
-		select {
-		case out <- l:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	// Files landed by an earlier run go first, without a download; those
-	// not verified yet go to the verifiers with the new ones. The loader
-	// may record a re-download while they are sent: read a copy.
+// Files returns the manifest's files in the order to fetch them: those an
+// earlier run landed first (they need no download), then the data files,
+// then the error files.
+func (s *State) Files() []File {
 	s.mu.Lock()
-	earlier := maps.Clone(s.Landed)
-	s.mu.Unlock()
-	var todo []File
-	var unverified []Landed
+	defer s.mu.Unlock()
+	var earlier, data, errorFiles []File
 	for _, f := range s.Manifest.Files {
-		l, ok := earlier[f.Name]
-		if !ok || !landedOnDisk(l) {
-			todo = append(todo, f)
-			continue
-		}
-		if o.OnLanded != nil {
-			o.OnLanded(l, true)
-		}
-		if !l.Verified && !o.VerifyInLoad {
-			unverified = append(unverified, l)
-			continue
-		}
-		if err := send(ctx, l); err != nil {
-			return s, err
+		l, ok := s.Landed[f.Name]
+		switch {
+		case ok && landedOnDisk(l):
+			earlier = append(earlier, f)
+		case f.Error:
+			errorFiles = append(errorFiles, f)
+		default:
+			data = append(data, f)
 		}
 	}
+	return append(append(earlier, data...), errorFiles...)
+}
 
-	// Download the rest with o.Workers parallel workers, data files first.
-	data, errorFiles := lo.FilterReject(todo, func(f File, _ int) bool { return !f.Error })
-	todo = append(data, errorFiles...)
-	g, gctx := errgroup.WithContext(ctx)
-	files := make(chan File) // unbuffered: a file is taken only by a free worker
-	g.Go(func() error {
-		defer close(files)
-		for _, f := range todo {
-			select {
-			case files <- f:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-		}
-		return nil
-	})
-	// landed holds files on disk waiting for a verifier. Its capacity is
-	// every file of the job, so a download worker never waits for one: the
-	// data is on disk, only the small records queue.
-	landed := make(chan Landed, len(todo)+len(unverified))
-	for _, l := range unverified {
-		landed <- l
+// Fetch returns f landed: as an earlier run left it when it is on disk
+// (resumed), else downloaded now into the job's folder, at network speed
+// and unverified (see Client.DownloadUnverified), and recorded. A refusal
+// of AB2D to serve the file is recorded as the job's failure, so that the
+// next run starts a new export.
+func (s *State) Fetch(ctx context.Context, c *Client, f File) (l Landed, resumed bool, err error) {
+	s.mu.Lock()
+	l, ok := s.Landed[f.Name]
+	s.mu.Unlock()
+	if ok && landedOnDisk(l) {
+		return l, true, nil
 	}
-	forward := func(l Landed) error { // what a download worker does with a landed file
-		if o.VerifyInLoad {
-			return send(gctx, l)
-		}
-		landed <- l // never blocks, see landed's capacity
-		return nil
+	if l, err = c.DownloadUnverified(ctx, f, s.dir); err != nil {
+		return l, false, s.failed(err)
 	}
-	var downloading sync.WaitGroup
-	for range o.Workers {
-		downloading.Add(1)
-		g.Go(func() error {
-			defer downloading.Done()
-			for f := range files {
-				if err := gctx.Err(); err != nil {
-					return err // interrupted: start no new download
-				}
-				l, err := c.DownloadUnverified(gctx, f, s.dir)
-				if err != nil {
-					return s.failed(err)
-				}
-				if err := s.Land(l); err != nil {
-					return err
-				}
-				if o.OnLanded != nil {
-					o.OnLanded(l, false)
-				}
-				if err := forward(l); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+	return l, false, s.Land(l)
+}
+
+// Verify checks a landed file against the manifest (unless it was
+// verified before), downloading it again while it does not match (see
+// settle), syncs it to disk and records it verified.
+func (s *State) Verify(ctx context.Context, c *Client, l Landed) (Landed, error) {
+	if l.Verified {
+		return l, nil
 	}
-	g.Go(func() error {
-		downloading.Wait()
-		close(landed)
-		return nil
-	})
-	if !o.VerifyInLoad {
-		for i := range o.Verifiers {
-			g.Go(func() error {
-				if i > 0 {
-					downloading.Wait() // see the doc comment
-				}
-				for l := range landed {
-					v, err := c.verifyLanded(gctx, l)
-					if err != nil {
-						return s.failed(err)
-					}
-					if err := s.Land(v); err != nil {
-						return err
-					}
-					if o.OnVerified != nil {
-						o.OnVerified(v)
-					}
-					if err := send(gctx, v); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-		}
+	return s.settle(ctx, c, l, Verify(ctx, l))
+}
+
+// Redownload is Verify for a file that a later stage checked itself and
+// found not to match the manifest (mismatch says how): the loader of
+// `run`, which inflates every byte anyway and so checks landed files as
+// it reads them.
+func (s *State) Redownload(ctx context.Context, c *Client, l Landed, mismatch error) (Landed, error) {
+	if !errors.Is(mismatch, ErrVerify) {
+		mismatch = fmt.Errorf("%w: %v", ErrVerify, mismatch)
 	}
-	return s, g.Wait()
+	return s.settle(ctx, c, l, mismatch)
+}
+
+// settle records the outcome of settleFile: the verified file, or the
+// job's failure when only a new export can help.
+func (s *State) settle(ctx context.Context, c *Client, l Landed, checked error) (Landed, error) {
+	v, err := c.settleFile(ctx, l, checked)
+	if err != nil {
+		return v, s.failed(err)
+	}
+	return v, s.Land(v)
 }
 
 // maxVerifyAttempts bounds the downloads of a file that keeps arriving
 // different from what the manifest says.
 const maxVerifyAttempts = 3
 
-// verifyLanded checks l against the manifest and, when it does not match,
-// downloads it again (see settle). It returns the verified file.
-func (c *Client) verifyLanded(ctx context.Context, l Landed) (Landed, error) {
-	return c.settle(ctx, l, Verify(ctx, l))
-}
-
-// Redownload downloads again a landed file that a later stage found not to
-// match the manifest (mismatch says how), and verifies it as Extract's
-// verifiers do; it returns the verified file. Only a stage that checks
-// files itself needs it: the loader with Options.VerifyInLoad.
-func (c *Client) Redownload(ctx context.Context, l Landed, mismatch error) (Landed, error) {
-	return c.settle(ctx, l, fmt.Errorf("%w: %v", ErrVerify, mismatch))
-}
-
-// settle takes l and the result of its check: while the check finds a
+// settleFile takes l and the result of its check: while the check finds a
 // mismatch, it downloads the file again and checks again, at most
 // maxVerifyAttempts downloads in all; a verified file is synced.
-func (c *Client) settle(ctx context.Context, l Landed, checked error) (Landed, error) {
+func (c *Client) settleFile(ctx context.Context, l Landed, checked error) (Landed, error) {
 	for attempt := 1; ; attempt++ {
 		if checked == nil {
 			if err := syncFile(l.Path); err != nil {
@@ -363,11 +245,6 @@ func (s *State) failed(err error) error {
 	s.Failed = err.Error()
 	return errors.Join(err, s.save())
 }
-
-// RecordFailure is failed for a later stage: when err is a refusal of AB2D
-// to serve a file again, it is recorded so that the next run starts a new
-// export. It returns err with the job id.
-func (s *State) RecordFailure(err error) error { return s.failed(err) }
 
 // syncFile flushes a landed file to disk.
 func syncFile(path string) error {

@@ -156,23 +156,44 @@ func newHarness(t *testing.T, cfg sandbox.Config, faults ...string) *harness {
 	return &harness{srv: srv, sb: sb, clk: clk, client: c, dir: t.TempDir(), hits: h}
 }
 
-// extract runs Extract and collects what it lands.
+// extract runs the extract stages (extractAll) and collects what they
+// land, verified.
 func (h *harness) extract(ctx context.Context, r Request, o Options) (*State, []Landed, error) {
+	return h.extractVerify(ctx, r, o, true)
+}
+
+// extractVerify is extract, verifying the landed files or, as `run` does,
+// leaving that to the loader.
+func (h *harness) extractVerify(ctx context.Context, r Request, o Options, verify bool) (*State, []Landed, error) {
 	if o.Landing == "" {
 		o.Landing = filepath.Join(h.dir, "landing")
 	}
-	out := make(chan Landed)
 	var got []Landed
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for l := range out {
-			got = append(got, l)
-		}
-	}()
-	s, err := Extract(ctx, h.client, r, o, out)
-	<-done
+	s, err := extractAll(ctx, h.client, r, o, verify, func(l Landed) { got = append(got, l) })
 	return s, got, err
+}
+
+// extractAll is what the pipeline's extract stages do, one file at a time:
+// Prepare, then every file fetched and, with verify, verified; each file
+// is handed to each.
+func extractAll(ctx context.Context, c *Client, r Request, o Options, verify bool, each func(Landed)) (*State, error) {
+	s, err := Prepare(ctx, c, r, o)
+	if err != nil {
+		return s, err
+	}
+	for _, f := range s.Files() {
+		l, _, err := s.Fetch(ctx, c, f)
+		if err != nil {
+			return s, err
+		}
+		if verify {
+			if l, err = s.Verify(ctx, c, l); err != nil {
+				return s, err
+			}
+		}
+		each(l)
+	}
+	return s, nil
 }
 
 // contents returns the uncompressed lines of the landed files, sorted.
@@ -250,17 +271,11 @@ func TestResume(t *testing.T) {
 	defer cancel()
 	landing := filepath.Join(h.dir, "landing")
 	var first []Landed
-	out := make(chan Landed)
-	errc := make(chan error, 1)
-	go func() {
-		_, err := Extract(ctx, h.client, Request{}, Options{Landing: landing, Workers: 1}, out)
-		errc <- err
-	}()
-	for l := range out {
+	_, err := extractAll(ctx, h.client, Request{}, Options{Landing: landing}, true, func(l Landed) {
 		first = append(first, l)
 		cancel() // interrupted after the first landed file
-	}
-	if err := <-errc; !errors.Is(err, context.Canceled) {
+	})
+	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v", err)
 	}
 	states, err := LoadStates(landing)
@@ -410,8 +425,7 @@ func TestHostileManifest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out := make(chan Landed, 10)
-			_, err = Extract(context.Background(), c, Request{}, Options{Landing: t.TempDir()}, out)
+			_, err = extractAll(context.Background(), c, Request{}, Options{Landing: t.TempDir()}, true, func(Landed) {})
 			if err == nil {
 				t.Fatal("hostile manifest accepted")
 			}
@@ -520,18 +534,14 @@ func TestRedirectNeverCarriesToken(t *testing.T) {
 	}
 }
 
-// TestVerifyInLoad: with VerifyInLoad files land unverified (the loader
-// checks them), so a wrong manifest checksum does not stop the download;
-// without it, the same fault is caught on download.
+// TestVerifyInLoad: without State.Verify (run: the loader checks files as
+// it reads them) files land unverified, so a wrong manifest checksum does
+// not stop the download; with it, the same fault is caught on download.
 func TestVerifyInLoad(t *testing.T) {
 	h := newHarness(t, sandbox.Config{MaxDownloads: 1}, "manifest:checksum:nth=1")
-	var st *State
-	s, got, err := h.extract(context.Background(), Request{}, Options{VerifyInLoad: true, OnState: func(s *State) { st = s }})
+	_, got, err := h.extractVerify(context.Background(), Request{}, Options{}, false)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if st != s {
-		t.Errorf("OnState was not given the job's state")
 	}
 	for _, l := range got {
 		if l.Verified {
@@ -548,12 +558,12 @@ func TestVerifyInLoad(t *testing.T) {
 }
 
 // TestVerifyLater: files an earlier run landed without checking them
-// (VerifyInLoad, then interrupted before the loader got to them) are
-// checked by the next Extract without downloading them again; one that
-// does not match is downloaded again.
+// (run, interrupted before the loader got to them) are checked by the next
+// extract without downloading them again; one that does not match is
+// downloaded again.
 func TestVerifyLater(t *testing.T) {
 	h := newHarness(t, sandbox.Config{})
-	s, got, err := h.extract(context.Background(), Request{}, Options{VerifyInLoad: true})
+	s, got, err := h.extractVerify(context.Background(), Request{}, Options{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -571,15 +581,15 @@ func TestVerifyLater(t *testing.T) {
 	if err := os.WriteFile(spoilt.Path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	var verified []string
-	s2, got2, err := h.extract(context.Background(), Request{}, Options{OnVerified: func(l Landed) {
-		mu.Lock()
-		defer mu.Unlock()
-		verified = append(verified, l.Name)
-	}})
+	s2, got2, err := h.extract(context.Background(), Request{}, Options{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	var verified []string
+	for _, l := range got2 {
+		if l.Verified {
+			verified = append(verified, l.Name)
+		}
 	}
 	if s2.Job.ID != s.Job.ID {
 		t.Errorf("job %s, want the first run's %s", s2.Job.ID, s.Job.ID)

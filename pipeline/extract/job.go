@@ -156,8 +156,10 @@ func (c *Client) jobIDFromStatusURL(loc string) (string, error) {
 
 // Progress reports a status poll while the job runs.
 type Progress struct {
-	Percent int // from X-Progress; -1 when absent
-	Wait    time.Duration
+	JobID   string
+	Percent int           // from X-Progress; -1 when absent
+	Elapsed time.Duration // since the job was started (on this client's clock)
+	Wait    time.Duration // until the next poll
 }
 
 // ErrJobFailed reports a job AB2D failed or cancelled: a new export is
@@ -206,7 +208,10 @@ func (c *Client) Wait(ctx context.Context, job Job, maxWait time.Duration, progr
 			return m, nil
 		case resp.StatusCode == http.StatusAccepted:
 			failures = 0
-			p := Progress{Percent: parseProgress(resp.Header.Get("X-Progress")), Wait: retryAfter}
+			p := Progress{JobID: job.ID, Percent: parseProgress(resp.Header.Get("X-Progress")), Wait: retryAfter}
+			if !job.KickoffAt.IsZero() {
+				p.Elapsed = c.now().Sub(job.KickoffAt)
+			}
 			drain(resp)
 			if progress != nil {
 				progress(p)

@@ -15,50 +15,6 @@ import (
 	"github.com/ab2d-etl/ab2d-etl/schema"
 )
 
-// codeKey identifies a code of the codes dimension.
-type codeKey struct{ system, code string }
-
-// codeSeen is what a batch (or a load) saw of a code: its first non-empty
-// display in input order and the elements it was seen at.
-type codeSeen struct {
-	display  string
-	elements []string // few: a code sits at one or two elements
-}
-
-// codeSet gathers the distinct codes of a batch: its size is bounded by the
-// batch's, and the codes dimension costs a map lookup per coding, no row
-// per EOB.
-type codeSet map[codeKey]*codeSeen
-
-// notCodes are code systems whose codes are values, not a vocabulary to
-// label: the line provider's ZIP code (a column of claim_lines), with as
-// many codes as there are addresses.
-var notCodes = map[string]bool{
-	"https://bluebutton.cms.gov/resources/variables/prvdr_zip": true,
-}
-
-// add records the codings of one EOB. The flattener's strings may live in
-// its arena, so a new key or display is copied.
-func (s codeSet) add(cs []transform.Coding) {
-	for i := range cs {
-		c := &cs[i]
-		if notCodes[c.System] {
-			continue
-		}
-		e, ok := s[codeKey{c.System, c.Code}]
-		if !ok {
-			e = &codeSeen{}
-			s[codeKey{strings.Clone(c.System), strings.Clone(c.Code)}] = e
-		}
-		if e.display == "" && c.Display != "" {
-			e.display = strings.Clone(c.Display)
-		}
-		if !slices.Contains(e.elements, c.Element) {
-			e.elements = append(e.elements, strings.Clone(c.Element))
-		}
-	}
-}
-
 // stagingDir is where a load stages what it merges from a file of its own
 // (its codes); Open removes what a killed load left there, since nothing
 // there outlives a commit.
@@ -76,7 +32,7 @@ const stagedCodes = "codes-*.parquet"
 type codesWriter struct {
 	tw      *tableWriter // the staged file: a table of its own, never published
 	mem     memory.Allocator
-	pending codeSet
+	pending transform.CodeSet
 	max     int   // pending codes that are written out (maxPendingCodes)
 	n       int64 // times written out: the batch column
 }
@@ -94,27 +50,13 @@ func newCodesWriter(out, loadID string, cat schema.Catalog, mem memory.Allocator
 		return nil, fmt.Errorf("codes: staged columns %v", names)
 	}
 	tw := &tableWriter{table: staged, schema: staged.ArrowSchema(), path: filepath.Join(stagingDir(out), strings.Replace(stagedCodes, "*", loadID, 1))}
-	return &codesWriter{tw: tw, mem: mem, pending: codeSet{}, max: maxPendingCodes}, nil
+	return &codesWriter{tw: tw, mem: mem, pending: transform.CodeSet{}, max: maxPendingCodes}, nil
 }
 
-// write adds the codes of the next batch: an earlier display wins, and
-// elements join.
-func (cw *codesWriter) write(set codeSet) error {
-	for k, l := range set {
-		e, ok := cw.pending[k]
-		if !ok {
-			cw.pending[k] = l
-			continue
-		}
-		if e.display == "" {
-			e.display = l.display
-		}
-		for _, el := range l.elements {
-			if !slices.Contains(e.elements, el) {
-				e.elements = append(e.elements, el)
-			}
-		}
-	}
+// write adds the codes of the next batch (see transform.CodeSet.Merge),
+// and writes the pending codes out when there are many.
+func (cw *codesWriter) write(set transform.CodeSet) error {
+	cw.pending.Merge(set)
 	if len(cw.pending) >= cw.max {
 		return cw.flush()
 	}
@@ -134,10 +76,14 @@ func (cw *codesWriter) flush() error {
 	elements := rb.Field(3).(*array.StringBuilder)
 	batch := rb.Field(4).(*array.Int64Builder)
 	for k, e := range cw.pending {
-		system.Append(k.system)
-		code.Append(k.code)
-		str(display, e.display)
-		elements.Append(strings.Join(e.elements, ","))
+		system.Append(k.System)
+		code.Append(k.Code)
+		if e.Display == "" {
+			display.AppendNull()
+		} else {
+			display.Append(e.Display)
+		}
+		elements.Append(strings.Join(e.Elements, ","))
 		batch.Append(cw.n)
 	}
 	rec := rb.NewRecordBatch()
@@ -145,7 +91,7 @@ func (cw *codesWriter) flush() error {
 	if err := cw.tw.write(rec); err != nil {
 		return err
 	}
-	cw.pending = codeSet{}
+	cw.pending = transform.CodeSet{}
 	cw.n++
 	return nil
 }

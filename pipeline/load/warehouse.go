@@ -224,20 +224,13 @@ func (w *Warehouse) LoadedAs(ctx context.Context, sha string) (string, error) {
 	return id.String, nil
 }
 
-// loadedSize reports whether the ledger holds a loaded file of this size.
-func (w *Warehouse) loadedSize(ctx context.Context, size int64) (bool, error) {
+// LoadedSize reports whether the ledger holds a loaded file of this size.
+func (w *Warehouse) LoadedSize(ctx context.Context, size int64) (bool, error) {
 	var n int64
 	if err := w.db.QueryRowContext(ctx, "SELECT count(*) FROM loads WHERE bytes = ? AND status = 'loaded'", size).Scan(&n); err != nil {
 		return false, fmt.Errorf("ledger: %w", err)
 	}
 	return n > 0, nil
-}
-
-// LoadRecord is the ledger entry of one file's load.
-type LoadRecord struct {
-	LoadID, RunID, SourceFile, SHA256 string
-	Bytes, Rows, Rejects              int64
-	StartedAt                         time.Time
 }
 
 // commit merges one load into the current state in a single transaction:
@@ -246,7 +239,7 @@ type LoadRecord struct {
 // last_updated replaces the EOB and all its child rows; an older or equal
 // one changes nothing), MBIs are merged, rejects and export errors appended,
 // and the ledger row written. Nothing is visible until it commits.
-func (w *Warehouse) commit(ctx context.Context, rec LoadRecord, files map[string]string, codesFile string) (err error) {
+func (w *Warehouse) commit(ctx context.Context, loadID string, started time.Time, rec LoadRecord, files map[string]string, codesFile string) (err error) {
 	conn, err := w.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -263,7 +256,7 @@ func (w *Warehouse) commit(ctx context.Context, rec LoadRecord, files map[string
 	}()
 	exec := func(q string, args ...any) error {
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("merge load %s: %w\n%s", rec.LoadID, err, q)
+			return fmt.Errorf("merge load %s: %w\n%s", loadID, err, q)
 		}
 		return nil
 	}
@@ -299,18 +292,20 @@ QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS 
 	var winners, replaced, rows int64
 	if err := tx.QueryRowContext(ctx, fmt.Sprintf(`SELECT (SELECT count(*) FROM s_win),
   (SELECT count(*) FROM s_win JOIN claims USING (eob_id)), (SELECT count(*) FROM %s)`, src(schema.Claims))).Scan(&winners, &replaced, &rows); err != nil {
-		return fmt.Errorf("merge load %s: %w", rec.LoadID, err)
+		return fmt.Errorf("merge load %s: %w", loadID, err)
 	}
 	var steps []string
-	for _, t := range []string{schema.Claims, schema.ClaimLines, schema.ClaimDiagnoses, schema.ClaimProcedures, schema.ClaimCareTeam,
-		schema.ClaimExtensions, schema.ClaimSupporting, schema.ClaimContained} {
+	for _, t := range w.cat.ParquetTables() {
+		if t.Merge != schema.MergeByEOB {
+			continue
+		}
 		if replaced > 0 {
-			steps = append(steps, fmt.Sprintf("DELETE FROM %s WHERE eob_id IN (SELECT eob_id FROM s_win)", t))
+			steps = append(steps, fmt.Sprintf("DELETE FROM %s WHERE eob_id IN (SELECT eob_id FROM s_win)", t.Name))
 		}
 		if winners == rows {
-			steps = append(steps, fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM %s", t, cols(t), src(t)))
+			steps = append(steps, fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM %s", t.Name, cols(t.Name), src(t.Name)))
 		} else {
-			steps = append(steps, fmt.Sprintf("INSERT INTO %s (%s) SELECT s.* FROM %s s SEMI JOIN s_win w ON s.eob_id = w.eob_id AND s.source_line = w.source_line", t, cols(t), src(t)))
+			steps = append(steps, fmt.Sprintf("INSERT INTO %s (%s) SELECT s.* FROM %s s SEMI JOIN s_win w ON s.eob_id = w.eob_id AND s.source_line = w.source_line", t.Name, cols(t.Name), src(t.Name)))
 		}
 	}
 	mbiCols := strings.Join(w.cat.Table(schema.BeneficiaryMBIs).ColumnNames(), ", ")
@@ -331,20 +326,23 @@ FROM (
 ) GROUP BY beneficiary_id, mbi`, mbiCols, src(schema.BeneficiaryMBIs)),
 		`DELETE FROM beneficiary_mbis WHERE (beneficiary_id, mbi) IN (SELECT beneficiary_id, mbi FROM s_mbi)`,
 		fmt.Sprintf(`INSERT INTO beneficiary_mbis (%[1]s) SELECT %[1]s FROM s_mbi`, mbiCols),
-		fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM %s", schema.Rejects, cols(schema.Rejects), src(schema.Rejects)),
-		fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM %s", schema.ExportErrors, cols(schema.ExportErrors), src(schema.ExportErrors)),
 	)
+	for _, t := range w.cat.ParquetTables() {
+		if t.Merge == schema.MergeAppend {
+			steps = append(steps, fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM %s", t.Name, cols(t.Name), src(t.Name)))
+		}
+	}
 	for _, q := range steps {
 		if err := exec(q); err != nil {
 			return err
 		}
 	}
-	if err := mergeCodes(ctx, tx, rec.LoadID, codesFile); err != nil {
-		return fmt.Errorf("merge load %s: %w", rec.LoadID, err)
+	if err := mergeCodes(ctx, tx, loadID, codesFile); err != nil {
+		return fmt.Errorf("merge load %s: %w", loadID, err)
 	}
 	if err := exec(`INSERT INTO loads (load_id, run_id, source_file, sha256, bytes, rows, rejects, started_at, finished_at, status)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, now(), 'loaded')`,
-		rec.LoadID, rec.RunID, rec.SourceFile, rec.SHA256, rec.Bytes, rec.Rows, rec.Rejects, rec.StartedAt); err != nil {
+		loadID, rec.RunID, rec.SourceFile, rec.SHA256, rec.Bytes, rec.Rows, rec.Rejects, started); err != nil {
 		return err
 	}
 	if err := exec("DROP TABLE s_win; DROP TABLE s_mbi"); err != nil {

@@ -19,10 +19,10 @@ func ExampleFlattener_Flatten() {
 		fmt.Println("rejected:", err)
 		return
 	}
-	c := rec.Claim
+	c := rec.Claims[0]
 	fmt.Println(c.EOBID, c.FHIRVersion, c.ClaimType, c.BeneficiaryID, c.BillablePeriodStart, c.LastUpdated.Time().Format("2006-01-02T15:04Z"))
 	fmt.Println("principal diagnosis:", c.PrincipalDiagnosisCode)
-	for _, l := range rec.Lines {
+	for _, l := range rec.ClaimLines {
 		fmt.Println("line", l.LineNumber, l.HCPCSCode, l.ServiceDate)
 	}
 
@@ -45,7 +45,7 @@ func TestFirstIdentifierWins(t *testing.T) {
 	if err := transform.NewFlattener().Flatten(line, &rec); err != nil {
 		t.Fatal(err)
 	}
-	if rec.Claim.ClaimID != "111" || rec.Claim.ClaimGroupID != "g1" {
-		t.Errorf("claim_id %q, claim_group_id %q; want the first of each", rec.Claim.ClaimID, rec.Claim.ClaimGroupID)
+	if rec.Claims[0].ClaimID != "111" || rec.Claims[0].ClaimGroupID != "g1" {
+		t.Errorf("claim_id %q, claim_group_id %q; want the first of each", rec.Claims[0].ClaimID, rec.Claims[0].ClaimGroupID)
 	}
 }

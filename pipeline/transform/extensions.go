@@ -44,10 +44,8 @@ const (
 // extCtx says where the extensions being scanned belong.
 type extCtx struct {
 	element string
-	line    int64 // item.sequence, when hasLine
-	hasLine bool
-	seq     int64 // careTeam/diagnosis sequence or adjudication position, when hasSeq
-	hasSeq  bool
+	line    Int // item.sequence
+	seq     Int // careTeam/diagnosis sequence or adjudication position
 }
 
 // extensions walks v.extension[]: claim is offered each extension (its url
@@ -74,11 +72,7 @@ func (f *Flattener) extensions(v *fastjson.Value, ctx extCtx, claim func(url []b
 // an unexpected JSON type leaves the value column NULL instead of
 // rejecting the EOB, since no column depends on it.
 func (f *Flattener) addExtension(url []byte, ext *fastjson.Value, ctx extCtx) {
-	e := Extension{
-		LineNumber: ctx.line, HasLine: ctx.hasLine,
-		Element: ctx.element, ElementSeq: ctx.seq, HasElementSeq: ctx.hasSeq,
-		URL: f.in(url),
-	}
+	e := ClaimExtensionsRow{LineNumber: ctx.line, Element: ctx.element, ElementSequence: ctx.seq, URL: f.in(url)}
 	o, err := ext.Object()
 	if err != nil {
 		return
@@ -86,52 +80,52 @@ func (f *Flattener) addExtension(url []byte, ext *fastjson.Value, ctx extCtx) {
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		switch string(k) {
 		case "valueCoding":
-			e.Code = f.in(v.GetStringBytes("code"))
-			e.System = f.in(v.GetStringBytes("system"))
-			e.Display = f.copyString(v.GetStringBytes("display"))
+			e.ValueCode = f.in(v.GetStringBytes("code"))
+			e.ValueSystem = f.in(v.GetStringBytes("system"))
+			e.ValueDisplay = f.copyString(v.GetStringBytes("display"))
 		case "valueIdentifier":
-			e.System = f.in(v.GetStringBytes("system"))
-			e.String = f.copyString(v.GetStringBytes("value"))
+			e.ValueSystem = f.in(v.GetStringBytes("system"))
+			e.ValueString = f.copyString(v.GetStringBytes("value"))
 		case "valueQuantity":
-			e.Decimal = lenientNum(v.Get("value"))
-			e.Code = f.in(v.GetStringBytes("code"))
-			e.System = f.in(v.GetStringBytes("system"))
-			e.Display = f.in(v.GetStringBytes("unit"))
+			e.ValueDecimal = lenientNum(v.Get("value"))
+			e.ValueCode = f.in(v.GetStringBytes("code"))
+			e.ValueSystem = f.in(v.GetStringBytes("system"))
+			e.ValueDisplay = f.in(v.GetStringBytes("unit"))
 		case "valueMoney":
-			e.Decimal = lenientNum(v.Get("value"))
-			e.Code = f.in(v.GetStringBytes("currency"))
+			e.ValueDecimal = lenientNum(v.Get("value"))
+			e.ValueCode = f.in(v.GetStringBytes("currency"))
 		case "valueReference":
-			e.Reference = f.copyString(v.GetStringBytes("reference"))
-			e.Display = f.copyString(v.GetStringBytes("display"))
+			e.ValueReference = f.copyString(v.GetStringBytes("reference"))
+			e.ValueDisplay = f.copyString(v.GetStringBytes("display"))
 		case "valueCodeableConcept":
 			c := v.Get("coding", "0")
 			if c != nil {
-				e.Code = f.in(c.GetStringBytes("code"))
-				e.System = f.in(c.GetStringBytes("system"))
-				e.Display = f.copyString(c.GetStringBytes("display"))
+				e.ValueCode = f.in(c.GetStringBytes("code"))
+				e.ValueSystem = f.in(c.GetStringBytes("system"))
+				e.ValueDisplay = f.copyString(c.GetStringBytes("display"))
 			}
 		case "valueDate":
-			e.Date = parseDate(v.GetStringBytes())
-			e.String = f.copyString(v.GetStringBytes())
+			e.ValueDate = parseDate(v.GetStringBytes())
+			e.ValueString = f.copyString(v.GetStringBytes())
 		case "valueDateTime", "valueInstant":
-			e.Date = parseDate(v.GetStringBytes())
-			e.String = f.copyString(v.GetStringBytes())
+			e.ValueDate = parseDate(v.GetStringBytes())
+			e.ValueString = f.copyString(v.GetStringBytes())
 		case "valueCode":
-			e.Code = f.in(v.GetStringBytes())
+			e.ValueCode = f.in(v.GetStringBytes())
 		case "valueString", "valueUri", "valueUrl", "valueCanonical", "valueId", "valueOid", "valueMarkdown":
-			e.String = f.copyString(v.GetStringBytes())
+			e.ValueString = f.copyString(v.GetStringBytes())
 		case "valueDecimal", "valueInteger", "valuePositiveInt", "valueUnsignedInt":
-			e.Decimal = lenientNum(v)
+			e.ValueDecimal = lenientNum(v)
 		case "valueBoolean":
 			switch v.Type() {
 			case fastjson.TypeTrue:
-				e.String = "true"
+				e.ValueString = "true"
 			case fastjson.TypeFalse:
-				e.String = "false"
+				e.ValueString = "false"
 			}
 		}
 	})
-	f.rec.Extensions = append(f.rec.Extensions, e)
+	f.rec.ClaimExtensions = append(f.rec.ClaimExtensions, e)
 }
 
 // lenientNum returns a JSON number (or a numeric string) as a Float, NULL

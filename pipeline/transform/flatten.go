@@ -62,6 +62,7 @@ type Flattener struct {
 	p fastjson.Parser
 
 	rec *Record           // record being filled
+	c   *ClaimsRow        // the claim row of rec, while an EOB is flattened
 	d   *dialect          // FHIR-version specific rules of the current EOB
 	err error             // first error met while flattening the current line
 	at  []pathElem        // location in the resource, for error messages
@@ -127,7 +128,7 @@ func (f *Flattener) Flatten(line []byte, rec *Record) (err error) {
 		if err != nil {
 			rec.Reset()
 		}
-		f.rec, f.d = nil, nil
+		f.rec, f.d, f.c = nil, nil, nil
 	}()
 	return f.flatten(line)
 }
@@ -228,7 +229,7 @@ func (f *Flattener) operationOutcome(root *fastjson.Value) {
 		if text == "" {
 			text = f.str(is, "diagnostics")
 		}
-		f.rec.Issues = append(f.rec.Issues, Issue{
+		f.rec.ExportErrors = append(f.rec.ExportErrors, ExportErrorsRow{
 			Severity: f.in(f.strb(is, "severity")),
 			Code:     f.in(f.strb(is, "code")),
 			Text:     text,
@@ -240,7 +241,9 @@ func (f *Flattener) operationOutcome(root *fastjson.Value) {
 // eob flattens an ExplanationOfBenefit. The order matters: the care team is
 // read before the items, which refer to it, and the claim-level NPIs last.
 func (f *Flattener) eob(root *fastjson.Value) {
-	c := &f.rec.Claim
+	f.rec.Claims = append(f.rec.Claims, ClaimsRow{})
+	f.c = &f.rec.Claims[0] // the only claim row: the pointer stays valid
+	c := f.c
 	c.EOBID = f.str(root, "id")
 	if f.err != nil {
 		return
@@ -264,11 +267,28 @@ func (f *Flattener) eob(root *fastjson.Value) {
 	f.supportingInfo(root)
 	f.contained(root)
 	f.codings(root)
+	f.rec.setEOBID(c.EOBID)
+	f.mbiRows()
+}
+
+// mbiRows completes the beneficiary_mbis rows of the EOB: they belong to
+// its beneficiary, and were seen when it was last updated. Without a
+// beneficiary there is nothing for them to belong to.
+func (f *Flattener) mbiRows() {
+	if f.c.BeneficiaryID == "" {
+		f.rec.BeneficiaryMBIs = f.rec.BeneficiaryMBIs[:0]
+		return
+	}
+	for i := range f.rec.BeneficiaryMBIs {
+		m := &f.rec.BeneficiaryMBIs[i]
+		m.BeneficiaryID = f.c.BeneficiaryID
+		m.FirstSeen, m.LastSeen = f.c.LastUpdated, f.c.LastUpdated
+	}
 }
 
 // header fills the scalar claim columns.
 func (f *Flattener) header(root *fastjson.Value) {
-	c := &f.rec.Claim
+	c := f.c
 	c.Status = f.in(f.strb(root, "status"))
 	f.claimType(root)
 	sub, _ := f.firstCoding(root, "subType")
@@ -372,7 +392,7 @@ func (f *Flattener) header(root *fastjson.Value) {
 // type (code and display), and in STU3 the near-line record and service
 // classification codes.
 func (f *Flattener) claimType(root *fastjson.Value) {
-	c := &f.rec.Claim
+	c := f.c
 	cs := f.arr(root, "type", "coding")
 	if len(cs) == 0 {
 		return
@@ -396,7 +416,7 @@ func (f *Flattener) claimType(root *fastjson.Value) {
 		case urlNearLine:
 			c.NearLineRecordCode = f.in(f.strb(cd, "code"))
 		case urlSrvcClsfctn:
-			c.ServiceClassification = f.in(f.strb(cd, "code"))
+			c.ServiceClassificationCode = f.in(f.strb(cd, "code"))
 		}
 		f.leave()
 	}
@@ -439,7 +459,7 @@ func (f *Flattener) insurance(root *fastjson.Value) {
 // service classification codes (R4); every other one goes to
 // rec.Extensions.
 func (f *Flattener) rootExtensions(root *fastjson.Value) {
-	c := &f.rec.Claim
+	c := f.c
 	f.extensions(root, extCtx{element: elemEOB}, func(url []byte, ext *fastjson.Value) bool {
 		switch string(url) {
 		case urlMBIExt:
@@ -449,7 +469,7 @@ func (f *Flattener) rootExtensions(root *fastjson.Value) {
 			c.NearLineRecordCode = f.in(f.extValueCode(ext))
 			return true
 		case urlSrvcClsfctn:
-			c.ServiceClassification = f.in(f.extValueCode(ext))
+			c.ServiceClassificationCode = f.in(f.extValueCode(ext))
 			return true
 		}
 		return false
@@ -467,9 +487,9 @@ func (f *Flattener) mbi(ext *fastjson.Value) {
 	value := f.str(vi, "value")
 	currency := f.in(f.extCode(vi, urlCurrency))
 	if value != "" {
-		f.rec.MBIs = append(f.rec.MBIs, MBI{MBI: value, Currency: currency})
-		if currency == "current" && f.rec.Claim.MBI == "" {
-			f.rec.Claim.MBI = value
+		f.rec.BeneficiaryMBIs = append(f.rec.BeneficiaryMBIs, BeneficiaryMBIsRow{MBI: value, Currency: currency})
+		if currency == "current" && f.c.MBI == "" {
+			f.c.MBI = value
 		}
 	}
 }
@@ -482,7 +502,7 @@ func (f *Flattener) careTeam(root *fastjson.Value) {
 		}
 		seq := f.seq(m, "sequence")
 		ident := f.get(m, "provider", "identifier")
-		var row CareTeam
+		var row ClaimCareTeamRow
 		row.Sequence = seq
 		if ident != nil {
 			f.enter("provider")
@@ -500,7 +520,7 @@ func (f *Flattener) careTeam(root *fastjson.Value) {
 		qual, _, _ := f.coding(m, "qualification", isSpecialtySystem)
 		row.Qualification = f.in(qual)
 		row.TaxonomyCode = f.in(f.codeBySystem(m, "qualification", sysNUCCTaxonomy))
-		f.extensions(m, extCtx{element: elemCareTeam, seq: seq, hasSeq: true}, func(url []byte, ext *fastjson.Value) bool {
+		f.extensions(m, extCtx{element: elemCareTeam, seq: Int{seq, true}}, func(url []byte, ext *fastjson.Value) bool {
 			switch string(url) {
 			case urlPrvdrTypeCd:
 				row.ProviderTypeCode = f.in(f.extValueCode(ext))
@@ -510,14 +530,14 @@ func (f *Flattener) careTeam(root *fastjson.Value) {
 				// STU3: the organization NPI (ORG_NPI_NUM) rides on the
 				// performing member.
 				if npi := f.extValueCode(ext); len(npi) > 0 {
-					f.rec.Claim.OrganizationNPI = f.copyString(npi)
+					f.c.OrganizationNPI = f.copyString(npi)
 				}
 			default:
 				return false
 			}
 			return true
 		})
-		f.rec.CareTeam = append(f.rec.CareTeam, row)
+		f.rec.ClaimCareTeam = append(f.rec.ClaimCareTeam, row)
 		f.leave()
 	}
 }
@@ -555,9 +575,9 @@ func (f *Flattener) diagnoses(root *fastjson.Value) {
 			f.leave()
 			continue
 		}
-		var row Diagnosis
+		var row ClaimDiagnosesRow
 		row.Sequence = f.seq(d, "sequence")
-		row.DiagnosisNumber = int64(len(f.rec.Diagnoses) + 1)
+		row.DiagnosisNumber = Int{int64(len(f.rec.ClaimDiagnoses) + 1), true}
 		code, system := f.preferredCoding(d, "diagnosisCodeableConcept", isICDSystem)
 		row.Code = f.copyString(code)
 		row.CodeSystem = f.in(system)
@@ -565,7 +585,7 @@ func (f *Flattener) diagnoses(root *fastjson.Value) {
 		row.DiagnosisType, row.DiagnosisRole, principal = f.diagnosisType(d)
 		poa, _ := f.firstCoding(d, "onAdmission")
 		row.PresentOnAdmission = f.in(poa)
-		f.extensions(d, extCtx{element: elemDiagnosis, seq: row.Sequence, hasSeq: true}, func(url []byte, ext *fastjson.Value) bool {
+		f.extensions(d, extCtx{element: elemDiagnosis, seq: Int{row.Sequence, true}}, func(url []byte, ext *fastjson.Value) bool {
 			if hasPrefix(url, urlPOAPrefix) || hasPrefix(url, urlExtPOAPrefix) {
 				if row.PresentOnAdmission == "" {
 					row.PresentOnAdmission = f.in(f.extValueCode(ext))
@@ -574,13 +594,13 @@ func (f *Flattener) diagnoses(root *fastjson.Value) {
 			}
 			return false
 		})
-		if principal && f.rec.Claim.PrincipalDiagnosisCode == "" {
-			f.rec.Claim.PrincipalDiagnosisCode = row.Code
+		if principal && f.c.PrincipalDiagnosisCode == "" {
+			f.c.PrincipalDiagnosisCode = row.Code
 		}
-		if f.rec.Claim.AdmittingDiagnosisCode == "" && hasToken(row.DiagnosisType, "admitting") {
-			f.rec.Claim.AdmittingDiagnosisCode = row.Code
+		if f.c.AdmittingDiagnosisCode == "" && hasToken(row.DiagnosisType, "admitting") {
+			f.c.AdmittingDiagnosisCode = row.Code
 		}
-		f.rec.Diagnoses = append(f.rec.Diagnoses, row)
+		f.rec.ClaimDiagnoses = append(f.rec.ClaimDiagnoses, row)
 		f.leave()
 	}
 }
@@ -711,13 +731,13 @@ func (f *Flattener) procedures(root *fastjson.Value) {
 		if !f.enterElem("procedure", i, p) {
 			return
 		}
-		var row Procedure
+		var row ClaimProceduresRow
 		row.Sequence = f.seq(p, "sequence")
 		code, system := f.firstCoding(p, "procedureCodeableConcept")
 		row.Code = f.copyString(code)
 		row.CodeSystem = f.in(system)
 		row.ProcedureDate = parseDate(f.strb(p, "date"))
-		f.rec.Procedures = append(f.rec.Procedures, row)
+		f.rec.ClaimProcedures = append(f.rec.ClaimProcedures, row)
 		f.leave()
 	}
 }
@@ -726,14 +746,14 @@ func (f *Flattener) procedures(root *fastjson.Value) {
 // sequences the items link to.
 func (f *Flattener) items(root *fastjson.Value) {
 	f.lnk = f.lnk[:0]
-	institutional := isInstitutional(f.rec.Claim.ClaimType, f.rec.Claim.ClaimTypeCode)
+	institutional := isInstitutional(f.c.ClaimType, f.c.ClaimTypeCode)
 	for i, it := range f.arr(root, "item") {
 		if !f.enterElem("item", i, it) {
 			return
 		}
-		var row Line
+		var row ClaimLinesRow
 		row.LineNumber = f.seq(it, "sequence")
-		ctx := extCtx{line: row.LineNumber, hasLine: true}
+		ctx := extCtx{line: Int{row.LineNumber, true}}
 
 		row.HCPCSCode = f.copyString(f.codeBySystem(it, f.d.productKey, sysHCPCS, sysHCPCSVar))
 		row.NDCCode = f.copyString(f.d.lineNDC(f, it))
@@ -813,7 +833,7 @@ func (f *Flattener) items(root *fastjson.Value) {
 			if !f.enterElem("adjudication", j, adj) {
 				break
 			}
-			f.extensions(adj, extCtx{element: elemAdjudication, line: row.LineNumber, hasLine: true, seq: int64(j + 1), hasSeq: true}, nil)
+			f.extensions(adj, extCtx{element: elemAdjudication, line: Int{row.LineNumber, true}, seq: Int{int64(j + 1), true}}, nil)
 			f.leave()
 		}
 
@@ -828,7 +848,7 @@ func (f *Flattener) items(root *fastjson.Value) {
 		row.RenderingNPI = f.lineRenderingNPI(f.lnk[start:])
 		row.CareTeamSequences = f.joinInts(f.lnk[start:])
 		row.DiagnosisSequences = f.diagnosisLinks(it)
-		f.rec.Lines = append(f.rec.Lines, row)
+		f.rec.ClaimLines = append(f.rec.ClaimLines, row)
 		f.leave()
 	}
 }
@@ -856,7 +876,7 @@ func (f *Flattener) diagnosisLinks(it *fastjson.Value) string {
 // lineExtension takes the line-level extensions that map to claim_lines
 // columns, wherever BFD puts them (item, item.service / productOrService,
 // item.locationCodeableConcept; the places differ between the versions).
-func (f *Flattener) lineExtension(row *Line, url []byte, ext *fastjson.Value) bool {
+func (f *Flattener) lineExtension(row *ClaimLinesRow, url []byte, ext *fastjson.Value) bool {
 	switch string(url) {
 	case urlPrvdrStateCd:
 		row.ProviderStateCode = f.in(f.extValueCode(ext))
@@ -914,8 +934,8 @@ func (f *Flattener) lineRenderingNPI(links []int64) string {
 const smallSet = 32
 
 // member returns the first care-team row with the given sequence, or nil.
-func (f *Flattener) member(seq int64) *CareTeam {
-	team := f.rec.CareTeam
+func (f *Flattener) member(seq int64) *ClaimCareTeamRow {
+	team := f.rec.ClaimCareTeam
 	if len(team) <= smallSet {
 		for i := range team {
 			if team[i].Sequence == seq {
@@ -964,7 +984,7 @@ func (f *Flattener) linked(seq int64) bool {
 // referring_npi, and organization_npi (ORG_NPI_NUM) when an R4 carrier
 // organization member carries it (STU3 gives it as an extension instead).
 func (f *Flattener) claimNPIs() {
-	c := &f.rec.Claim
+	c := f.c
 	c.AttendingNPI = f.firstIDWithRole("npi", roleAttending)
 	c.OperatingNPI = f.firstIDWithRole("npi", roleOperating)
 	c.OtherNPI = f.firstIDWithRole("npi", roleOther)
@@ -983,7 +1003,7 @@ func (f *Flattener) claimNPIs() {
 // whose identifier is of type idType and whose normalized role includes
 // role.
 func (f *Flattener) firstIDWithRole(idType, role string) string {
-	for _, m := range f.rec.CareTeam {
+	for _, m := range f.rec.ClaimCareTeam {
 		if m.ProviderIDType == idType && m.ProviderID != "" && hasToken(m.RoleNormalized, role) {
 			return m.ProviderID
 		}
@@ -1096,7 +1116,7 @@ type dialect struct {
 	// isLineRenderingRole says whether a role linked from an item marks
 	// its rendering/performing provider.
 	isLineRenderingRole func(role string) bool
-	// careTeamRoles sets the RoleNormalized of each f.rec.CareTeam member
+	// careTeamRoles sets the RoleNormalized of each f.rec.ClaimCareTeam member
 	// (from its role, and f.lnk); the claim's provider columns follow from
 	// them (see claimNPIs).
 	careTeamRoles func(f *Flattener)

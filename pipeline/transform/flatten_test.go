@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/ab2d-etl/ab2d-etl/internal/testinputs"
+	"github.com/ab2d-etl/ab2d-etl/schema"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -79,286 +83,76 @@ func loadFixtures(tb testing.TB) (single []fixture, sample []fixture) {
 
 // ---- golden form of a Record ----
 
-type goldenRecord struct {
-	Line           int                    `json:"line,omitempty"`
-	Kind           string                 `json:"kind"`
-	Claim          *goldenClaim           `json:"claim,omitempty"`
-	MBIs           []goldenMBI            `json:"mbis,omitempty"`
-	CareTeam       []goldenCareTeam       `json:"care_team,omitempty"`
-	Diagnoses      []goldenDiagnosis      `json:"diagnoses,omitempty"`
-	Procedures     []goldenProcedure      `json:"procedures,omitempty"`
-	Lines          []goldenLine           `json:"lines,omitempty"`
-	Extensions     []goldenExtension      `json:"extensions,omitempty"`
-	SupportingInfo []goldenSupportingInfo `json:"supporting_info,omitempty"`
-	Contained      []goldenContained      `json:"contained,omitempty"`
-	Codings        []goldenCoding         `json:"codings,omitempty"`
-	Issues         []goldenIssue          `json:"issues,omitempty"`
-}
-
-type goldenMBI struct {
-	MBI      string `json:"mbi"`
-	Currency string `json:"currency"`
-}
-
-type goldenCareTeam struct {
-	Sequence          int64  `json:"sequence"`
-	ProviderID        string `json:"provider_id"`
-	ProviderIDType    string `json:"provider_id_type"`
-	Role              string `json:"role"`
-	RoleDisplay       string `json:"role_display"`
-	RoleNormalized    string `json:"role_normalized"`
-	Qualification     string `json:"qualification"`
-	TaxonomyCode      string `json:"taxonomy_code"`
-	ProviderTypeCode  string `json:"provider_type_code"`
-	ParticipatingCode string `json:"participating_code"`
-}
-
-type goldenExtension struct {
-	LineNumber *int64   `json:"line_number"`
-	Element    string   `json:"element"`
-	ElementSeq *int64   `json:"element_sequence"`
-	URL        string   `json:"url"`
-	Code       string   `json:"value_code,omitempty"`
-	System     string   `json:"value_system,omitempty"`
-	Display    string   `json:"value_display,omitempty"`
-	String     string   `json:"value_string,omitempty"`
-	Decimal    *float64 `json:"value_decimal,omitempty"`
-	Date       string   `json:"value_date,omitempty"`
-	Reference  string   `json:"value_reference,omitempty"`
-}
-
-type goldenSupportingInfo struct {
-	Sequence        *int64   `json:"sequence"`
-	Category        string   `json:"category,omitempty"`
-	CategorySystem  string   `json:"category_system,omitempty"`
-	CategoryDisplay string   `json:"category_display,omitempty"`
-	CategoryType    string   `json:"category_type,omitempty"`
-	Code            string   `json:"code,omitempty"`
-	CodeSystem      string   `json:"code_system,omitempty"`
-	CodeDisplay     string   `json:"code_display,omitempty"`
-	TimingDate      string   `json:"timing_date,omitempty"`
-	TimingStart     string   `json:"timing_start,omitempty"`
-	TimingEnd       string   `json:"timing_end,omitempty"`
-	ValueDecimal    *float64 `json:"value_decimal,omitempty"`
-	ValueUnit       string   `json:"value_unit,omitempty"`
-	ValueString     string   `json:"value_string,omitempty"`
-	ValueReference  string   `json:"value_reference,omitempty"`
-}
-
-type goldenContained struct {
-	Position     int64    `json:"position"`
-	ResourceType string   `json:"resource_type"`
-	ID           string   `json:"resource_id,omitempty"`
-	Status       string   `json:"status,omitempty"`
-	Name         string   `json:"name,omitempty"`
-	NPI          string   `json:"npi,omitempty"`
-	Code         string   `json:"code,omitempty"`
-	CodeSystem   string   `json:"code_system,omitempty"`
-	CodeDisplay  string   `json:"code_display,omitempty"`
-	ValueDecimal *float64 `json:"value_decimal,omitempty"`
-	JSON         string   `json:"resource_json"`
-}
-
-type goldenCoding struct {
-	Element string `json:"element"`
-	System  string `json:"system"`
-	Code    string `json:"code"`
-	Display string `json:"display,omitempty"`
-}
-
-type goldenDiagnosis struct {
-	Sequence           int64  `json:"sequence"`
-	DiagnosisNumber    int64  `json:"diagnosis_number"`
-	Code               string `json:"code"`
-	CodeSystem         string `json:"code_system"`
-	DiagnosisType      string `json:"diagnosis_type"`
-	DiagnosisRole      string `json:"diagnosis_role"`
-	PresentOnAdmission string `json:"present_on_admission"`
-}
-
-type goldenIssue struct {
-	Severity string `json:"severity"`
-	Code     string `json:"code"`
-	Text     string `json:"text"`
-}
-
-type goldenClaim struct {
-	EOBID                  string `json:"eob_id"`
-	ClaimID                string `json:"claim_id"`
-	ClaimGroupID           string `json:"claim_group_id"`
-	Status                 string `json:"status"`
-	ClaimType              string `json:"claim_type"`
-	ClaimTypeCode          string `json:"claim_type_code"`
-	ClaimTypeDisplay       string `json:"claim_type_display"`
-	ClaimSubType           string `json:"claim_sub_type"`
-	NearLineRecordCode     string `json:"near_line_record_code"`
-	ServiceClassification  string `json:"service_classification_code"`
-	BeneficiaryID          string `json:"beneficiary_id"`
-	MBI                    string `json:"mbi"`
-	BillablePeriodStart    string `json:"billable_period_start"`
-	BillablePeriodEnd      string `json:"billable_period_end"`
-	ClaimQueryCode         string `json:"claim_query_code"`
-	LastUpdated            string `json:"last_updated"`
-	Profile                string `json:"profile"`
-	FHIRVersion            string `json:"fhir_version"`
-	PrincipalDiagnosisCode string `json:"principal_diagnosis_code"`
-	AdmittingDiagnosisCode string `json:"admitting_diagnosis_code"`
-	DRGCode                string `json:"drg_code"`
-	FacilityTypeCode       string `json:"facility_type_code"`
-	FacilityTypeDisplay    string `json:"facility_type_display"`
-	ProviderID             string `json:"provider_id"`
-	ProviderIDSystem       string `json:"provider_id_system"`
-	OrganizationNPI        string `json:"organization_npi"`
-	AttendingNPI           string `json:"attending_npi"`
-	AttendingUPIN          string `json:"attending_upin"`
-	OperatingNPI           string `json:"operating_npi"`
-	OperatingUPIN          string `json:"operating_upin"`
-	OtherNPI               string `json:"other_npi"`
-	OtherUPIN              string `json:"other_upin"`
-	RenderingNPI           string `json:"rendering_npi"`
-	RenderingUPIN          string `json:"rendering_upin"`
-	ReferringNPI           string `json:"referring_npi"`
-}
-
-type goldenProcedure struct {
-	Sequence      int64  `json:"sequence"`
-	Code          string `json:"code"`
-	CodeSystem    string `json:"code_system"`
-	ProcedureDate string `json:"procedure_date"`
-}
-
-type goldenLine struct {
-	LineNumber            int64    `json:"line_number"`
-	HCPCSCode             string   `json:"hcpcs_code"`
-	RevenueCenterCode     string   `json:"revenue_center_code"`
-	ServiceDate           string   `json:"service_date"`
-	ServiceStart          string   `json:"service_start"`
-	ServiceEnd            string   `json:"service_end"`
-	PlaceOfService        string   `json:"place_of_service"`
-	PlaceOfServiceDisplay string   `json:"place_of_service_display"`
-	ProviderStateCode     string   `json:"provider_state_code"`
-	ProviderZipCode       string   `json:"provider_zip_code"`
-	PricingLocalityCode   string   `json:"pricing_locality_code"`
-	CLIALabNumber         string   `json:"clia_lab_number"`
-	SupplierTypeCode      string   `json:"supplier_type_code"`
-	PricingStateCode      string   `json:"pricing_state_code"`
-	Quantity              *float64 `json:"quantity"`
-	AnesthesiaUnitCount   *float64 `json:"anesthesia_unit_count"`
-	NDCCode               string   `json:"ndc_code"`
-	NDCQuantity           *float64 `json:"ndc_quantity"`
-	NDCQuantityUnit       string   `json:"ndc_quantity_unit"`
-	RenderingNPI          string   `json:"rendering_npi"`
-	CareTeamSequences     string   `json:"care_team_sequences"`
-	DiagnosisSequences    string   `json:"diagnosis_sequences"`
-}
-
-func floatPtr(f Float) *float64 {
-	if !f.Valid {
-		return nil
+// goldenRecord returns the golden form of a flattened line: its kind, then
+// for each table it has rows of (in catalog order) the rows as the Builder
+// turns them into Arrow, column by column in schema order without the
+// lineage columns, then its codings. It is derived from package schema and
+// the generated code, so a column added there shows up here by itself.
+// Compact is one line per record (the sample's golden file).
+func goldenRecord(tb testing.TB, rec *Record, line int, compact bool) []byte {
+	tb.Helper()
+	b := NewBuilder(memory.DefaultAllocator, schema.Warehouse())
+	defer b.Release()
+	b.Add(rec, &Lineage{})
+	batch := b.Flush()
+	defer batch.Release()
+	var out bytes.Buffer
+	nl, ind, sep := "\n", "  ", ": "
+	if compact {
+		nl, ind, sep = "", "", ":"
 	}
-	v := f.V
-	return &v
-}
-
-func instantString(i Instant) string {
-	if !i.Valid {
-		return ""
+	out.WriteString("{" + nl)
+	if line > 0 {
+		fmt.Fprintf(&out, "%s\"line\"%s%d,%s", ind, sep, line, nl)
 	}
-	return i.Time().Format(time.RFC3339Nano)
-}
-
-func toGolden(rec *Record) goldenRecord {
-	var g goldenRecord
-	for _, m := range rec.MBIs {
-		g.MBIs = append(g.MBIs, goldenMBI(m))
-	}
-	for _, m := range rec.CareTeam {
-		g.CareTeam = append(g.CareTeam, goldenCareTeam(m))
-	}
-	for _, d := range rec.Diagnoses {
-		g.Diagnoses = append(g.Diagnoses, goldenDiagnosis(d))
-	}
-	for _, i := range rec.Issues {
-		g.Issues = append(g.Issues, goldenIssue(i))
-	}
-	switch rec.Kind {
-	case KindEOB:
-		g.Kind = "EOB"
-		c := rec.Claim
-		g.Claim = &goldenClaim{
-			EOBID: c.EOBID, ClaimID: c.ClaimID, ClaimGroupID: c.ClaimGroupID, Status: c.Status,
-			ClaimType: c.ClaimType, ClaimTypeCode: c.ClaimTypeCode, ClaimTypeDisplay: c.ClaimTypeDisplay,
-			ClaimSubType: c.ClaimSubType, NearLineRecordCode: c.NearLineRecordCode, ServiceClassification: c.ServiceClassification,
-			BeneficiaryID: c.BeneficiaryID, MBI: c.MBI,
-			BillablePeriodStart: c.BillablePeriodStart.String(), BillablePeriodEnd: c.BillablePeriodEnd.String(),
-			ClaimQueryCode: c.ClaimQueryCode, LastUpdated: instantString(c.LastUpdated), Profile: c.Profile, FHIRVersion: c.FHIRVersion,
-			PrincipalDiagnosisCode: c.PrincipalDiagnosisCode, AdmittingDiagnosisCode: c.AdmittingDiagnosisCode,
-			DRGCode: c.DRGCode, FacilityTypeCode: c.FacilityTypeCode, FacilityTypeDisplay: c.FacilityTypeDisplay,
-			ProviderID: c.ProviderID, ProviderIDSystem: c.ProviderIDSystem, OrganizationNPI: c.OrganizationNPI,
-			AttendingNPI: c.AttendingNPI, AttendingUPIN: c.AttendingUPIN, OperatingNPI: c.OperatingNPI, OperatingUPIN: c.OperatingUPIN,
-			OtherNPI: c.OtherNPI, OtherUPIN: c.OtherUPIN, RenderingNPI: c.RenderingNPI, RenderingUPIN: c.RenderingUPIN,
-			ReferringNPI: c.ReferringNPI,
+	kind := map[Kind]string{KindEOB: "EOB", KindOperationOutcome: "OperationOutcome"}[rec.Kind]
+	fmt.Fprintf(&out, "%s\"kind\"%s%q", ind, sep, kind)
+	for i, t := range schema.Warehouse().ParquetTables() {
+		r := batch.Records[i]
+		if r == nil {
+			continue
 		}
-	case KindOperationOutcome:
-		g.Kind = "OperationOutcome"
-	default:
-		g.Kind = "?"
-	}
-	for _, p := range rec.Procedures {
-		g.Procedures = append(g.Procedures, goldenProcedure{p.Sequence, p.Code, p.CodeSystem, p.ProcedureDate.String()})
-	}
-	for _, l := range rec.Lines {
-		g.Lines = append(g.Lines, goldenLine{
-			LineNumber: l.LineNumber, HCPCSCode: l.HCPCSCode, RevenueCenterCode: l.RevenueCenterCode,
-			ServiceDate: l.ServiceDate.String(), ServiceStart: l.ServiceStart.String(), ServiceEnd: l.ServiceEnd.String(),
-			PlaceOfService: l.PlaceOfService, PlaceOfServiceDisplay: l.PlaceOfServiceDisplay,
-			ProviderStateCode: l.ProviderStateCode, ProviderZipCode: l.ProviderZipCode, PricingLocalityCode: l.PricingLocalityCode,
-			CLIALabNumber: l.CLIALabNumber, SupplierTypeCode: l.SupplierTypeCode, PricingStateCode: l.PricingStateCode,
-			Quantity: floatPtr(l.Quantity), AnesthesiaUnitCount: floatPtr(l.AnesthesiaUnitCount),
-			NDCCode: l.NDCCode, NDCQuantity: floatPtr(l.NDCQuantity), NDCQuantityUnit: l.NDCQuantityUnit,
-			RenderingNPI: l.RenderingNPI, CareTeamSequences: l.CareTeamSequences, DiagnosisSequences: l.DiagnosisSequences,
-		})
-	}
-	for _, e := range rec.Extensions {
-		ge := goldenExtension{
-			Element: e.Element, URL: e.URL, Code: e.Code, System: e.System, Display: e.Display,
-			String: e.String, Decimal: floatPtr(e.Decimal), Date: e.Date.String(), Reference: e.Reference,
+		fmt.Fprintf(&out, ",%s%s%q%s[", nl, ind, t.Name, sep)
+		for row := 0; row < int(r.NumRows()); row++ {
+			if row > 0 {
+				out.WriteString(",")
+			}
+			out.WriteString(nl + ind + ind + "{")
+			first := true
+			for c, col := range t.Columns {
+				if col.Lineage {
+					continue
+				}
+				v, err := json.Marshal(r.Column(c).GetOneForMarshal(row))
+				if err != nil {
+					tb.Fatal(err)
+				}
+				if !first {
+					out.WriteString(",")
+				}
+				first = false
+				fmt.Fprintf(&out, "%s%s%s%q%s%s", nl, ind, ind+ind, col.Name, sep, v)
+			}
+			out.WriteString(nl + ind + ind + "}")
 		}
-		if e.HasLine {
-			n := e.LineNumber
-			ge.LineNumber = &n
-		}
-		if e.HasElementSeq {
-			n := e.ElementSeq
-			ge.ElementSeq = &n
-		}
-		g.Extensions = append(g.Extensions, ge)
+		out.WriteString(nl + ind + "]")
 	}
-	for _, si := range rec.SupportingInfo {
-		gs := goldenSupportingInfo{
-			Category: si.Category, CategorySystem: si.CategorySystem, CategoryDisplay: si.CategoryDisplay,
-			CategoryType: si.CategoryType, Code: si.Code, CodeSystem: si.CodeSystem, CodeDisplay: si.CodeDisplay,
-			TimingDate: si.TimingDate.String(), TimingStart: si.TimingStart.String(), TimingEnd: si.TimingEnd.String(),
-			ValueDecimal: floatPtr(si.ValueDecimal), ValueUnit: si.ValueUnit, ValueString: si.ValueString,
-			ValueReference: si.ValueReference,
+	if len(rec.Codings) > 0 {
+		fmt.Fprintf(&out, ",%s%s\"codings\"%s[", nl, ind, sep)
+		for i, c := range rec.Codings {
+			if i > 0 {
+				out.WriteString(",")
+			}
+			v, err := json.Marshal(c)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			fmt.Fprintf(&out, "%s%s%s%s", nl, ind, ind, v)
 		}
-		if si.HasSequence {
-			n := si.Sequence
-			gs.Sequence = &n
-		}
-		g.SupportingInfo = append(g.SupportingInfo, gs)
+		out.WriteString(nl + ind + "]")
 	}
-	for _, c := range rec.Contained {
-		g.Contained = append(g.Contained, goldenContained{
-			Position: c.Position, ResourceType: c.ResourceType, ID: c.ID, Status: c.Status, Name: c.Name, NPI: c.NPI,
-			Code: c.Code, CodeSystem: c.CodeSystem, CodeDisplay: c.CodeDisplay, ValueDecimal: floatPtr(c.ValueDecimal),
-			JSON: c.JSON,
-		})
-	}
-	for _, c := range rec.Codings {
-		g.Codings = append(g.Codings, goldenCoding(c))
-	}
-	return g
+	out.WriteString(nl + "}")
+	return out.Bytes()
 }
 
 // checkGolden compares the golden form b with the golden file, or rewrites
@@ -412,12 +206,8 @@ func TestGolden(t *testing.T) {
 			if err := f.Flatten(fx.data, &rec); err != nil {
 				t.Fatalf("Flatten: %v", err)
 			}
-			b, err := json.MarshalIndent(toGolden(&rec), "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
 			name := fx.dir + "__" + strings.TrimSuffix(fx.file, filepath.Ext(fx.file))
-			checkGolden(t, name, append(b, '\n'))
+			checkGolden(t, name, append(goldenRecord(t, &rec, 0, false), '\n'))
 		})
 	}
 	// The sample's golden file is a JSON array with one compact record per
@@ -431,13 +221,7 @@ func TestGolden(t *testing.T) {
 			if err := f.Flatten(fx.data, &rec); err != nil {
 				t.Fatalf("line %d: Flatten: %v", fx.line, err)
 			}
-			g := toGolden(&rec)
-			g.Line = fx.line
-			rb, err := json.Marshal(g)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b = append(b, rb...)
+			b = append(b, goldenRecord(t, &rec, fx.line, true)...)
 			if i < len(sample)-1 {
 				b = append(b, ',')
 			}
@@ -477,7 +261,7 @@ func TestFixturesIndependent(t *testing.T) {
 			t.Errorf("%s: Flatten: %v", name, err)
 			continue
 		}
-		c := rec.Claim
+		c := rec.Claims[0]
 		check := func(what string, got, want any) {
 			t.Helper()
 			if got != want {
@@ -513,23 +297,23 @@ func TestFixturesIndependent(t *testing.T) {
 				dx = append(dx, d)
 			}
 		}
-		check("diagnosis rows", len(rec.Diagnoses), len(dx))
-		for i := 0; i < len(dx) && i < len(rec.Diagnoses); i++ {
-			check("diagnosis sequence", float64(rec.Diagnoses[i].Sequence), obj(dx[i], "sequence"))
+		check("diagnosis rows", len(rec.ClaimDiagnoses), len(dx))
+		for i := 0; i < len(dx) && i < len(rec.ClaimDiagnoses); i++ {
+			check("diagnosis sequence", float64(rec.ClaimDiagnoses[i].Sequence), obj(dx[i], "sequence"))
 			found := false
 			for _, cd := range list(obj(obj(dx[i], "diagnosisCodeableConcept"), "coding")) {
-				found = found || text(obj(cd, "code")) == rec.Diagnoses[i].Code
+				found = found || text(obj(cd, "code")) == rec.ClaimDiagnoses[i].Code
 			}
 			check("diagnosis code among the codings", found, true)
 		}
-		check("procedure rows", len(rec.Procedures), len(list(doc["procedure"])))
-		check("care team rows", len(rec.CareTeam), len(list(doc["careTeam"])))
+		check("procedure rows", len(rec.ClaimProcedures), len(list(doc["procedure"])))
+		check("care team rows", len(rec.ClaimCareTeam), len(list(doc["careTeam"])))
 		items := list(doc["item"])
-		check("line rows", len(rec.Lines), len(items))
-		for i := 0; i < len(items) && i < len(rec.Lines); i++ {
-			check("line_number", float64(rec.Lines[i].LineNumber), obj(items[i], "sequence"))
+		check("line rows", len(rec.ClaimLines), len(items))
+		for i := 0; i < len(items) && i < len(rec.ClaimLines); i++ {
+			check("line_number", float64(rec.ClaimLines[i].LineNumber), obj(items[i], "sequence"))
 			q, hasQ := obj(obj(items[i], "quantity"), "value").(float64)
-			check("quantity", rec.Lines[i].Quantity, Float{V: q, Valid: hasQ})
+			check("quantity", rec.ClaimLines[i].Quantity, Float{V: q, Valid: hasQ})
 		}
 
 		var mbis []string
@@ -538,9 +322,9 @@ func TestFixturesIndependent(t *testing.T) {
 				mbis = append(mbis, text(obj(obj(e, "valueIdentifier"), "value")))
 			}
 		}
-		check("mbi rows", len(rec.MBIs), len(mbis))
-		for i := 0; i < len(mbis) && i < len(rec.MBIs); i++ {
-			check("mbi", rec.MBIs[i].MBI, mbis[i])
+		check("mbi rows", len(rec.BeneficiaryMBIs), len(mbis))
+		for i := 0; i < len(mbis) && i < len(rec.BeneficiaryMBIs); i++ {
+			check("mbi", rec.BeneficiaryMBIs[i].MBI, mbis[i])
 		}
 		if fx.line > 0 {
 			// Every line of the AB2D sample carries a current MBI.
@@ -552,7 +336,7 @@ func TestFixturesIndependent(t *testing.T) {
 				continue
 			}
 			ok := false
-			for _, m := range rec.CareTeam {
+			for _, m := range rec.ClaimCareTeam {
 				ok = ok || (m.ProviderID == npi && m.ProviderIDType == "npi")
 			}
 			check("claim NPI "+npi+" is an NPI care-team member", ok, true)
@@ -629,14 +413,14 @@ func TestFlattenRejects(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Flatten(%q) = %q, want it to contain %q", tc.line, err, tc.want)
 			}
-			if rec.Kind != 0 || rec.Claim != (Claim{}) || len(rec.Lines)+len(rec.CareTeam)+len(rec.Diagnoses)+len(rec.Issues) != 0 {
+			if rec.Kind != 0 || len(rec.Claims) != 0 || len(rec.ClaimLines)+len(rec.ClaimCareTeam)+len(rec.ClaimDiagnoses)+len(rec.ExportErrors) != 0 {
 				t.Fatalf("record not reset after a reject: %+v", rec)
 			}
 		})
 	}
 	// The flattener still works after rejects.
-	if err := f.Flatten(eob(`"status":"active"`), &rec); err != nil || rec.Claim.Status != "active" {
-		t.Fatalf("after rejects: err %v, status %q", err, rec.Claim.Status)
+	if err := f.Flatten(eob(`"status":"active"`), &rec); err != nil || rec.Claims[0].Status != "active" {
+		t.Fatalf("after rejects: err %v, status %q", err, rec.Claims[0].Status)
 	}
 }
 
@@ -650,21 +434,21 @@ func TestOperationOutcome(t *testing.T) {
 	if err := f.Flatten(line, &rec); err != nil {
 		t.Fatal(err)
 	}
-	want := []Issue{
+	want := []ExportErrorsRow{
 		{"error", "exception", "Could not fetch claims for patient -1"},
 		{"warning", "processing", "only diagnostics"},
 		{"information", "informational", "details win"},
 	}
-	if rec.Kind != KindOperationOutcome || len(rec.Issues) != len(want) {
-		t.Fatalf("kind %v, issues %+v", rec.Kind, rec.Issues)
+	if rec.Kind != KindOperationOutcome || len(rec.ExportErrors) != len(want) {
+		t.Fatalf("kind %v, issues %+v", rec.Kind, rec.ExportErrors)
 	}
 	for i := range want {
-		if rec.Issues[i] != want[i] {
-			t.Errorf("issue %d = %+v, want %+v", i, rec.Issues[i], want[i])
+		if rec.ExportErrors[i] != want[i] {
+			t.Errorf("issue %d = %+v, want %+v", i, rec.ExportErrors[i], want[i])
 		}
 	}
-	if rec.Claim.EOBID != "" || len(rec.Lines) != 0 {
-		t.Errorf("OperationOutcome filled EOB fields: %+v", rec.Claim)
+	if len(rec.Claims) != 0 || len(rec.ClaimLines) != 0 {
+		t.Errorf("OperationOutcome filled EOB rows: %+v", rec.Rows)
 	}
 }
 
@@ -762,27 +546,27 @@ func TestMappingRules(t *testing.T) {
 
 	t.Run("STU3 institutional: one linked primary is attending and rendering", func(t *testing.T) {
 		r := flatten(t, eob(typ("INPATIENT")+`,"careTeam":[`+npi(2, "111", "assist")+`,`+npi(3, "222", "primary")+`],"item":[{"sequence":1,"careTeamLinkId":[3]}]`))
-		c := r.Claim
-		if c.FHIRVersion != "STU3" || c.OperatingNPI != "111" || c.AttendingNPI != "222" || c.RenderingNPI != "222" || r.Lines[0].RenderingNPI != "222" {
-			t.Errorf("got %+v, line %+v", c, r.Lines[0])
+		c := r.Claims[0]
+		if c.FHIRVersion != "STU3" || c.OperatingNPI != "111" || c.AttendingNPI != "222" || c.RenderingNPI != "222" || r.ClaimLines[0].RenderingNPI != "222" {
+			t.Errorf("got %+v, line %+v", c, r.ClaimLines[0])
 		}
 	})
 	t.Run("STU3 institutional: unlinked primary is attending only", func(t *testing.T) {
-		c := flatten(t, eob(typ("OUTPATIENT")+`,"careTeam":[`+npi(3, "222", "primary")+`],"item":[{"sequence":1}]`)).Claim
+		c := flatten(t, eob(typ("OUTPATIENT")+`,"careTeam":[`+npi(3, "222", "primary")+`],"item":[{"sequence":1}]`)).Claims[0]
 		if c.AttendingNPI != "222" || c.RenderingNPI != "" {
 			t.Errorf("got %+v", c)
 		}
 	})
 	t.Run("STU3 carrier: primary is rendering, no attending", func(t *testing.T) {
-		c := flatten(t, eob(typ("CARRIER")+`,"careTeam":[`+npi(2, "333", "primary")+`,`+npi(3, "444", "referring")+`]`)).Claim
+		c := flatten(t, eob(typ("CARRIER")+`,"careTeam":[`+npi(2, "333", "primary")+`,`+npi(3, "444", "referring")+`]`)).Claims[0]
 		if c.AttendingNPI != "" || c.RenderingNPI != "333" || c.ReferringNPI != "444" {
 			t.Errorf("got %+v", c)
 		}
 	})
 	t.Run("STU3 UPIN is not an NPI", func(t *testing.T) {
 		r := flatten(t, eob(typ("CARRIER")+`,"careTeam":[{"sequence":2,"provider":{"identifier":{"system":"https://bluebutton.cms.gov/resources/variables/carr_clm_upin","value":"U1"}},"role":{"coding":[{"code":"primary"}]}}]`))
-		if r.CareTeam[0].ProviderIDType != "upin" || r.Claim.RenderingNPI != "" {
-			t.Errorf("got %+v / %+v", r.CareTeam[0], r.Claim)
+		if r.ClaimCareTeam[0].ProviderIDType != "upin" || r.Claims[0].RenderingNPI != "" {
+			t.Errorf("got %+v / %+v", r.ClaimCareTeam[0], r.Claims[0])
 		}
 	})
 	t.Run("R4 roles, NPI only, line link", func(t *testing.T) {
@@ -790,17 +574,17 @@ func TestMappingRules(t *testing.T) {
 			r4npi(1, "A1", "npi", "attending")+`,`+r4npi(2, "U2", "UPIN", "performing")+`,`+
 			r4npi(3, "P3", "npi", "performing")+`,`+r4npi(4, "O4", "npi", "operating")+`,`+r4npi(5, "R5", "npi", "referring")+
 			`],"item":[{"sequence":1,"careTeamSequence":[2,3]},{"sequence":2,"careTeamSequence":[4]},{"sequence":3,"careTeamSequence":[2]},{"sequence":4,"careTeamSequence":[1,4]}]`))
-		c := r.Claim
+		c := r.Claims[0]
 		if c.FHIRVersion != "R4" || c.AttendingNPI != "A1" || c.RenderingNPI != "P3" || c.OperatingNPI != "O4" || c.ReferringNPI != "R5" {
 			t.Errorf("claim %+v", c)
 		}
-		if r.CareTeam[1].ProviderIDType != "upin" {
-			t.Errorf("UPIN type = %q", r.CareTeam[1].ProviderIDType)
+		if r.ClaimCareTeam[1].ProviderIDType != "upin" {
+			t.Errorf("UPIN type = %q", r.ClaimCareTeam[1].ProviderIDType)
 		}
 		// Line 1: performing NPI; line 2: the only linked member; line 3: only a
 		// UPIN; line 4: two members, none rendering.
 		for i, want := range []string{"P3", "O4", "", ""} {
-			if got := r.Lines[i].RenderingNPI; got != want {
+			if got := r.ClaimLines[i].RenderingNPI; got != want {
 				t.Errorf("line %d rendering_npi = %q, want %q", i+1, got, want)
 			}
 		}
@@ -810,15 +594,15 @@ func TestMappingRules(t *testing.T) {
 			`{"sequence":1,"diagnosisCodeableConcept":{"coding":[{"system":"http://example.org/other","code":"X"},{"system":"`+sysICD10CM+`","code":"A40"}]},"type":[{"coding":[{"code":"admitting"}]},{"coding":[{"code":"principal"}]}],"onAdmission":{"coding":[{"code":"Y"}]}},`+
 			`{"sequence":2,"diagnosisReference":{"reference":"Condition/1"}}],`+
 			`"supportingInfo":[{"sequence":1,"code":{"coding":[{"system":"x","code":"no"}]}},{"sequence":2,"code":{"coding":[{"system":"`+sysDRG+`","code":"695"}]}}]`))
-		if len(r.Diagnoses) != 1 {
-			t.Fatalf("diagnoses %+v", r.Diagnoses)
+		if len(r.ClaimDiagnoses) != 1 {
+			t.Fatalf("diagnoses %+v", r.ClaimDiagnoses)
 		}
-		want := Diagnosis{Sequence: 1, DiagnosisNumber: 1, Code: "A40", CodeSystem: sysICD10CM, DiagnosisType: "admitting,principal", DiagnosisRole: "principal,admitting", PresentOnAdmission: "Y"}
-		if r.Diagnoses[0] != want {
-			t.Errorf("diagnosis %+v, want %+v", r.Diagnoses[0], want)
+		want := ClaimDiagnosesRow{EOBID: "carrier-1", Sequence: 1, DiagnosisNumber: Int{1, true}, Code: "A40", CodeSystem: sysICD10CM, DiagnosisType: "admitting,principal", DiagnosisRole: "principal,admitting", PresentOnAdmission: "Y"}
+		if r.ClaimDiagnoses[0] != want {
+			t.Errorf("diagnosis %+v, want %+v", r.ClaimDiagnoses[0], want)
 		}
-		if r.Claim.PrincipalDiagnosisCode != "A40" || r.Claim.DRGCode != "695" {
-			t.Errorf("claim %+v", r.Claim)
+		if r.Claims[0].PrincipalDiagnosisCode != "A40" || r.Claims[0].DRGCode != "695" {
+			t.Errorf("claim %+v", r.Claims[0])
 		}
 	})
 	t.Run("MBIs: current one is the claim MBI, all kept in order", func(t *testing.T) {
@@ -826,21 +610,21 @@ func TestMappingRules(t *testing.T) {
 			return `{"url":"` + urlMBIExt + `","valueIdentifier":{"extension":[{"url":"` + urlCurrency + `","valueCoding":{"code":"` + cur + `"}}],"system":"` + sysMBI + `","value":"` + v + `"}}`
 		}
 		r := flatten(t, eob(`"extension":[{"url":"https://bluebutton.cms.gov/resources/variables/nch_near_line_rec_ident_cd","valueCoding":{"code":"O"}},`+ext("H1", "historic")+`,`+ext("C1", "current")+`,`+ext("H2", "historic")+`],"patient":{"reference":"Patient/-19990000000001"}`))
-		if r.Claim.MBI != "C1" || len(r.MBIs) != 3 || r.MBIs[0] != (MBI{"H1", "historic"}) || r.MBIs[2] != (MBI{"H2", "historic"}) {
-			t.Errorf("mbi %q, mbis %+v", r.Claim.MBI, r.MBIs)
+		if r.Claims[0].MBI != "C1" || len(r.BeneficiaryMBIs) != 3 || r.BeneficiaryMBIs[0].MBI != "H1" || r.BeneficiaryMBIs[0].Currency != "historic" || r.BeneficiaryMBIs[2].MBI != "H2" || r.BeneficiaryMBIs[2].Currency != "historic" {
+			t.Errorf("mbi %q, mbis %+v", r.Claims[0].MBI, r.BeneficiaryMBIs)
 		}
-		if r.Claim.BeneficiaryID != "-19990000000001" {
-			t.Errorf("beneficiary_id %q", r.Claim.BeneficiaryID)
+		if r.Claims[0].BeneficiaryID != "-19990000000001" {
+			t.Errorf("beneficiary_id %q", r.Claims[0].BeneficiaryID)
 		}
 	})
 	t.Run("PDE id, partial dates, unparseable lastUpdated", func(t *testing.T) {
-		c := flatten(t, eob(`"identifier":[{"system":"`+sysPDEID+`","value":"89"}],"billablePeriod":{"start":"2015","end":"2015-05"},"meta":{"lastUpdated":"IGNORED_FIELD"}`)).Claim
+		c := flatten(t, eob(`"identifier":[{"system":"`+sysPDEID+`","value":"89"}],"billablePeriod":{"start":"2015","end":"2015-05"},"meta":{"lastUpdated":"IGNORED_FIELD"}`)).Claims[0]
 		if c.ClaimID != "89" || c.BillablePeriodStart.Valid || c.BillablePeriodEnd.Valid || c.LastUpdated.Valid {
 			t.Errorf("got %+v", c)
 		}
 	})
 	t.Run("null members read as absent", func(t *testing.T) {
-		c := flatten(t, eob(`"status":null,"type":null,"item":null,"meta":{"lastUpdated":null}`)).Claim
+		c := flatten(t, eob(`"status":null,"type":null,"item":null,"meta":{"lastUpdated":null}`)).Claims[0]
 		if c.Status != "" || c.ClaimType != "" || c.LastUpdated.Valid {
 			t.Errorf("got %+v", c)
 		}
@@ -850,7 +634,7 @@ func TestMappingRules(t *testing.T) {
 			r4npi(1, "UA", "UPIN", "attending")+`,`+r4npi(2, "NA", "npi", "attending")+`,`+r4npi(3, "UO", "UPIN", "otheroperating")+`,`+
 			r4npi(4, "NO", "npi", "otheroperating")+`,`+r4npi(5, "UP", "UPIN", "performing")+`,`+r4npi(6, "UOP", "UPIN", "operating")+`],`+
 			`"diagnosis":[{"sequence":1,"diagnosisCodeableConcept":{"coding":[{"system":"`+sysICD10CM+`","code":"A37"}]},"type":[{"coding":[{"code":"admitting"}]}]}]`))
-		c := r.Claim
+		c := r.Claims[0]
 		if c.AttendingUPIN != "UA" || c.AttendingNPI != "NA" || c.OtherUPIN != "UO" || c.OtherNPI != "NO" || c.RenderingUPIN != "UP" || c.OperatingUPIN != "UOP" || c.AdmittingDiagnosisCode != "A37" {
 			t.Errorf("claim %+v", c)
 		}
@@ -862,28 +646,28 @@ func TestMappingRules(t *testing.T) {
 			`{"url":"u:bool","valueBoolean":true},`+
 			`{"url":"`+urlNearLine+`","valueCoding":{"code":"O"}}],`+
 			`"item":[{"sequence":3,"extension":[{"url":"u:date","valueDate":"2020-02-29"},{"url":"`+urlAnsthsaUnitCnt+`","valueQuantity":{"value":2.4}}]}]`))
-		if r.Claim.NearLineRecordCode != "O" || len(r.Extensions) != 4 {
-			t.Fatalf("claim %+v, extensions %+v", r.Claim, r.Extensions)
+		if r.Claims[0].NearLineRecordCode != "O" || len(r.ClaimExtensions) != 4 {
+			t.Fatalf("claim %+v, extensions %+v", r.Claims[0], r.ClaimExtensions)
 		}
-		want := []Extension{
-			{Element: "ExplanationOfBenefit", URL: "u:money", Code: "USD", Decimal: Float{12.5, true}},
-			{Element: "ExplanationOfBenefit", URL: "u:qty", Decimal: Float{7, true}},
-			{Element: "ExplanationOfBenefit", URL: "u:bool", String: "true"},
-			{Element: "item", LineNumber: 3, HasLine: true, URL: "u:date", String: "2020-02-29", Date: parseDate([]byte("2020-02-29"))},
+		want := []ClaimExtensionsRow{
+			{EOBID: "carrier-1", Element: "ExplanationOfBenefit", URL: "u:money", ValueCode: "USD", ValueDecimal: Float{12.5, true}},
+			{EOBID: "carrier-1", Element: "ExplanationOfBenefit", URL: "u:qty", ValueDecimal: Float{7, true}},
+			{EOBID: "carrier-1", Element: "ExplanationOfBenefit", URL: "u:bool", ValueString: "true"},
+			{EOBID: "carrier-1", Element: "item", LineNumber: Int{3, true}, URL: "u:date", ValueString: "2020-02-29", ValueDate: parseDate([]byte("2020-02-29"))},
 		}
 		for i := range want {
-			if r.Extensions[i] != want[i] {
-				t.Errorf("extension %d = %+v, want %+v", i, r.Extensions[i], want[i])
+			if r.ClaimExtensions[i] != want[i] {
+				t.Errorf("extension %d = %+v, want %+v", i, r.ClaimExtensions[i], want[i])
 			}
 		}
-		if a := r.Lines[0].AnesthesiaUnitCount; a != (Float{2.4, true}) {
+		if a := r.ClaimLines[0].AnesthesiaUnitCount; a != (Float{2.4, true}) {
 			t.Errorf("anesthesia %+v", a)
 		}
 	})
 	t.Run("record is reset between lines", func(t *testing.T) {
 		flatten(t, eob(`"item":[{"sequence":1},{"sequence":2}],"status":"active"`))
 		r := flatten(t, eob(""))
-		if len(r.Lines) != 0 || r.Claim.Status != "" {
+		if len(r.ClaimLines) != 0 || r.Claims[0].Status != "" {
 			t.Errorf("stale data: %+v", r)
 		}
 	})
@@ -940,17 +724,17 @@ func TestLargeCareTeam(t *testing.T) {
 	if len(f.teamIdx) != n {
 		t.Errorf("care-team index has %d entries, want %d: large teams are not indexed", len(f.teamIdx), n)
 	}
-	c := rec.Claim
+	c := rec.Claims[0]
 	want := "N" + strconv.Itoa(n)
 	if c.AttendingNPI != want || c.RenderingNPI != "N"+strconv.Itoa(n-1) {
 		t.Errorf("attending %q rendering %q", c.AttendingNPI, c.RenderingNPI)
 	}
 	// Item n-2 links member n-1 (primary): its rendering NPI; item 1 links
 	// member 2 (other), the only linked member: taken as well.
-	if got := rec.Lines[n-3].RenderingNPI; got != "N"+strconv.Itoa(n-1) {
+	if got := rec.ClaimLines[n-3].RenderingNPI; got != "N"+strconv.Itoa(n-1) {
 		t.Errorf("line %d rendering_npi %q", n-2, got)
 	}
-	if got := rec.Lines[0].RenderingNPI; got != "N2" {
+	if got := rec.ClaimLines[0].RenderingNPI; got != "N2" {
 		t.Errorf("line 1 rendering_npi %q", got)
 	}
 }
@@ -1007,20 +791,20 @@ func TestDiagnosisNormalized(t *testing.T) {
 			if err := f.Flatten(eob(tc.extra), &rec); err != nil {
 				t.Fatal(err)
 			}
-			if rec.Claim.FHIRVersion != tc.version {
-				t.Fatalf("version %s, want %s", rec.Claim.FHIRVersion, tc.version)
+			if rec.Claims[0].FHIRVersion != tc.version {
+				t.Fatalf("version %s, want %s", rec.Claims[0].FHIRVersion, tc.version)
 			}
 			var numbers []int64
 			var roles []string
-			for _, d := range rec.Diagnoses {
-				numbers = append(numbers, d.DiagnosisNumber)
+			for _, d := range rec.ClaimDiagnoses {
+				numbers = append(numbers, d.DiagnosisNumber.V)
 				roles = append(roles, d.DiagnosisRole)
 			}
 			if !slices.Equal(numbers, tc.numbers) || !slices.Equal(roles, tc.roles) {
 				t.Errorf("numbers %v roles %q, want %v %q", numbers, roles, tc.numbers, tc.roles)
 			}
-			if tc.lineLinks != "" && rec.Lines[0].DiagnosisSequences != tc.lineLinks {
-				t.Errorf("line diagnosis_sequences %q, want the raw %q", rec.Lines[0].DiagnosisSequences, tc.lineLinks)
+			if tc.lineLinks != "" && rec.ClaimLines[0].DiagnosisSequences != tc.lineLinks {
+				t.Errorf("line diagnosis_sequences %q, want the raw %q", rec.ClaimLines[0].DiagnosisSequences, tc.lineLinks)
 			}
 		})
 	}
@@ -1075,14 +859,14 @@ func TestCareTeamRoleNormalized(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []string
-			for _, m := range rec.CareTeam {
+			for _, m := range rec.ClaimCareTeam {
 				got = append(got, m.RoleNormalized)
 			}
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("role_normalized %q, want %q", got, tc.want)
 			}
 			// The claim's provider columns follow from these roles.
-			c := rec.Claim
+			c := rec.Claims[0]
 			var npis []string
 			for _, v := range []string{c.AttendingNPI, c.OperatingNPI, c.OtherNPI, c.RenderingNPI, c.ReferringNPI} {
 				npis = append(npis, cmp.Or(v, "-"))

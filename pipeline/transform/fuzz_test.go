@@ -48,10 +48,10 @@ func FuzzFlatten(f *testing.F) {
 		}
 		switch rec.Kind {
 		case KindEOB:
-			if rec.Claim.EOBID == "" {
+			if rec.Claims[0].EOBID == "" {
 				t.Fatalf("EOB accepted without id: %q", line)
 			}
-			if v := rec.Claim.FHIRVersion; v != "R4" && v != "STU3" {
+			if v := rec.Claims[0].FHIRVersion; v != "R4" && v != "STU3" {
 				t.Fatalf("fhir_version %q", v)
 			}
 		case KindOperationOutcome:

@@ -115,8 +115,8 @@ func TestSamplePairsAgree(t *testing.T) {
 					t.Fatalf("%s: %v", x.file, err)
 				}
 			}
-			if r4.Claim.ClaimID == "" || r4.Claim.ClaimID != stu3.Claim.ClaimID {
-				t.Fatalf("not the same claim: claim ids %q and %q", r4.Claim.ClaimID, stu3.Claim.ClaimID)
+			if r4.Claims[0].ClaimID == "" || r4.Claims[0].ClaimID != stu3.Claims[0].ClaimID {
+				t.Fatalf("not the same claim: claim ids %q and %q", r4.Claims[0].ClaimID, stu3.Claims[0].ClaimID)
 			}
 			keys := []string{"*", p.group, typ}
 			compared := 0
@@ -144,28 +144,28 @@ func TestSamplePairsAgree(t *testing.T) {
 					}
 				}
 			}
-			compare("Claim.", r4.Claim, stu3.Claim)
-			if len(r4.Lines) != len(stu3.Lines) || len(r4.Diagnoses) != len(stu3.Diagnoses) || len(r4.Procedures) != len(stu3.Procedures) {
-				t.Fatalf("%d/%d/%d lines/diagnoses/procedures in R4, %d/%d/%d in STU3", len(r4.Lines), len(r4.Diagnoses),
-					len(r4.Procedures), len(stu3.Lines), len(stu3.Diagnoses), len(stu3.Procedures))
+			compare("Claim.", r4.Claims[0], stu3.Claims[0])
+			if len(r4.ClaimLines) != len(stu3.ClaimLines) || len(r4.ClaimDiagnoses) != len(stu3.ClaimDiagnoses) || len(r4.ClaimProcedures) != len(stu3.ClaimProcedures) {
+				t.Fatalf("%d/%d/%d lines/diagnoses/procedures in R4, %d/%d/%d in STU3", len(r4.ClaimLines), len(r4.ClaimDiagnoses),
+					len(r4.ClaimProcedures), len(stu3.ClaimLines), len(stu3.ClaimDiagnoses), len(stu3.ClaimProcedures))
 			}
-			for i := range r4.Lines {
-				compare("Line.", r4.Lines[i], stu3.Lines[i])
+			for i := range r4.ClaimLines {
+				compare("Line.", r4.ClaimLines[i], stu3.ClaimLines[i])
 			}
-			for i := range r4.Diagnoses {
-				a, b := r4.Diagnoses[i], stu3.Diagnoses[i]
+			for i := range r4.ClaimDiagnoses {
+				a, b := r4.ClaimDiagnoses[i], stu3.ClaimDiagnoses[i]
 				a.Sequence, b.Sequence = 0, 0             // numbered differently when v1 lists the DRG first
 				a.DiagnosisType, b.DiagnosisType = "", "" // two vocabularies: DiagnosisRole is compared
 				compare("Diagnosis.", a, b)
 			}
-			for i := range r4.Procedures {
-				compare("Procedure.", r4.Procedures[i], stu3.Procedures[i])
+			for i := range r4.ClaimProcedures {
+				compare("Procedure.", r4.ClaimProcedures[i], stu3.ClaimProcedures[i])
 			}
 			// The care teams' normalized roles, as sets: the members are
 			// numbered and split differently.
 			roles := func(r *Record) []string {
 				var out []string
-				for _, m := range r.CareTeam {
+				for _, m := range r.ClaimCareTeam {
 					if m.RoleNormalized != "organization" && m.RoleNormalized != "referring" { // not sent in v1
 						out = append(out, fmt.Sprintf("%s %s", m.ProviderID, m.RoleNormalized))
 					}

@@ -82,8 +82,8 @@ func r4IsRenderingRole(role string) bool {
 // rendering; primary (the carrier organization, ORG_NPI_NUM) becomes
 // organization. Other codes are kept.
 func r4CareTeamRoles(f *Flattener) {
-	for i := range f.rec.CareTeam {
-		m := &f.rec.CareTeam[i]
+	for i := range f.rec.ClaimCareTeam {
+		m := &f.rec.ClaimCareTeam[i]
 		switch m.Role {
 		case "attending":
 			m.RoleNormalized = roleAttending

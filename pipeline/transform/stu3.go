@@ -106,8 +106,8 @@ func stu3IsRenderingRole(role string) bool {
 // Other codes are kept. The organization NPI (ORG_NPI_NUM) is a careTeam
 // extension, read with the care team.
 func stu3CareTeamRoles(f *Flattener) {
-	inst := isInstitutional(f.rec.Claim.ClaimType, f.rec.Claim.ClaimTypeCode)
-	team := f.rec.CareTeam
+	inst := isInstitutional(f.c.ClaimType, f.c.ClaimTypeCode)
+	team := f.rec.ClaimCareTeam
 	for i := range team {
 		m := &team[i]
 		switch m.Role {
@@ -140,7 +140,7 @@ func stu3CareTeamRoles(f *Flattener) {
 // member (stu3Institutional takes it as the attending then).
 func stu3LinkedAttending(f *Flattener, idType string) {
 	first := -1
-	for i, m := range f.rec.CareTeam {
+	for i, m := range f.rec.ClaimCareTeam {
 		if m.Role != "primary" || m.ProviderIDType != idType || m.ProviderID == "" {
 			continue
 		}
@@ -152,7 +152,7 @@ func stu3LinkedAttending(f *Flattener, idType string) {
 		}
 	}
 	if first >= 0 {
-		f.rec.CareTeam[first].RoleNormalized = roleAttendingRendering
+		f.rec.ClaimCareTeam[first].RoleNormalized = roleAttendingRendering
 	}
 }
 

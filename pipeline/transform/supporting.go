@@ -28,10 +28,10 @@ func (f *Flattener) supportingInfo(root *fastjson.Value) {
 		if si.GetObject() == nil {
 			continue
 		}
-		var row SupportingInfo
+		var row ClaimSupportingInfoRow
 		if n := si.Get("sequence"); n != nil && n.Type() == fastjson.TypeNumber {
 			if v, err := n.Int64(); err == nil {
-				row.Sequence, row.HasSequence = v, true
+				row.Sequence = Int{v, true}
 			}
 		}
 		for i, c := range si.GetArray("category", "coding") {
@@ -75,8 +75,8 @@ func (f *Flattener) supportingInfo(root *fastjson.Value) {
 			row.ValueString = f.copyString(si.GetStringBytes("valueAttachment", "url"))
 		}
 		row.ValueReference = f.copyString(si.GetStringBytes("valueReference", "reference"))
-		f.rec.SupportingInfo = append(f.rec.SupportingInfo, row)
-		f.lenientExtensions(si, extCtx{element: elemSupportingInfo, seq: row.Sequence, hasSeq: row.HasSequence})
+		f.rec.ClaimSupportingInfo = append(f.rec.ClaimSupportingInfo, row)
+		f.lenientExtensions(si, extCtx{element: elemSupportingInfo, seq: row.Sequence})
 	}
 }
 
@@ -100,10 +100,10 @@ func (f *Flattener) contained(root *fastjson.Value) {
 		if r.GetObject() == nil {
 			continue
 		}
-		row := Contained{
+		row := ClaimContainedRow{
 			Position:     int64(i + 1),
 			ResourceType: f.in(r.GetStringBytes("resourceType")),
-			ID:           f.copyString(r.GetStringBytes("id")),
+			ResourceID:   f.copyString(r.GetStringBytes("id")),
 			Status:       f.in(r.GetStringBytes("status")),
 			Name:         f.copyString(r.GetStringBytes("name")),
 		}
@@ -120,7 +120,7 @@ func (f *Flattener) contained(root *fastjson.Value) {
 		}
 		row.ValueDecimal = lenientNum(r.Get("valueQuantity", "value"))
 		f.buf = r.MarshalTo(f.buf[:0])
-		row.JSON = f.copyString(f.buf)
-		f.rec.Contained = append(f.rec.Contained, row)
+		row.ResourceJSON = f.copyString(f.buf)
+		f.rec.ClaimContained = append(f.rec.ClaimContained, row)
 	}
 }

@@ -46,16 +46,16 @@ func TestSupportingInfoAndContained(t *testing.T) {
 				t.Fatal(err)
 			}
 			var info, cont []string
-			for _, s := range rec.SupportingInfo {
+			for _, s := range rec.ClaimSupportingInfo {
 				var seq any = "<nil>"
-				if s.HasSequence {
-					seq = s.Sequence
+				if s.Sequence.Valid {
+					seq = s.Sequence.V
 				}
 				info = append(info, fmt.Sprintf("%v|%s|%s|%s|%s|%s|%s|%v|%s|%s", seq, s.Category, s.CategoryType, s.Code, s.CodeDisplay,
 					s.TimingDate, s.TimingStart.String()+"/"+s.TimingEnd.String(), s.ValueDecimal, s.ValueUnit, s.ValueString))
 			}
-			for _, c := range rec.Contained {
-				cont = append(cont, fmt.Sprintf("%d|%s|%s|%s|%s|%s|%s", c.Position, c.ResourceType, c.ID, c.Name, c.NPI, c.Code, c.JSON))
+			for _, c := range rec.ClaimContained {
+				cont = append(cont, fmt.Sprintf("%d|%s|%s|%s|%s|%s|%s", c.Position, c.ResourceType, c.ResourceID, c.Name, c.NPI, c.Code, c.ResourceJSON))
 			}
 			if fmt.Sprint(info) != fmt.Sprint(tt.info) {
 				t.Errorf("supporting info\n got %q\nwant %q", info, tt.info)

@@ -1,7 +1,8 @@
-package load
+package pipeline
 
 import (
 	"context"
+	"github.com/ab2d-etl/ab2d-etl/pipeline/load"
 	"os"
 	"path/filepath"
 	"testing"
@@ -24,12 +25,12 @@ func BenchmarkLoadFile(b *testing.B) {
 	var eobs int64
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
-		wh, err := Open(context.Background(), filepath.Join(b.TempDir(), "wh"))
+		wh, err := load.Open(context.Background(), filepath.Join(b.TempDir(), "wh"))
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		res, err := NewLoader(wh, Options{}).LoadFile(context.Background(), path)
+		res, err := loadOne(context.Background(), wh, path, LoadConfig{})
 		if err != nil {
 			b.Fatal(err)
 		}
