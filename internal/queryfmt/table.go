@@ -108,14 +108,16 @@ func (tw *tableWriter) finish(n int) error {
 	shown := fitColumns(widths, tw.width)
 
 	var b strings.Builder
+	var l strings.Builder
 	line := func(rec []string) {
+		l.Reset()
 		for i := range shown {
 			if i > 0 {
-				b.WriteString(columnSep)
+				l.WriteString(columnSep)
 			}
-			last := i == shown-1
-			b.WriteString(pad(rec[i], widths[i], right[i], last))
+			l.WriteString(pad(rec[i], widths[i], right[i], i == shown-1))
 		}
+		b.WriteString(strings.TrimRight(l.String(), " "))
 		b.WriteByte('\n')
 	}
 	line(names)
