@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
 )
@@ -92,12 +93,12 @@ func (tw *tableWriter) finish(n int) error {
 	right := make([]bool, len(tw.cols))
 	for i, c := range tw.cols {
 		names[i] = escapeControls(c.name)
-		widths[i] = uniseg.StringWidth(names[i])
+		widths[i] = cells(names[i])
 		right[i] = c.typ.numeric()
 	}
 	for _, rec := range tw.cells {
 		for i, s := range rec {
-			widths[i] = max(widths[i], uniseg.StringWidth(s))
+			widths[i] = max(widths[i], cells(s))
 		}
 	}
 	if tw.width > 0 {
@@ -161,6 +162,16 @@ func (tw *tableWriter) finish(n int) error {
 	return nil
 }
 
+// cells returns the width of s in terminal cells.
+func cells(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return uniseg.StringWidth(s)
+		}
+	}
+	return len(s) // ASCII, control characters already escaped
+}
+
 // fitColumns returns how many leading columns fit on a line of width cells
 // (all if width is 0). The first column that does not fit whole is narrowed
 // into the room left if that is at least minNarrowed cells (the first column
@@ -197,7 +208,7 @@ func fitColumns(widths []int, width int) int {
 // last cell of a line gets no padding on the right.
 func pad(s string, width int, right, last bool) string {
 	s = truncate(s, width)
-	gap := width - uniseg.StringWidth(s)
+	gap := width - cells(s)
 	switch {
 	case gap <= 0:
 		return s
@@ -212,13 +223,13 @@ func pad(s string, width int, right, last bool) string {
 // truncate cuts s to at most width cells, ending it with "…" if it was cut.
 // It cuts between grapheme clusters, so accents and emoji stay whole.
 func truncate(s string, width int) string {
-	if uniseg.StringWidth(s) <= width {
+	if cells(s) <= width {
 		return s
 	}
 	if width <= 0 {
 		return ""
 	}
-	room := width - uniseg.StringWidth(ellipsis)
+	room := width - cells(ellipsis)
 	var b strings.Builder
 	state := -1
 	for rest := s; rest != ""; {
@@ -249,7 +260,7 @@ func wrap(text string, width int) []string {
 		switch {
 		case cur == "":
 			cur = word
-		case uniseg.StringWidth(cur)+1+uniseg.StringWidth(word) <= width:
+		case cells(cur)+1+cells(word) <= width:
 			cur += " " + word
 		default:
 			lines = append(lines, truncate(cur, width))
@@ -278,7 +289,7 @@ func newVerticalWriter(w io.Writer, cols []column, o Options) *verticalWriter {
 	for _, c := range cols {
 		vw.names = append(vw.names, escapeControls(c.name))
 		vw.types = append(vw.types, c.typ)
-		nameW = max(nameW, uniseg.StringWidth(vw.names[len(vw.names)-1]))
+		nameW = max(nameW, cells(vw.names[len(vw.names)-1]))
 	}
 	if o.Width > 0 {
 		nameW = min(nameW, o.MaxColumnWidth, max(o.Width/2, 1))

@@ -343,7 +343,11 @@ func TestJSONLinesValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
+	defer func() {
+		if err := rows.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	var b bytes.Buffer
 	n, err := queryfmt.Write(&b, rows, queryfmt.JSON)
 	if err != nil {
