@@ -255,14 +255,21 @@ type jsonWriter struct {
 	buf   []byte
 }
 
+// uniqueColumns returns the columns' names, made unique, and their types.
+func uniqueColumns(cols []column) ([]string, []*colType) {
+	names := make([]string, len(cols))
+	types := make([]*colType, len(cols))
+	for i, c := range cols {
+		names[i], types[i] = c.name, c.typ
+	}
+	return uniqueNames(names), types
+}
+
 func newJSONWriter(w io.Writer, cols []column) *jsonWriter {
 	jw := &jsonWriter{w: w, r: newRenderer()}
-	names := make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = c.name
-		jw.types = append(jw.types, c.typ)
-	}
-	for _, name := range uniqueNames(names) {
+	var names []string
+	names, jw.types = uniqueColumns(cols)
+	for _, name := range names {
 		jw.keys = append(jw.keys, append(jw.r.appendEncoded(nil, name), ':'))
 	}
 	return jw
@@ -299,13 +306,10 @@ type csvWriter struct {
 
 func newCSVWriter(w io.Writer, cols []column) *csvWriter {
 	cw := &csvWriter{w: w, r: newRenderer()}
-	names := make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = c.name
-		cw.types = append(cw.types, c.typ)
-	}
+	var names []string
+	names, cw.types = uniqueColumns(cols)
 	// The header is written with the first row, or by finish if there is none.
-	for i, name := range uniqueNames(names) {
+	for i, name := range names {
 		if i > 0 {
 			cw.buf = append(cw.buf, ',')
 		}

@@ -46,6 +46,9 @@ func (tw *tableWriter) row(vals []any) error {
 	rec := make([]string, len(vals))
 	for i, v := range vals {
 		rec[i], tw.buf = cellText(tw.r, tw.buf, v, tw.cols[i].typ)
+		if tw.width > 0 { // cut now: a huge value need not be kept whole
+			rec[i] = truncate(rec[i], tw.colW)
+		}
 	}
 	tw.cells = append(tw.cells, rec)
 	return nil

@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,6 +84,8 @@ func (r *renderer) appendJSON(b []byte, v any, t *colType) []byte {
 		return r.appendStruct(b, x, t)
 	case duckdb.OrderedMap:
 		return r.appendMap(b, x, t)
+	case fmt.Stringer: // a BIT inside a nested value
+		return r.appendEncoded(b, x.String())
 	}
 	return r.appendEncoded(b, v)
 }
@@ -97,13 +101,7 @@ func (r *renderer) appendStruct(b []byte, m map[string]any, t *colType) []byte {
 			keys[i] = f.name
 		}
 	} else {
-		keys = slices.Sorted(func(yield func(string) bool) {
-			for k := range m {
-				if !yield(k) {
-					return
-				}
-			}
-		})
+		keys = slices.Sorted(maps.Keys(m))
 	}
 	b = append(b, '{')
 	for i, k := range keys {
@@ -200,26 +198,10 @@ func appendScalar(b []byte, v any, t *colType) []byte {
 	switch x := v.(type) {
 	case bool:
 		return strconv.AppendBool(b, x)
-	case int8:
-		return strconv.AppendInt(b, int64(x), 10)
-	case int16:
-		return strconv.AppendInt(b, int64(x), 10)
-	case int32:
-		return strconv.AppendInt(b, int64(x), 10)
-	case int64:
-		return strconv.AppendInt(b, x, 10)
-	case int:
-		return strconv.AppendInt(b, int64(x), 10)
-	case uint8:
-		return strconv.AppendUint(b, uint64(x), 10)
-	case uint16:
-		return strconv.AppendUint(b, uint64(x), 10)
-	case uint32:
-		return strconv.AppendUint(b, uint64(x), 10)
-	case uint64:
-		return strconv.AppendUint(b, x, 10)
-	case uint:
-		return strconv.AppendUint(b, uint64(x), 10)
+	case int8, int16, int32, int64, int:
+		return strconv.AppendInt(b, reflect.ValueOf(x).Int(), 10)
+	case uint8, uint16, uint32, uint64, uint:
+		return strconv.AppendUint(b, reflect.ValueOf(x).Uint(), 10)
 	case *big.Int: // HUGEINT, UHUGEINT, BIGNUM
 		if x == nil {
 			return append(b, "null"...)

@@ -236,6 +236,10 @@ func TestNested(t *testing.T) {
 		{"MAP {2: 'b', 1: 'a'}", `[{"key":2,"value":"b"},{"key":1,"value":"a"}]`, `"[{""key"":2,""value"":""b""},{""key"":1,""value"":""a""}]"`},
 		{"MAP {DATE '2024-01-01': 1}", `[{"key":"2024-01-01","value":1}]`, `"[{""key"":""2024-01-01"",""value"":1}]"`},
 		{"MAP {}::MAP(VARCHAR, INTEGER)", `{}`, `{}`},
+		{"['101'::BIT]", `["101"]`, `"[""101""]"`},
+		{"['b'::ENUM('a', 'b')]", `["b"]`, `"[""b""]"`},
+		{"[TIMETZ '01:02:03+01', NULL]", `["01:02:03+01:00",null]`, `"[""01:02:03+01:00"",null]"`},
+		{"[union_value(num := 2)::UNION(num INTEGER, str VARCHAR)]", "[2]", "[2]"},
 		{"union_value(num := 2)::UNION(num INTEGER, str VARCHAR)", "2", "2"},
 		{"union_value(str := 'x')::UNION(num INTEGER, str VARCHAR)", `"x"`, "x"},
 		// JSON columns come decoded from the driver: nested, keys sorted.
