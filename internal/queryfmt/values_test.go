@@ -371,7 +371,8 @@ func TestJSONLinesValid(t *testing.T) {
 }
 
 // TestCSVReadsBack writes a mix of types as CSV and reads it back with
-// DuckDB's read_csv: every value must come back equal, NULL apart from ”.
+// DuckDB's read_csv: every value must come back equal, NULL told apart from
+// the empty string.
 func TestCSVReadsBack(t *testing.T) {
 	db := openDB(t)
 	const src = `SELECT * FROM (VALUES
