@@ -42,7 +42,7 @@
 // JSON lines have their keys, and CSV its header, in SELECT order. As JSON
 // keys must differ, a repeated column name is renamed the way DuckDB itself
 // renames the columns of a subquery or of a CSV header written by COPY: names
-// are compared ignoring case, and a repeat of "a" becomes "a_1", "a_2", …,
+// are compared ignoring ASCII case, and a repeat of "a" becomes "a_1", "a_2", …,
 // skipping names already taken, so SELECT 1 AS a, 2 AS a, 3 AS a_1 gives the
 // keys a, a_1 and a_1_1. Tables show the names as they are.
 //
