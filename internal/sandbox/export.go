@@ -82,7 +82,8 @@ func javaOffsetDateTime(t time.Time) string {
 }
 
 // handleExport serves GET /Patient/$export and /Group/{contract}/$export.
-func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, ver apiVersion, cl *Client, group string) {
+func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, ver apiVersion, cl *Client) {
+	group := r.PathValue("contract")
 	if f := s.fault("kickoff", nil); f != nil {
 		if f.status == http.StatusTooManyRequests {
 			s.mu.Lock()
@@ -159,7 +160,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, ver apiVer
 	}
 	// 6. _until
 	if !until.IsZero() {
-		if ver == "v1" {
+		if ver == v1 {
 			writeOutcome(w, http.StatusBadRequest, "invalid", msgUntilV1)
 			return
 		}
@@ -175,7 +176,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, ver apiVer
 			until = time.Time{} // the worker ignores a future _until
 		}
 	}
-	if since.IsZero() && ver == "v2" {
+	if since.IsZero() && ver == v2 {
 		since = s.defaultSinceLocked(cl, now)
 	}
 

@@ -13,7 +13,8 @@ const (
 )
 
 // handleMetadata serves the public GET /api/vN/fhir/metadata.
-func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, ver apiVersion) {
+func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
+	ver := apiVersion(r.PathValue("version"))
 	base := fhirBase(r, ver)
 	date := s.now().UTC().Format("2006-01-02T15:04:05+00:00")
 	ops := []struct{ name, path string }{
@@ -39,7 +40,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, ver apiV
 	// its definition: STU3 by Reference, R4 by canonical URL.
 	status, kind, software, fhirVersion, fhir := "draft", "requirements", "V2", fhirVersionR4, "R4"
 	def := func(url string) any { return url }
-	if ver == "v1" {
+	if ver == v1 {
 		status, kind, software, fhirVersion, fhir = "active", "instance", "V1", fhirVersionSTU3, "STU3"
 		def = func(url string) any { return map[string]string{"reference": url} }
 	}
@@ -75,7 +76,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, ver apiV
 			"operation": operations,
 		}},
 	}
-	if ver == "v1" {
+	if ver == v1 {
 		cs["acceptUnknown"] = "extensions"
 	}
 	writeJSON(w, http.StatusOK, "application/json", cs)
