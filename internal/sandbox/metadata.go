@@ -6,13 +6,14 @@ import (
 
 // FHIR versions announced by the CapabilityStatements: HAPI's DSTU3 version
 // string for v1, and the FHIRVersion._4_0_0 that CapabilityStatementR4.java
-// sets for v2 (reference/ab2d-api.md §4.7).
+// sets for v2 and v3 (reference/ab2d-api.md §4.7).
 const (
 	fhirVersionSTU3 = "3.0.2"
 	fhirVersionR4   = "4.0.0"
 )
 
-// handleMetadata serves the public GET /api/vN/fhir/metadata.
+// handleMetadata serves the public GET /api/vN/fhir/metadata. v3's is v2's
+// with software version V3 and without the Group export.
 func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	ver := apiVersion(r.PathValue("version"))
 	base := fhirBase(r, ver)
@@ -40,12 +41,18 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 	// its definition: STU3 by Reference, R4 by canonical URL.
 	status, kind, software, fhirVersion, fhir := "draft", "requirements", "V2", fhirVersionR4, "R4"
 	def := func(url string) any { return url }
-	if ver == v1 {
+	switch ver {
+	case v1:
 		status, kind, software, fhirVersion, fhir = "active", "instance", "V1", fhirVersionSTU3, "STU3"
 		def = func(url string) any { return map[string]string{"reference": url} }
+	case v3:
+		software = "V3"
 	}
 	var operations []any
 	for _, op := range ops {
+		if ver == v3 && op.name == "export by contract" {
+			continue
+		}
 		operations = append(operations, map[string]any{"name": op.name, "definition": def(base + op.path)})
 	}
 	cs := map[string]any{

@@ -6,22 +6,28 @@ import (
 	"strings"
 )
 
-// apiVersion is the version segment of an API path: v1 (STU3) or v2 (R4).
+// apiVersion is the version segment of an API path: v1 (STU3), v2 (R4) or
+// v3 (R4 with BFD's v3 claims).
 type apiVersion string
 
 // The API versions the sandbox serves.
 const (
 	v1 apiVersion = "v1"
 	v2 apiVersion = "v2"
+	v3 apiVersion = "v3"
 )
 
 // apiVersions are the versions the sandbox serves, oldest first.
-var apiVersions = []apiVersion{v1, v2}
+var apiVersions = []apiVersion{v1, v2, v3}
 
-// fhir returns the FHIR version name of the API version.
+// fhir returns the name of the API version's FHIR version as the service's
+// FhirVersion enum has it: STU3, R4 or R4V3.
 func (v apiVersion) fhir() string {
-	if v == v1 {
+	switch v {
+	case v1:
 		return "STU3"
+	case v3:
+		return "R4V3"
 	}
 	return "R4"
 }
@@ -63,7 +69,8 @@ func (s *Server) routes() *http.ServeMux {
 
 	all := apiVersions
 	s.handleAPI(mux, "/Patient/$export", all, apiMethod{http.MethodGet, s.handleExport})
-	s.handleAPI(mux, "/Group/{contract}/$export", all, apiMethod{http.MethodGet, s.handleExport})
+	// v3 has no Group export.
+	s.handleAPI(mux, "/Group/{contract}/$export", []apiVersion{v1, v2}, apiMethod{http.MethodGet, s.handleExport})
 	s.handleAPI(mux, "/Job/{id}/$status", all,
 		apiMethod{http.MethodGet, s.handleStatus},
 		apiMethod{http.MethodDelete, s.handleCancel})
@@ -100,7 +107,7 @@ func (s *Server) handleAPI(mux *http.ServeMux, path string, vers []apiVersion, m
 	path = fhirBasePattern + path
 	var allowed []string
 	for _, m := range methods {
-		mux.HandleFunc(m.name+" "+path, s.api(vers, m.h))
+		mux.HandleFunc(m.name+" "+path, s.api(vers, s.v3Gate(m.h)))
 		allowed = append(allowed, m.name)
 	}
 	notAllowed := s.api(vers, func(w http.ResponseWriter, _ *http.Request, _ apiVersion, _ *Client) {
@@ -143,6 +150,23 @@ func (s *Server) api(vers []apiVersion, h apiHandler) http.HandlerFunc {
 		if vers != nil && !slices.Contains(vers, ver) {
 			noStaticResource(w, r, ver, cl)
 			return
+		}
+		h(w, r, ver, cl)
+	}
+}
+
+// v3Gate wraps the handler of a v3 operation with the service's check that
+// v3 is on and the caller's contract on the v3 allow-list
+// (ApiCommon.checkContractIsAllowListedForV3): 403 with an OperationOutcome
+// otherwise. Other versions pass. The check comes after authentication and
+// before any fault or validation, for every v3 call but metadata.
+func (s *Server) v3Gate(h apiHandler) apiHandler {
+	return func(w http.ResponseWriter, r *http.Request, ver apiVersion, cl *Client) {
+		if ver == v3 {
+			if msg := s.v3Refusal(cl); msg != "" {
+				writeOutcome(w, http.StatusForbidden, "invalid", msg)
+				return
+			}
 		}
 		h(w, r, ver, cl)
 	}

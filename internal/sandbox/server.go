@@ -37,6 +37,8 @@ type Server struct {
 	order      []*job // jobs in creation order
 	tokenEpoch int64  // epoch stamped into new tokens
 	minEpoch   int64  // tokens of earlier epochs are revoked
+	v3Off      bool
+	v3Allowed  map[string]bool // the v3 allow-list
 
 	fmu    sync.Mutex // guards faults; never held while acquiring mu
 	faults []*faultState
@@ -68,6 +70,7 @@ func New(cfg Config) (*Server, error) {
 	for i, f := range cfg.Faults {
 		s.faults = append(s.faults, &faultState{f: f, idx: i})
 	}
+	s.SetV3Access(cfg.V3Off, cfg.V3Contracts)
 	s.mux = s.routes()
 	return s, nil
 }
@@ -88,6 +91,37 @@ func (s *Server) Close() error {
 		return fmt.Errorf("sandbox: removing %s: %w", s.dir, err)
 	}
 	return nil
+}
+
+// SetV3Access changes the v3 settings while the server runs, as CMS
+// changes the service's v3.on and v3.allowlisted.contracts: off turns v3
+// off, contracts is the allow-list (nil: DefaultV3Contracts). The v3 calls
+// that follow, status, download and cancel of jobs already started
+// included, see the new settings.
+func (s *Server) SetV3Access(off bool, contracts []string) {
+	if contracts == nil {
+		contracts = DefaultV3Contracts()
+	}
+	allowed := make(map[string]bool, len(contracts))
+	for _, c := range contracts {
+		allowed[c] = true
+	}
+	s.mu.Lock()
+	s.v3Off, s.v3Allowed = off, allowed
+	s.mu.Unlock()
+}
+
+// v3Refusal returns why the service refuses cl a v3 call, or "".
+func (s *Server) v3Refusal(cl *Client) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.v3Off:
+		return msgV3Off
+	case !s.v3Allowed[cl.Contract]:
+		return msgV3NotAllowed
+	}
+	return ""
 }
 
 // sleepCtx sleeps d or until ctx is done.
