@@ -14,7 +14,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 // goldenVersions are the renderings the golden files pin.
-var goldenVersions = []FHIRVersion{R4, STU3}
+var goldenVersions = []FHIRVersion{R4, STU3, R4V3}
 
 // TestGolden pins the rendered bytes: per rendering, the SHA-256 of whole
 // contracts and of a Generator's stream (golden/digests.txt), and the first
