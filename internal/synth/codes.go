@@ -417,6 +417,7 @@ const (
 	sysV3ProcType      = "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBClaimProcedureType"
 	sysV3InstSubType   = "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBInstitutionalClaimSubType"
 	sysV3DataAbsent    = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+	sysV3Compound      = "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBCompoundLiteral"
 	urlV3ProfileCMS    = "https://bluebutton.cms.gov/fhir/StructureDefinition/CMS-ExplanationOfBenefit-"
 	urlV3ProfileOrg    = "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Organization|2.2.0"
 	urlV3ProfileUSOrg  = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-organization|7.0.0"

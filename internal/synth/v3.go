@@ -34,7 +34,8 @@ const (
 	// V3PartD renders a Part D prescription drug event of the claim's
 	// beneficiary, filled on the claim's first day: CLM-TYPE-CD 1, EOB-TYPE
 	// PDE, meta.source DDPS, the Pharmacy profile, with its own
-	// CLM_UNIQ_ID.
+	// CLM_UNIQ_ID; its one line is a compound, as in BFD's Pharmacy sample
+	// (the NDCs are in item.detail, which the trimmer removes).
 	V3PartD
 )
 
@@ -599,10 +600,8 @@ func appendV3PartD(b []byte, c *claim) []byte {
 	b = append(b, `","end":"`...)
 	b = appendDate(b, c.start)
 	b = append(b, `"},"outcome":"complete","insurance":[{"focal":true,"coverage":{"display":"Part D"}}],"item":[{"sequence":1,"productOrService":{"coding":[`...)
-	b = appendCoding(b, sysV3DataAbsent, code{"not-applicable", "Not Applicable"})
+	b = appendCoding(b, sysV3Compound, code{"compound", "compound"})
 	b = append(b, `]},"servicedDate":"`...)
 	b = appendDate(b, c.start)
-	b = append(b, `","quantity":{"value":`...)
-	b = appendInt(b, c.lines[0].qty)
-	return append(b, `}}]}`...)
+	return append(b, `"}]}`...)
 }
