@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -482,15 +481,7 @@ func fixtures(t *testing.T) []map[string]any {
 	}
 	var out []map[string]any
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(data, &m); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		out = append(out, m)
+		out = append(out, readJSON(t, f))
 	}
 	return out
 }

@@ -177,18 +177,24 @@ func v3Fixtures(t *testing.T) []v3Fixture {
 	}
 	var out []v3Fixture
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(data, &m); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
 		name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "CMSgov-bfd__idr-ExplanationOfBenefit-"), ".json")
-		out = append(out, v3Fixture{name, trimV3(m)})
+		out = append(out, v3Fixture{name, trimV3(readJSON(t, f))})
 	}
 	return out
+}
+
+// readJSON reads the JSON object of a fixture file.
+func readJSON(t *testing.T, path string) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return m
 }
 
 // v3Coding returns the code of system in the codings of m[key].
@@ -277,15 +283,7 @@ func allV3ClmTypeDisplays(t *testing.T) map[string]string {
 	files, _ := filepath.Glob(filepath.Join(testinputs.Dir(t, "fixtures", "v3"), "*.json"))
 	out := map[string]string{}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(data, &m); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		if c, d := v3Coding(m, "type", sysV3ClmType); d != "" {
+		if c, d := v3Coding(readJSON(t, f), "type", sysV3ClmType); d != "" {
 			out[c] = d
 		}
 	}
