@@ -1,10 +1,11 @@
-// Command ab2d-gen writes synthetic AB2D-shaped (R4 / v2) ExplanationOfBenefit
-// NDJSON for demos, tests and benchmarks. The output is deterministic for a
-// given seed and contains no real person's data.
+// Command ab2d-gen writes synthetic AB2D-shaped ExplanationOfBenefit NDJSON
+// for demos, tests and benchmarks: FHIR R4 as AB2D v2 exports it (the
+// default), STU3 as v1 does, or R4V3 as v3 does. The output is deterministic
+// for a given seed and contains no real person's data.
 //
 // Usage:
 //
-//	ab2d-gen [-seed N] (-size SIZE | -count N) [-gzip] [-o FILE]
+//	ab2d-gen [-seed N] [-fhir-version R4|STU3|R4V3] (-size SIZE | -count N) [-gzip] [-o FILE]
 //
 // SIZE is the uncompressed byte count, with an optional KB, MB or GB suffix
 // (powers of 1000; KiB, MiB and GiB are powers of 1024); generation stops at

@@ -27,15 +27,17 @@ type options struct {
 // parseFlags parses and validates the command line.
 func parseFlags(args []string) (options, error) {
 	var (
-		o    options
-		size string
+		o       options
+		size    string
+		version string
 	)
 	fs := flag.NewFlagSet("ab2d-gen", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "ab2d-gen: write synthetic AB2D R4 (v2) ExplanationOfBenefit NDJSON\n\n"+
-			"Usage: ab2d-gen [-seed N] (-size SIZE | -count N) [-gzip] [-o FILE]\n\n")
+		fmt.Fprint(fs.Output(), "ab2d-gen: write synthetic AB2D ExplanationOfBenefit NDJSON\n\n"+
+			"Usage: ab2d-gen [-seed N] [-fhir-version R4|STU3|R4V3] (-size SIZE | -count N) [-gzip] [-o FILE]\n\n")
 		fs.PrintDefaults()
 	}
+	fs.StringVar(&version, "fhir-version", "R4", "rendering: R4 (AB2D v2), STU3 (v1) or R4V3 (v3, final-action claims only)")
 	fs.Int64Var(&o.gen.Seed, "seed", 1, "random seed: the same seed gives the same bytes")
 	fs.StringVar(&size, "size", "", "approximate uncompressed output size, e.g. 100MB, 1GB, 512KB (powers of 1000; KiB, MiB, GiB: 1024)")
 	fs.Int64Var(&o.count, "count", 0, "number of EOBs to write (instead of -size)")
@@ -49,6 +51,11 @@ func parseFlags(args []string) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	v, err := synth.ParseFHIRVersion(version)
+	if err != nil {
+		return o, fmt.Errorf("-fhir-version: %w", err)
+	}
+	o.gen.FHIRVersion = v
 	if size != "" {
 		n, err := parseSize(size)
 		if err != nil {

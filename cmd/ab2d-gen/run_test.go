@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ab2d-etl/ab2d-etl/internal/synth"
 )
 
 func TestParseSize(t *testing.T) {
@@ -29,8 +31,13 @@ func TestParseSize(t *testing.T) {
 
 func TestParseFlags(t *testing.T) {
 	o, err := parseFlags([]string{"-seed", "7", "-size", "1MB", "-o", "x.ndjson"})
-	if err != nil || o.gen.Seed != 7 || o.size != 1e6 || o.out != "x.ndjson" || o.gzip {
+	if err != nil || o.gen.Seed != 7 || o.size != 1e6 || o.out != "x.ndjson" || o.gzip || o.gen.FHIRVersion != synth.R4 {
 		t.Errorf("parseFlags = %+v, %v", o, err)
+	}
+	for in, want := range map[string]synth.FHIRVersion{"R4": synth.R4, "stu3": synth.STU3, "R4V3": synth.R4V3, "v3": synth.R4V3} {
+		if o, err := parseFlags([]string{"-count", "1", "-fhir-version", in}); err != nil || o.gen.FHIRVersion != want {
+			t.Errorf("-fhir-version %s: %q, %v", in, o.gen.FHIRVersion, err)
+		}
 	}
 	for _, args := range [][]string{
 		{},                              // neither -size nor -count
@@ -39,6 +46,7 @@ func TestParseFlags(t *testing.T) {
 		{"-size", "lots"},
 		{"-count", "3", "extra"},
 		{"-count", "3", "-version-rate", "2"},
+		{"-count", "3", "-fhir-version", "R5"},
 	} {
 		if _, err := parseFlags(args); err == nil {
 			t.Errorf("parseFlags(%q) succeeded", args)

@@ -47,9 +47,6 @@ type oauthError struct {
 
 // handleToken is the Okta client-credentials token endpoint.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	if !allow(w, r, http.MethodPost) {
-		return
-	}
 	w.Header().Set("Cache-Control", "no-cache, no-store")
 	w.Header().Set("Pragma", "no-cache")
 	fail := func(status int, code, desc string) {

@@ -190,7 +190,7 @@ func TestAPIAuth(t *testing.T) {
 	}
 }
 
-// TestPublicEndpoints checks /health, /status and both metadata documents.
+// TestPublicEndpoints checks /health, /status and the metadata documents.
 func TestPublicEndpoints(t *testing.T) {
 	h := newHarness(t, nil)
 	if r := h.do("GET", "/health", ""); r.code != 200 || len(r.body) != 0 {
@@ -199,9 +199,10 @@ func TestPublicEndpoints(t *testing.T) {
 	if r := h.do("GET", "/status", ""); r.code != 200 || string(r.body) != `{"maintenanceMode":"false"}` {
 		t.Errorf("/status: %d %s", r.code, r.body)
 	}
-	for _, tc := range []struct{ ver, fhir, kind, software string }{
-		{"v1", "3.0.2", "instance", "V1"},
-		{"v2", "4.0.0", "requirements", "V2"},
+	for _, tc := range []struct{ ver, fhir, kind, software, ops string }{
+		{"v1", "3.0.2", "instance", "V1", "export,export by contract,cancel,status,download,capability"},
+		{"v2", "4.0.0", "requirements", "V2", "export,export by contract,cancel,status,download,capability"},
+		{"v3", "4.0.0", "requirements", "V3", "export,cancel,status,download,capability"},
 	} {
 		r := h.do("GET", "/api/"+tc.ver+"/fhir/metadata", "")
 		if r.code != 200 || r.header.Get("Content-Type") != "application/json" {
@@ -240,12 +241,12 @@ func TestPublicEndpoints(t *testing.T) {
 				t.Errorf("%s: operation %s definition shape %s", tc.ver, op.Name, op.Definition)
 			}
 		}
-		if got := strings.Join(names, ","); got != "export,export by contract,cancel,status,download,capability" {
+		if got := strings.Join(names, ","); got != tc.ops {
 			t.Errorf("%s: operations %s", tc.ver, got)
 		}
 	}
-	if r := h.do("GET", "/api/v3/fhir/metadata", ""); r.code != 404 {
-		t.Errorf("v3 metadata: %d", r.code)
+	if r := h.do("GET", "/api/v4/fhir/metadata", ""); r.code != 404 {
+		t.Errorf("v4 metadata: %d", r.code)
 	}
 	if r := h.do("POST", "/health", ""); r.code != 405 {
 		t.Errorf("POST /health: %d", r.code)

@@ -77,23 +77,43 @@ type Config struct {
 	// Now is the clock for tokens, job progress, polling and expiry
 	// (nil: time.Now). Slow-download pacing always uses real time.
 	Now func() time.Time
+	// V3Off turns the v3 API off, as the service's v3.on=false does: every
+	// /api/v3 call but metadata gets 403 "The V3 API is currently
+	// unavailable".
+	V3Off bool
+	// V3Contracts is the v3 allow-list (v3.allowlisted.contracts): a v3
+	// call of another contract gets 403 "V3 access not enabled for this
+	// PDP". Nil means DefaultV3Contracts (Z0001 to Z0010, so not Z0000);
+	// an empty, non-nil list allows none.
+	V3Contracts []string
 	// Source produces the claims of an export. Required.
 	Source Source
 	// Logger receives the server's log (nil: discard).
 	Logger *slog.Logger
 }
 
+// DefaultV3Contracts returns the contracts the service's v3 allow-list is
+// seeded with: the sandbox contracts Z0001 to Z0010. Z0000 is not on it.
+func DefaultV3Contracts() []string {
+	out := make([]string, 10)
+	for i := range out {
+		out[i] = fmt.Sprintf("Z%04d", i+1)
+	}
+	return out
+}
+
 // Source produces the NDJSON lines of one export.
 type Source interface {
 	// Export streams the ExplanationOfBenefit resources of req.Contract for
-	// FHIR version req.FHIRVersion ("STU3" for /api/v1, "R4" for /api/v2)
-	// whose meta.lastUpdated is in (req.Since, req.Until] (a zero bound is
-	// unbounded) to emit, one resource per call, as one line of JSON without
-	// a line break (a single trailing "\n" is tolerated and dropped; the
-	// server writes one "\n" after each line). emit does not retain line, so
-	// the Source may reuse its buffer. Export must return when ctx is done
-	// or emit returns an error, and must return that error. The same req
-	// (ignoring JobID and CreatedAt) must give the same lines.
+	// FHIR version req.FHIRVersion ("STU3" for /api/v1, "R4" for /api/v2,
+	// "R4V3" for /api/v3) whose meta.lastUpdated is in (req.Since,
+	// req.Until] (a zero bound is unbounded) and that match every
+	// req.ServiceDates term to emit, one resource per call, as one line of
+	// JSON without a line break (a single trailing "\n" is tolerated and
+	// dropped; the server writes one "\n" after each line). emit does not
+	// retain line, so the Source may reuse its buffer. Export must return
+	// when ctx is done or emit returns an error, and must return that error.
+	// The same req (ignoring JobID and CreatedAt) must give the same lines.
 	Export(ctx context.Context, req ExportRequest, emit func(line []byte) error) error
 }
 
@@ -116,16 +136,21 @@ type ExportRequest struct {
 	ClientID string
 	// Contract is the caller's contract number, e.g. "Z0000".
 	Contract string
-	// FHIRVersion is "STU3" (/api/v1) or "R4" (/api/v2).
+	// FHIRVersion is "STU3" (/api/v1), "R4" (/api/v2) or "R4V3" (/api/v3,
+	// FHIR R4 with the claims of BFD's v3 server as AB2D's v3 trimmer leaves
+	// them), the names of the service's FhirVersion enum.
 	FHIRVersion string
 	// Since is the exclusive lower bound on meta.lastUpdated; zero means
 	// unbounded. On v2 without _since it is the creation time of the
 	// client's last successful job whose files were all downloaded, as the
-	// real service does.
+	// real service does; v1 and v3 never default it.
 	Since time.Time
-	// Until is the inclusive upper bound on meta.lastUpdated (v2 only); zero
-	// means unbounded.
+	// Until is the inclusive upper bound on meta.lastUpdated (v2 and v3
+	// only); zero means unbounded.
 	Until time.Time
+	// ServiceDates are the terms of a v3 _typeFilter, all of which a claim
+	// must match (ServiceDate.Matches); none on v1 and v2, or without one.
+	ServiceDates []ServiceDate
 	// Beneficiaries is the contract's beneficiary count times Scale, rounded,
 	// at least 1.
 	Beneficiaries int
@@ -254,6 +279,9 @@ func (cfg Config) withDefaults() (Config, error) {
 		if f.spec == "" {
 			return cfg, fmt.Errorf("sandbox: fault %d was not made by ParseFault", i+1)
 		}
+	}
+	if cfg.V3Contracts == nil {
+		cfg.V3Contracts = DefaultV3Contracts()
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -8,14 +8,23 @@
 //   - the Okta stand-in token endpoint POST /oauth2/aus2r7y3gdaFMKBol297/v1/token
 //     (client credentials, HTTP Basic) for the five public sandbox clients
 //     returned by [Clients];
-//   - GET /api/{v1,v2}/fhir/Patient/$export and …/Group/{contract}/$export
-//     (v1 is FHIR STU3, v2 FHIR R4), validated in the service's order;
+//   - GET /api/{v1,v2,v3}/fhir/Patient/$export and, on v1 and v2,
+//     …/Group/{contract}/$export (v1 is FHIR STU3, v2 FHIR R4, v3 FHIR R4
+//     with the claims of BFD's v3 server), validated in the service's order;
 //   - GET and DELETE …/Job/{id}/$status with progress, polling limit, the
 //     completed-job manifest (checksums and uncompressed lengths) and
 //     cancellation;
 //   - GET …/Job/{id}/file/{name} with gzip negotiation, a per-file download
 //     limit and expiry;
-//   - the public GET /health, GET /status and GET /api/{v1,v2}/fhir/metadata.
+//   - the public GET /health, GET /status and GET /api/{v1,v2,v3}/fhir/metadata.
+//
+// v3 follows reference/ab2d-v3.md: every v3 call but metadata needs v3 on
+// ([Config.V3Off]) and the caller's contract on the allow-list
+// ([Config.V3Contracts], Z0001 to Z0010 by default; [Server.SetV3Access]
+// changes both while serving), else 403 with an OperationOutcome; no Group
+// export; a _since floor of 2026-04-01T00:00:00-05:00 and no default
+// _since; _typeFilter=ExplanationOfBenefit?service-date=… ([ServiceDate]);
+// job ids starting 33333333.
 //
 // The server does not invent claims: a [Source] streams the NDJSON lines of an
 // export, and the server writes them, gzip-compressed, to files in a private

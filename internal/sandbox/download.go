@@ -65,7 +65,8 @@ type download struct {
 
 // handleDownload serves GET /Job/{id}/file/{name}. Every error has an
 // OperationOutcome body.
-func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request, cl *Client, id, name string) {
+func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request, _ apiVersion, cl *Client) {
+	id, name := r.PathValue("id"), r.PathValue("name")
 	if !acceptsNDJSON(r) {
 		writeOutcome(w, http.StatusNotAcceptable, "invalid", "No acceptable representation; this endpoint produces "+ndjsonType)
 		return

@@ -11,19 +11,33 @@ import (
 	"time"
 )
 
-// sinceFloor is the earliest _since (and _until) the service accepts.
-var sinceFloor = time.Date(2020, 2, 13, 0, 0, 0, 0, time.FixedZone("", -5*3600))
+// sinceFloor is the earliest _since (and _until) the service accepts;
+// sinceFloorV3 the earliest _since of v3 (Constants.java
+// V3_SINCE_EARLIEST_DATE_TIME).
+var (
+	sinceFloor   = time.Date(2020, 2, 13, 0, 0, 0, 0, time.FixedZone("", -5*3600))
+	sinceFloorV3 = time.Date(2026, 4, 1, 0, 0, 0, 0, time.FixedZone("", -5*3600))
+)
 
-// Kick-off error texts of the service (reference/ab2d-api.md §4.1, §4.5).
+// Kick-off error texts of the service (reference/ab2d-api.md §4.1, §4.5;
+// reference/ab2d-v3.md for v3).
 const (
-	msgType          = "_type must be ExplanationOfBenefit"
-	msgSinceFloor    = "_since must be after 2020-02-13T00:00:00-05:00"
-	msgSinceFuture   = "You can not use a time after the current time for _since"
-	msgUntilV1       = "The _until parameter is only available with version 2 and version 3 of the API"
-	msgUntilFloor    = "_until must be after 2020-02-13T00:00:00-05:00"
-	msgTooManyJobs   = "You already have active export requests in progress. Please wait until they complete before submitting a new one."
-	eobType          = "ExplanationOfBenefit"
-	defaultOutFormat = "application/fhir+ndjson"
+	msgType        = "_type must be ExplanationOfBenefit"
+	msgSinceFloor  = "_since must be after 2020-02-13T00:00:00-05:00"
+	msgSinceFuture = "You can not use a time after the current time for _since"
+	msgUntilV1     = "The _until parameter is only available with version 2 and version 3 of the API"
+	msgUntilFloor  = "_until must be after 2020-02-13T00:00:00-05:00"
+	msgTooManyJobs = "You already have active export requests in progress. Please wait until they complete before submitting a new one."
+	// msgSinceFloorV3 is "_since must be after … for V3" with the floor
+	// written as the v1/v2 text writes its own (the reference elides it).
+	msgSinceFloorV3       = "_since must be after 2026-04-01T00:00:00-05:00 for V3"
+	msgTypeFilterResource = "The _typeFilter parameter must be for the ExplanationOfBenefit resource"
+	msgTypeFilterParam    = "The _typeFilter parameter must be for the service-date parameter"
+	msgTypeFilterInvalid  = "Invalid _typeFilter parameter"
+	msgV3Off              = "The V3 API is currently unavailable"
+	msgV3NotAllowed       = "V3 access not enabled for this PDP"
+	eobType               = "ExplanationOfBenefit"
+	defaultOutFormat      = "application/fhir+ndjson"
 )
 
 // outputFormats are the accepted _outputFormat values (application/zip only
@@ -82,7 +96,8 @@ func javaOffsetDateTime(t time.Time) string {
 }
 
 // handleExport serves GET /Patient/$export and /Group/{contract}/$export.
-func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, ver apiVersion, cl *Client, group string) {
+func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, ver apiVersion, cl *Client) {
+	group := r.PathValue("contract")
 	if f := s.fault("kickoff", nil); f != nil {
 		if f.status == http.StatusTooManyRequests {
 			s.mu.Lock()
@@ -148,6 +163,10 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, ver apiVer
 	}
 	// 5. _since
 	if !since.IsZero() {
+		if ver == v3 && since.Before(sinceFloorV3) {
+			writeOutcome(w, http.StatusBadRequest, "invalid", msgSinceFloorV3)
+			return
+		}
 		if since.Before(sinceFloor) {
 			writeOutcome(w, http.StatusBadRequest, "invalid", msgSinceFloor)
 			return
@@ -159,7 +178,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, ver apiVer
 	}
 	// 6. _until
 	if !until.IsZero() {
-		if ver == "v1" {
+		if ver == v1 {
 			writeOutcome(w, http.StatusBadRequest, "invalid", msgUntilV1)
 			return
 		}
@@ -175,11 +194,24 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, ver apiVer
 			until = time.Time{} // the worker ignores a future _until
 		}
 	}
-	if since.IsZero() && ver == "v2" {
+	// 7. service-date (v3 only; the other versions ignore _typeFilter)
+	var serviceDates []ServiceDate
+	if tf := param(q, "_typeFilter"); tf != "" && ver == v3 {
+		var msg string
+		if serviceDates, msg = parseTypeFilter(tf); msg != "" {
+			writeOutcome(w, http.StatusBadRequest, "invalid", msg)
+			return
+		}
+	}
+	// v2 defaults _since; v1 and v3 never do.
+	if since.IsZero() && ver == v2 {
 		since = s.defaultSinceLocked(cl, now)
 	}
 
 	id := newUUID()
+	if ver == v3 {
+		id = "33333333" + id[8:] // JobServiceImpl.generateJobUuid
+	}
 	j := &job{
 		id:         id,
 		client:     cl,
@@ -195,6 +227,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, ver apiVer
 			FHIRVersion:   ver.fhir(),
 			Since:         since,
 			Until:         until,
+			ServiceDates:  serviceDates,
 			Beneficiaries: s.cfg.beneficiaries(*cl),
 			Scale:         s.cfg.Scale,
 			Seed:          s.cfg.Seed,
@@ -222,7 +255,8 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, ver apiVer
 	s.wg.Add(1)
 	go s.generate(ctx, j)
 	s.log.Info("sandbox export started", "job", id, "client", cl.ID, "contract", cl.Contract,
-		"fhir", ver.fhir(), "since", since, "until", until, "beneficiaries", j.req.Beneficiaries)
+		"fhir", ver.fhir(), "since", since, "until", until, "typeFilter", param(q, "_typeFilter"),
+		"beneficiaries", j.req.Beneficiaries)
 
 	w.Header().Set("Content-Location", fhirBase(r, ver)+"/Job/"+id+"/$status")
 	empty(w, http.StatusAccepted)

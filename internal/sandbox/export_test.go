@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -184,7 +185,7 @@ func TestExportRequest(t *testing.T) {
 		t.Fatalf("since/until %v %v", req.Since, req.Until)
 	}
 	req.Since = want.Since
-	if req != want {
+	if !reflect.DeepEqual(req, want) {
 		t.Fatalf("request\n %+v, want\n %+v", req, want)
 	}
 

@@ -23,7 +23,8 @@ When a fault fires (keys common to all faults):
   count=K    at most K times in all (status:500:count=2 fails the first two polls)
 The first listed fault of a target that fires wins; the others still count the event.
 
-Events (only requests that pass authentication count):
+Events (only requests that pass authentication count; on /api/v3, but for api,
+only those the v3 allow-list lets through):
   token       a token request that would get a token
   kickoff     an export kick-off (Patient or Group) with a valid token
   status      a status poll (GET .../$status) with a valid token

@@ -398,6 +398,20 @@ func TestFaultDownloadSlow(t *testing.T) {
 	if "sha256:"+hex.EncodeToString(got[:]) != sum {
 		t.Fatal("checksum")
 	}
+	// The handler pauses after the last chunk too, once the client may
+	// have read it: wait for the handler to count the download.
+	waitFor(t, "the download to be counted", func() bool {
+		h.s.mu.Lock()
+		defer h.s.mu.Unlock()
+		for _, j := range h.s.jobs {
+			for _, f := range j.files {
+				if f.downloads > 0 {
+					return true
+				}
+			}
+		}
+		return false
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	var total time.Duration

@@ -294,3 +294,15 @@ func ext(t *testing.T, e outputEntry) (string, int64) {
 	}
 	return e.Extension[0].ValueString, *e.Extension[1].ValueDecimal
 }
+
+// waitFor polls cond until it holds, failing the test after a minute.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

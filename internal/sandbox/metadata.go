@@ -6,14 +6,16 @@ import (
 
 // FHIR versions announced by the CapabilityStatements: HAPI's DSTU3 version
 // string for v1, and the FHIRVersion._4_0_0 that CapabilityStatementR4.java
-// sets for v2 (reference/ab2d-api.md §4.7).
+// sets for v2 and v3 (reference/ab2d-api.md §4.7).
 const (
 	fhirVersionSTU3 = "3.0.2"
 	fhirVersionR4   = "4.0.0"
 )
 
-// handleMetadata serves the public GET /api/vN/fhir/metadata.
-func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, ver apiVersion) {
+// handleMetadata serves the public GET /api/vN/fhir/metadata. v3's is v2's
+// with software version V3 and without the Group export.
+func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request) {
+	ver := apiVersion(r.PathValue("version"))
 	base := fhirBase(r, ver)
 	date := s.now().UTC().Format("2006-01-02T15:04:05+00:00")
 	ops := []struct{ name, path string }{
@@ -39,12 +41,18 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, ver apiV
 	// its definition: STU3 by Reference, R4 by canonical URL.
 	status, kind, software, fhirVersion, fhir := "draft", "requirements", "V2", fhirVersionR4, "R4"
 	def := func(url string) any { return url }
-	if ver == "v1" {
+	switch ver {
+	case v1:
 		status, kind, software, fhirVersion, fhir = "active", "instance", "V1", fhirVersionSTU3, "STU3"
 		def = func(url string) any { return map[string]string{"reference": url} }
+	case v3:
+		software = "V3"
 	}
 	var operations []any
 	for _, op := range ops {
+		if ver == v3 && op.name == "export by contract" {
+			continue
+		}
 		operations = append(operations, map[string]any{"name": op.name, "definition": def(base + op.path)})
 	}
 	cs := map[string]any{
@@ -75,7 +83,7 @@ func (s *Server) handleMetadata(w http.ResponseWriter, r *http.Request, ver apiV
 			"operation": operations,
 		}},
 	}
-	if ver == "v1" {
+	if ver == v1 {
 		cs["acceptUnknown"] = "extensions"
 	}
 	writeJSON(w, http.StatusOK, "application/json", cs)

@@ -20,6 +20,7 @@ import (
 type Server struct {
 	cfg Config
 	log *slog.Logger
+	mux *http.ServeMux
 	dir string // private temporary directory of the job files
 	key []byte // HMAC key of the tokens
 
@@ -36,6 +37,8 @@ type Server struct {
 	order      []*job // jobs in creation order
 	tokenEpoch int64  // epoch stamped into new tokens
 	minEpoch   int64  // tokens of earlier epochs are revoked
+	v3Off      bool
+	v3Allowed  map[string]bool // the v3 allow-list
 
 	fmu    sync.Mutex // guards faults; never held while acquiring mu
 	faults []*faultState
@@ -67,6 +70,8 @@ func New(cfg Config) (*Server, error) {
 	for i, f := range cfg.Faults {
 		s.faults = append(s.faults, &faultState{f: f, idx: i})
 	}
+	s.SetV3Access(cfg.V3Off, cfg.V3Contracts)
+	s.mux = s.routes()
 	return s, nil
 }
 
@@ -88,6 +93,37 @@ func (s *Server) Close() error {
 	return nil
 }
 
+// SetV3Access changes the v3 settings while the server runs, as CMS
+// changes the service's v3.on and v3.allowlisted.contracts: off turns v3
+// off, contracts is the allow-list (nil: DefaultV3Contracts). The v3 calls
+// that follow, status, download and cancel of jobs already started
+// included, see the new settings.
+func (s *Server) SetV3Access(off bool, contracts []string) {
+	if contracts == nil {
+		contracts = DefaultV3Contracts()
+	}
+	allowed := make(map[string]bool, len(contracts))
+	for _, c := range contracts {
+		allowed[c] = true
+	}
+	s.mu.Lock()
+	s.v3Off, s.v3Allowed = off, allowed
+	s.mu.Unlock()
+}
+
+// v3Refusal returns why the service refuses cl a v3 call, or "".
+func (s *Server) v3Refusal(cl *Client) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.v3Off:
+		return msgV3Off
+	case !s.v3Allowed[cl.Contract]:
+		return msgV3NotAllowed
+	}
+	return ""
+}
+
 // sleepCtx sleeps d or until ctx is done.
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
@@ -103,101 +139,10 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // now reads the configured clock.
 func (s *Server) now() time.Time { return s.cfg.Now() }
 
-// ServeHTTP routes a request.
+// ServeHTTP serves a request; see [Server.routes] for the routing.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.log.Debug("sandbox request", "method", r.Method, "path", r.URL.Path)
-	switch p := r.URL.Path; {
-	case p == TokenPath:
-		s.handleToken(w, r)
-	case p == "/health":
-		if !allow(w, r, http.MethodGet) {
-			return
-		}
-		w.Header().Set("Content-Length", "0")
-		w.WriteHeader(http.StatusOK)
-	case p == "/status":
-		if !allow(w, r, http.MethodGet) {
-			return
-		}
-		mode := "false"
-		if s.maintenanceActive() {
-			mode = "true"
-		}
-		writeJSON(w, http.StatusOK, "application/json", map[string]string{"maintenanceMode": mode})
-	case strings.HasPrefix(p, "/api/"):
-		s.handleAPI(w, r)
-	default:
-		http.NotFound(w, r)
-	}
-}
-
-// apiVersion is /api/v1 (STU3) or /api/v2 (R4).
-type apiVersion string
-
-// fhir returns the FHIR version name of the API version.
-func (v apiVersion) fhir() string {
-	if v == "v1" {
-		return "STU3"
-	}
-	return "R4"
-}
-
-// handleAPI serves everything under /api/.
-func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
-	segs := strings.Split(strings.TrimPrefix(r.URL.Path, "/api/"), "/")
-	if len(segs) < 3 || (segs[0] != "v1" && segs[0] != "v2") || segs[1] != "fhir" {
-		http.NotFound(w, r)
-		return
-	}
-	ver := apiVersion(segs[0])
-	rest := segs[2:]
-	if len(rest) == 1 && rest[0] == "metadata" {
-		if allow(w, r, http.MethodGet) {
-			s.handleMetadata(w, r, ver)
-		}
-		return
-	}
-	securityHeaders(w)
-	cl, ok := s.authenticate(w, r)
-	if !ok {
-		return
-	}
-	switch {
-	case len(rest) == 2 && rest[0] == "Patient" && rest[1] == "$export":
-		if allow(w, r, http.MethodGet) {
-			s.handleExport(w, r, ver, cl, "")
-		}
-	case len(rest) == 3 && rest[0] == "Group" && rest[2] == "$export":
-		if allow(w, r, http.MethodGet) {
-			s.handleExport(w, r, ver, cl, rest[1])
-		}
-	case len(rest) == 3 && rest[0] == "Job" && rest[2] == "$status":
-		if allow(w, r, http.MethodGet, http.MethodDelete) {
-			if r.Method == http.MethodDelete {
-				s.handleCancel(w, r, cl, rest[1])
-			} else {
-				s.handleStatus(w, r, cl, rest[1])
-			}
-		}
-	case len(rest) == 4 && rest[0] == "Job" && rest[2] == "file":
-		if allow(w, r, http.MethodGet) {
-			s.handleDownload(w, r, cl, rest[1], rest[3])
-		}
-	default:
-		writeOutcome(w, http.StatusNotFound, "invalid", "No static resource "+strings.TrimPrefix(r.URL.Path, "/")+".")
-	}
-}
-
-// allow answers 405 unless the request method is one of methods.
-func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
-	for _, m := range methods {
-		if r.Method == m {
-			return true
-		}
-	}
-	w.Header().Set("Allow", strings.Join(methods, ", "))
-	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-	return false
+	s.mux.ServeHTTP(w, r)
 }
 
 // securityHeaders sets the headers Spring Security adds to every API response.

@@ -46,7 +46,7 @@ func lastUpdated(t testing.TB, line []byte) time.Time {
 }
 
 func TestSyntheticFilter(t *testing.T) {
-	for _, ver := range []string{"R4", "STU3"} {
+	for _, ver := range []string{"R4", "STU3", "R4V3"} {
 		req := ExportRequest{Contract: "Z0000", FHIRVersion: ver, Beneficiaries: 40, Seed: 1}
 		all := exportLines(t, req)
 		if len(all) < 40*8 {
@@ -168,7 +168,7 @@ func TestSyntheticAllocs(t *testing.T) {
 			_ = SyntheticSource().Export(context.Background(), req, func([]byte) error { return nil })
 		})
 	}
-	for _, ver := range []string{"R4", "STU3"} {
+	for _, ver := range []string{"R4", "STU3", "R4V3"} {
 		small, large := allocs(5, ver), allocs(300, ver)
 		if large != small || large > 20 {
 			t.Errorf("%s: %v allocations for 5 beneficiaries, %v for 300", ver, small, large)
@@ -231,5 +231,158 @@ func TestSyntheticProgress(t *testing.T) {
 	}
 	if len(got) != 11 || got[0] != 0 || got[len(got)-1] != 1 || !slices.IsSorted(got) {
 		t.Fatalf("progress %v: want 0, 0.1, …, 1", got)
+	}
+}
+
+// v3Line is what the v3 tests read of a v3 line.
+type v3Line struct {
+	ID   string `json:"id"`
+	Meta struct {
+		Source string `json:"source"`
+		Tag    []struct {
+			System string `json:"system"`
+			Code   string `json:"code"`
+		} `json:"tag"`
+	} `json:"meta"`
+	Type struct {
+		Coding []struct {
+			System string `json:"system"`
+			Code   string `json:"code"`
+		} `json:"coding"`
+	} `json:"type"`
+	BillablePeriod struct {
+		End string `json:"end"`
+	} `json:"billablePeriod"`
+}
+
+// parseV3 parses a v3 line.
+func parseV3(t testing.TB, line []byte) v3Line {
+	t.Helper()
+	var l v3Line
+	if err := json.Unmarshal(line, &l); err != nil {
+		t.Fatalf("invalid JSON: %v\n%s", err, line)
+	}
+	return l
+}
+
+// tag returns the code of the meta.tag of system …/CodeSystem/<name>.
+func (l v3Line) tag(name string) string {
+	for _, tg := range l.Meta.Tag {
+		if strings.HasSuffix(tg.System, "/CodeSystem/"+name) {
+			return tg.Code
+		}
+	}
+	return ""
+}
+
+// TestSyntheticV3: a v3 export holds the final-action versions of the
+// contract's NCH claims, the same claims as v2's active versions, selected
+// by service date; V3Strays adds the others.
+func TestSyntheticV3(t *testing.T) {
+	req := ExportRequest{Contract: "Z0001", FHIRVersion: "R4V3", Beneficiaries: 30, Seed: 3}
+	lines := exportLines(t, req)
+	v2 := req
+	v2.FHIRVersion = "R4"
+	active := 0
+	for _, line := range exportLines(t, v2) {
+		if bytes.Contains(line, []byte(`"status":"active"`)) {
+			active++
+		}
+	}
+	if len(lines) != active || active == 0 {
+		t.Fatalf("%d v3 EOBs, %d active v2 EOBs", len(lines), active)
+	}
+	ends := make([]string, len(lines))
+	for i, line := range lines {
+		l := parseV3(t, line)
+		if l.Meta.Source != "NCH" || l.tag("Final-Action") != "FinalAction" || l.tag("System-Type") != "NationalClaimsHistory" {
+			t.Fatalf("line %d: %+v", i, l.Meta)
+		}
+		ends[i] = l.BillablePeriod.End
+	}
+
+	// _typeFilter: the terms select by billablePeriod.end, day by day;
+	// complementary filters split the export.
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	for _, tc := range []struct {
+		terms []ServiceDate
+		keep  func(end string) bool
+	}{
+		{[]ServiceDate{{"ge", day("2024-01-01")}}, func(e string) bool { return e >= "2024-01-01" }},
+		{[]ServiceDate{{"lt", day("2024-01-01")}}, func(e string) bool { return e < "2024-01-01" }},
+		{[]ServiceDate{{"gt", day("2022-03-01")}, {"le", day("2023-03-01")}}, func(e string) bool { return e > "2022-03-01" && e <= "2023-03-01" }},
+		{[]ServiceDate{{"eq", day(ends[3])}}, func(e string) bool { return e == ends[3] }},
+	} {
+		r := req
+		r.ServiceDates = tc.terms
+		var want [][]byte
+		for i, e := range ends {
+			if tc.keep(e) {
+				want = append(want, lines[i])
+			}
+		}
+		got := exportLines(t, r)
+		if !bytes.Equal(bytes.Join(got, []byte("\n")), bytes.Join(want, []byte("\n"))) || len(want) == 0 || len(want) == len(lines) {
+			t.Errorf("%v: %d EOBs, want %d of %d", tc.terms, len(got), len(want), len(lines))
+		}
+	}
+
+	// The strays: superseded versions and, per beneficiary, a shared-system
+	// copy and a Part D event.
+	var strays [][]byte
+	err := Synthetic{V3Strays: true}.Export(context.Background(), req, func(line []byte) error {
+		strays = append(strays, bytes.Clone(line))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, line := range strays {
+		l := parseV3(t, line)
+		switch {
+		case l.Meta.Source == "DDPS":
+			kinds["Part D"]++
+		case l.tag("System-Type") == "SharedSystem":
+			kinds["shared system"]++
+		case l.tag("Final-Action") == "NotFinalAction":
+			kinds["not final"]++
+		default:
+			kinds["NCH"]++
+		}
+	}
+	if kinds["NCH"] != len(lines) || kinds["Part D"] != 30 || kinds["shared system"] != 30 || kinds["not final"] == 0 {
+		t.Errorf("with strays: %v", kinds)
+	}
+}
+
+// TestSyntheticServerV3 runs a v3 export with a _typeFilter through the
+// server.
+func TestSyntheticServerV3(t *testing.T) {
+	h := v3Harness(t, func(c *Config) {
+		c.Source = SyntheticSource()
+		c.Scale = 0.02 // 20 beneficiaries for Z0001
+	})
+	tok := h.token(z0001)
+	id := h.kickoff(tok, "v3", "?_since=2026-04-01T00:00:00.000-05:00&_typeFilter=ExplanationOfBenefit%3Fservice-date%3Dge2026-01-01")
+	_, m := h.complete(tok, "v3", id)
+	var got [][]byte
+	for _, o := range m.Output {
+		r := h.do("GET", h.path(o.URL), tok)
+		if r.code != 200 {
+			t.Fatalf("download: %d %s", r.code, r.body)
+		}
+		got = append(got, bytes.Split(bytes.TrimSuffix(r.body, []byte("\n")), []byte("\n"))...)
+	}
+	want := exportLines(t, ExportRequest{Contract: "Z0001", FHIRVersion: "R4V3", Beneficiaries: 20, Seed: 42,
+		Since:        time.Date(2026, 4, 1, 5, 0, 0, 0, time.UTC),
+		ServiceDates: []ServiceDate{{"ge", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}})
+	if len(want) == 0 || !bytes.Equal(bytes.Join(got, []byte("\n")), bytes.Join(want, []byte("\n"))) {
+		t.Errorf("the files hold %d lines, the source %d", len(got), len(want))
+	}
+	for _, line := range got {
+		if l := parseV3(t, line); l.BillablePeriod.End < "2026-01-01" {
+			t.Errorf("service ended %s", l.BillablePeriod.End)
+		}
 	}
 }

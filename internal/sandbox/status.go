@@ -63,7 +63,8 @@ func (s *Server) lookupJobLocked(w http.ResponseWriter, cl *Client, id string) *
 }
 
 // handleStatus serves GET /Job/{id}/$status.
-func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request, cl *Client, id string) {
+func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request, _ apiVersion, cl *Client) {
+	id := r.PathValue("id")
 	if f := s.fault("status", nil); f != nil {
 		if f.status == http.StatusTooManyRequests {
 			s.pollingTooFrequently(w, f.retry)
@@ -141,7 +142,8 @@ func (s *Server) pollingTooFrequently(w http.ResponseWriter, retry int) {
 }
 
 // handleCancel serves DELETE /Job/{id}/$status.
-func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, cl *Client, id string) {
+func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, _ apiVersion, cl *Client) {
+	id := r.PathValue("id")
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()

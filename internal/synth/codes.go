@@ -385,3 +385,43 @@ var (
 		"INTERNAL MEDICINE", "EYE CARE CENTER",
 	}
 )
+
+// Code systems, extension URLs and profiles of BFD v3 (the IDR model), as
+// in the current-shape v3 fixtures (testdata/fixtures/v3/CMSgov-bfd__idr-*).
+const (
+	urlBBv3Sys         = "https://bluebutton.cms.gov/fhir/CodeSystem/"
+	urlBBv3Ext         = "https://bluebutton.cms.gov/fhir/StructureDefinition/"
+	sysV3ClmType       = urlBBv3Sys + "CLM-TYPE-CD"
+	sysV3EOBType       = urlBBv3Sys + "EOB-TYPE"
+	sysV3FinalAction   = urlBBv3Sys + "Final-Action"
+	sysV3SystemType    = urlBBv3Sys + "System-Type"
+	sysV3SupportInfo   = urlBBv3Sys + "Supporting-Information"
+	sysV3NearLine      = urlBBv3Sys + "CLM-NRLN-RIC-CD"
+	sysV3Spclty        = urlBBv3Sys + "CLM-PRVDR-SPCLTY-CD"
+	sysV3PrvdrType     = urlBBv3Sys + "CLM-PRVDR-TYPE-CD"
+	sysV3PrcngLclty    = urlBBv3Sys + "CLM-PRCNG-LCLTY-CD"
+	extV3PrvdrType     = urlBBv3Ext + "CLM-PRVDR-TYPE-CD"
+	extV3PrcngLclty    = urlBBv3Ext + "CLM-PRCNG-LCLTY-CD"
+	extV3Ansthsa       = urlBBv3Ext + "CLM-LINE-ANSTHSA-UNIT-CNT"
+	sysV3CtrlNum       = "https://bluebutton.cms.gov/identifiers/CLM-CNTL-NUM"
+	sysV3ICD10CM       = "http://hl7.org/fhir/sid/icd-10-cm"
+	sysV3ICD10PCS      = "http://www.cms.gov/Medicare/Coding/ICD10"
+	sysV3POA           = "https://www.cms.gov/Medicare/Medicare-Fee-for-Service-Payment/HospitalAcqCond/Coding"
+	sysV3DRG           = "https://www.cms.gov/Medicare/Medicare-Fee-for-Service-Payment/AcuteInpatientPPS/MS-DRG-Classifications-and-Software"
+	sysV3HCPCS         = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
+	sysV3CPT           = "http://www.ama-assn.org/go/cpt"
+	sysV3POS           = "https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set"
+	sysV3IDType        = "http://terminology.hl7.org/CodeSystem/v2-0203"
+	sysV3CCN           = "http://terminology.hl7.org/NamingSystem/CCN"
+	sysV3SupportType   = "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBSupportingInfoType"
+	sysV3ProcType      = "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBClaimProcedureType"
+	sysV3InstSubType   = "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBInstitutionalClaimSubType"
+	sysV3DataAbsent    = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+	sysV3Compound      = "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBCompoundLiteral"
+	urlV3ProfileCMS    = "https://bluebutton.cms.gov/fhir/StructureDefinition/CMS-ExplanationOfBenefit-"
+	urlV3ProfileOrg    = "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Organization|2.2.0"
+	urlV3ProfileUSOrg  = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-organization|7.0.0"
+	v3C4BBVersion      = "|2.2.0"
+	v3ProfileInpatient = "Inpatient-Institutional"
+	v3ProfilePharmacy  = "Pharmacy"
+)

@@ -126,7 +126,7 @@ func TestContractClaims(t *testing.T) {
 
 func TestContractDeterministic(t *testing.T) {
 	opts := ContractOptions{Seed: 3, Contract: "Z0001", Beneficiaries: 40}
-	for _, v := range []FHIRVersion{R4, STU3} {
+	for _, v := range []FHIRVersion{R4, STU3, R4V3} {
 		a := contractLines(NewContract(opts), v)
 		b := contractLines(NewContract(opts), v)
 		if !bytes.Equal(bytes.Join(a, nil), bytes.Join(b, nil)) {
@@ -210,6 +210,7 @@ func TestContractAllocs(t *testing.T) {
 			for e := range c.EOBs() {
 				buf = e.AppendR4(buf[:0])
 				buf = e.AppendSTU3(buf[:0])
+				buf = e.AppendV3(buf[:0])
 			}
 		})
 	}
@@ -243,6 +244,9 @@ func BenchmarkR4(b *testing.B) { benchContract(b, R4) }
 
 // BenchmarkSTU3 draws and renders contract EOBs as AB2D v1 (STU3).
 func BenchmarkSTU3(b *testing.B) { benchContract(b, STU3) }
+
+// BenchmarkV3 draws and renders contract EOBs as AB2D v3 (R4V3).
+func BenchmarkV3(b *testing.B) { benchContract(b, R4V3) }
 
 // BenchmarkHeadersOnly draws only what a lastUpdated filter needs.
 func BenchmarkHeadersOnly(b *testing.B) {

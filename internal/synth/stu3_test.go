@@ -72,14 +72,7 @@ func stu3Fixtures(t *testing.T) (bfd []map[string]any, sample []map[string]any) 
 		if strings.Contains(f, "Part-D") || strings.Contains(f, "Pde") {
 			continue // AB2D drops Part D events
 		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(data, &m); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
+		m := readJSON(t, f)
 		trimV1(m)
 		bfd = append(bfd, m)
 	}

@@ -1,13 +1,16 @@
 // Package synth generates synthetic, AB2D-shaped ExplanationOfBenefit NDJSON,
 // as the AB2D v2 API exports it (FHIR R4: BFD v2 EOBs trimmed by AB2D's R4
-// allow-list, with the MBI extensions appended) or as the v1 API does (FHIR
+// allow-list, with the MBI extensions appended), as the v1 API does (FHIR
 // STU3: BFD v1 EOBs with AB2D's STU3 deny-list trim, "precedence": 0 and the
-// MBI extensions appended).
+// MBI extensions appended) or as the v3 API does (FHIR R4 with CARIN Blue
+// Button 2.2.0 profiles: BFD's v3 EOBs built from the IDR, trimmed by AB2D's
+// v3 allow-list, with the current MBI appended; see [EOB.AppendV3]).
 //
 // Each claim is first drawn as plain facts (ids, type, dates, status,
 // beneficiary and MBIs, diagnoses, procedures, care team, lines, DRG, …) and
-// then rendered in either FHIR version, so the R4 and the STU3 rendering of
-// the same [EOB] describe the same claim.
+// then rendered in any of the three, so the R4, STU3 and v3 renderings of
+// the same [EOB] describe the same claim (v3 with ids of its own: see
+// v3.go for how they relate).
 //
 // The output is deterministic (same seed, same bytes), covers all seven
 // claim types (CARRIER, OUTPATIENT, DME, INPATIENT, SNF, HHA, HOSPICE) with
@@ -42,24 +45,29 @@ import (
 // FHIRVersion is the FHIR version an EOB is rendered in.
 type FHIRVersion string
 
-// The FHIR versions AB2D exports.
+// The FHIR versions AB2D exports, named as AB2D's FhirVersion enum.
 const (
 	// R4 is FHIR R4, the AB2D v2 API (/api/v2). The zero FHIRVersion means R4.
 	R4 FHIRVersion = "R4"
 	// STU3 is FHIR STU3, the AB2D v1 API (/api/v1).
 	STU3 FHIRVersion = "STU3"
+	// R4V3 is FHIR R4 with BFD's v3 (IDR) claims, the AB2D v3 API
+	// (/api/v3): see EOB.AppendV3.
+	R4V3 FHIRVersion = "R4V3"
 )
 
-// ParseFHIRVersion parses "R4" or "STU3" (case-insensitive; "v2" and "v1"
-// are accepted too).
+// ParseFHIRVersion parses "R4", "STU3" or "R4V3" (case-insensitive; "v2",
+// "v1" and "v3" are accepted too).
 func ParseFHIRVersion(s string) (FHIRVersion, error) {
 	switch strings.ToUpper(strings.TrimSpace(s)) {
 	case "R4", "V2":
 		return R4, nil
 	case "STU3", "V1":
 		return STU3, nil
+	case "R4V3", "V3":
+		return R4V3, nil
 	}
-	return "", fmt.Errorf("synth: unknown FHIR version %q (want R4 or STU3)", s)
+	return "", fmt.Errorf("synth: unknown FHIR version %q (want R4, STU3 or R4V3)", s)
 }
 
 // Options configure a Generator. A zero field takes its default.
@@ -78,7 +86,8 @@ type Options struct {
 	// exported as a second MBI extension (default 0.1; negative: none).
 	HistoricMBIRate float64
 	// FHIRVersion is the rendering of Generator.Next and the Write
-	// functions: R4 (the default) or STU3.
+	// functions: R4 (the default), STU3 or R4V3. R4V3 renders only the
+	// final-action versions, as AB2D's v3 export contains no others.
 	FHIRVersion FHIRVersion
 }
 
@@ -198,13 +207,26 @@ func (e *EOB) AppendR4(dst []byte) []byte { return appendR4(dst, e.facts()) }
 // a line break, to dst.
 func (e *EOB) AppendSTU3(dst []byte) []byte { return appendSTU3(dst, e.facts()) }
 
-// AppendJSON appends the EOB in FHIR version v (STU3, else R4).
+// AppendJSON appends the EOB in FHIR version v (STU3, R4V3, else R4).
 func (e *EOB) AppendJSON(dst []byte, v FHIRVersion) []byte {
-	if v == STU3 {
+	switch v {
+	case STU3:
 		return e.AppendSTU3(dst)
+	case R4V3:
+		return e.AppendV3(dst)
 	}
 	return e.AppendR4(dst)
 }
+
+// BillablePeriod returns the claim's billable period, its first and last
+// day (at midnight UTC); the end is the date BFD's service-date search
+// compares.
+func (e *EOB) BillablePeriod() (start, end time.Time) {
+	return dayTime(e.c.start), dayTime(e.c.end)
+}
+
+// dayTime returns day number z at midnight UTC.
+func dayTime(z int) time.Time { return time.UnixMilli(int64(z) * msPerDay).UTC() }
 
 // beneSeed returns the PCG seed of the beneficiaries of a contract key
 // (key 0, Z0000, for a Generator).
@@ -247,9 +269,14 @@ func New(opts Options) *Generator {
 }
 
 // Next appends the next EOB, rendered in Options.FHIRVersion, as one JSON
-// line (no trailing newline) to dst and returns it.
+// line (no trailing newline) to dst and returns it. In R4V3 it skips the
+// superseded versions.
 func (g *Generator) Next(dst []byte) []byte {
-	return g.NextEOB().AppendJSON(dst, g.opts.FHIRVersion)
+	e := g.NextEOB()
+	for g.opts.FHIRVersion == R4V3 && !e.Active() {
+		e = g.NextEOB()
+	}
+	return e.AppendJSON(dst, g.opts.FHIRVersion)
 }
 
 // NextEOB returns the next EOB, valid until the next call.

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -126,7 +125,7 @@ func parse(t testing.TB, line []byte) eob {
 }
 
 func TestDeterministic(t *testing.T) {
-	for _, v := range []FHIRVersion{R4, STU3} {
+	for _, v := range []FHIRVersion{R4, STU3, R4V3} {
 		var a, b, c bytes.Buffer
 		if _, err := WriteEOBs(&a, Options{Seed: 1, FHIRVersion: v}, 500); err != nil {
 			t.Fatal(err)
@@ -171,7 +170,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestParseFHIRVersion(t *testing.T) {
-	for in, want := range map[string]FHIRVersion{"R4": R4, "r4": R4, "v2": R4, "STU3": STU3, "stu3": STU3, "V1": STU3} {
+	for in, want := range map[string]FHIRVersion{"R4": R4, "r4": R4, "v2": R4, "STU3": STU3, "stu3": STU3, "V1": STU3, "R4V3": R4V3, "v3": R4V3} {
 		if got, err := ParseFHIRVersion(in); err != nil || got != want {
 			t.Errorf("ParseFHIRVersion(%q) = %q, %v", in, got, err)
 		}
@@ -482,15 +481,7 @@ func fixtures(t *testing.T) []map[string]any {
 	}
 	var out []map[string]any
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(data, &m); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		out = append(out, m)
+		out = append(out, readJSON(t, f))
 	}
 	return out
 }
