@@ -94,15 +94,17 @@ mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
   echo
   echo "Alternated in one command, $(fmt "$(get "load.${sizes[0]}.runs")" %s) round(s) per size, the order alternating; the median run of each engine, its highest peak RSS; the ratio is ab2d-etl's throughput over the peer's in the same round."
   echo
-  echo "| input | tool | seconds | MB/s | EOBs/s | rows/s | peak RSS MB | ab2d-etl / peer: median (best) | same tables |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
+  echo "| input | tool | seconds | MB/s | EOBs/s | rows/s | CPU s | peak RSS MB | ab2d-etl / peer: median (best) | same tables |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"
   for s in "${sizes[@]}"; do
-    printf '| %s (%s EOBs, %s rows) | ab2d-etl | %s | %s | %s | %s | %s | | |\n' "$s" "$(fmt "$(get "load.$s.eobs")" %s)" \
+    printf '| %s (%s EOBs, %s rows) | ab2d-etl | %s | %s | %s | %s | %s | %s | | |\n' "$s" "$(fmt "$(get "load.$s.eobs")" %s)" \
       "$(fmt "$(get "load.$s.rows")" %s)" "$(fmt "$(get "load.$s.seconds")" %.2f)" "$(fmt "$(get "load.$s.mb_s")" %.1f)" \
-      "$(fmt "$(get "load.$s.eobs_s")" %.0f)" "$(fmt "$(get "load.$s.rows_s")" %.0f)" "$(fmt "$(get "load.$s.rss_mb")" %.0f)"
-    printf '| %s | DuckDB peer | %s | %s | %s | %s | %s | **%s** (%s) | %s |\n' "$s" "$(fmt "$(get "peer.$s.seconds")" %.2f)" \
+      "$(fmt "$(get "load.$s.eobs_s")" %.0f)" "$(fmt "$(get "load.$s.rows_s")" %.0f)" "$(fmt "$(get "load.$s.cpu_seconds")" %.2f)" \
+      "$(fmt "$(get "load.$s.rss_mb")" %.0f)"
+    printf '| %s | DuckDB peer | %s | %s | %s | %s | %s | %s | **%s** (%s) | %s |\n' "$s" "$(fmt "$(get "peer.$s.seconds")" %.2f)" \
       "$(fmt "$(get "peer.$s.mb_s")" %.1f)" "$(fmt "$(get "peer.$s.eobs_s")" %.0f)" "$(fmt "$(get "peer.$s.rows_s")" %.0f)" \
-      "$(fmt "$(get "peer.$s.rss_mb")" %.0f)" "$(fmt "$(get "peer.$s.ratio")" %.2fx)" "$(fmt "$(get "peer.$s.ratio_best")" %.2fx)" "$(fmt "$(get "peer.$s.parity")" %s)"
+      "$(fmt "$(get "peer.$s.cpu_seconds")" %.2f)" "$(fmt "$(get "peer.$s.rss_mb")" %.0f)" "$(fmt "$(get "peer.$s.ratio")" %.2fx)" \
+      "$(fmt "$(get "peer.$s.ratio_best")" %.2fx)" "$(fmt "$(get "peer.$s.parity")" %s)"
   done
   echo
   echo "Rows per second by table (median run; rows as delivered, one MBI row per EOB):"

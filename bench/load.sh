@@ -7,8 +7,10 @@
 # The two are alternated in one command: each of BENCH_RUNS rounds runs both,
 # ab2d-etl first in odd rounds and the peer first in even ones, so that a
 # noisy neighbour or a warm page cache is shared. Each run is timed with GNU
-# time (wall clock, peak RSS). Per engine it reports the median run: MB/s,
-# EOBs/s, rows/s in total and per table, peak RSS; and the ab2d-etl / peer
+# time (wall clock, CPU time, peak RSS). Per engine it reports the median
+# run: MB/s, EOBs/s, rows/s in total and per table, CPU seconds (user +
+# system, less sensitive to a busy machine than the wall clock), peak RSS;
+# and the ab2d-etl / peer
 # throughput ratio of each round, with the median and the best. After the
 # last round (untimed) it checks that the peer's six tables equal
 # ab2d-etl's row for row.
@@ -34,7 +36,8 @@
 # MBI row per EOB and MBI), the same for both engines. ab2d-etl's time is its
 # process's wall clock; the peer's is its own, from opening its database to
 # closing it (checkpoint included), without process start-up and the
-# untimed row counts (its process wall is recorded too).
+# untimed row counts (its process wall is recorded too; its CPU seconds are
+# the process's, counts included).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -103,7 +106,8 @@ kv() { sed -n "s/^$2=//p" "$1" | head -n 1; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 best() { printf '%s\n' "$@" | sort -g | tail -n 1; }
 
-# run_etl SIZE ROUND INPUT WH: one timed ab2d-etl load; sets secs, rss_kb, eobs.
+# run_etl SIZE ROUND INPUT WH: one timed ab2d-etl load; sets secs, cpu,
+# rss_kb, eobs.
 run_etl() {
   local report="$BENCH_DIR/time-load-$1-$2.txt" log="$BENCH_DIR/load-$1-$2.log"
   rm -rf "$4"
@@ -113,12 +117,13 @@ run_etl() {
     die "ab2d-etl load failed for $1 (log: $log)"
   fi
   secs=$(time_wall "$report")
+  cpu=$(time_cpu "$report")
   rss_kb=$(time_rss_kb "$report")
   eobs=$(sed -n 's/.* \([0-9][0-9]*\) EOBs.*/\1/p' "$log" | tail -n 1)
 }
 
-# run_peer SIZE ROUND INPUT OUT: one timed peer run; sets secs, rss_kb, pwall,
-# peer_out (its key=value output).
+# run_peer SIZE ROUND INPUT OUT: one timed peer run; sets secs, cpu, rss_kb,
+# pwall, peer_out (its key=value output).
 run_peer() {
   local report="$BENCH_DIR/time-peer-$1-$2.txt"
   peer_out="$BENCH_DIR/peer-$1-$2.out"
@@ -130,6 +135,7 @@ run_peer() {
   fi
   secs=$(kv "$peer_out" elapsed_s)
   [ -n "$secs" ] || die "no elapsed_s in $peer_out"
+  cpu=$(time_cpu "$report")
   rss_kb=$(time_rss_kb "$report")
   pwall=$(time_wall "$report")
 }
@@ -150,8 +156,8 @@ for size in "${sizes[@]}"; do
 
   echo
   say "$size: $(printf '%.1f' "$mb") MB, shape $BENCH_SHAPE, $BENCH_RUNS round(s), peer threads $PEER_THREADS"
-  printf '%-7s %5s %-11s %8s %8s %9s %10s %8s\n' size round engine seconds MB/s EOBs/s rows/s RSS_MB
-  etl_secs=() etl_rss=() peer_secs=() peer_rss=() peer_walls=() ratios=()
+  printf '%-7s %5s %-11s %8s %8s %9s %10s %7s %8s\n' size round engine seconds MB/s EOBs/s rows/s CPU_s RSS_MB
+  etl_secs=() etl_cpu=() etl_rss=() peer_secs=() peer_cpu=() peer_rss=() peer_walls=() ratios=()
   rows_total=
   for round in $(seq "$BENCH_RUNS"); do
     order=(etl peer)
@@ -160,12 +166,12 @@ for size in "${sizes[@]}"; do
     for engine in "${order[@]}"; do
       if [ "$engine" = etl ]; then
         run_etl "$size" "$round" "$input" "$wh"
-        etl_secs+=("$secs") etl_rss+=("$rss_kb")
+        etl_secs+=("$secs") etl_cpu+=("$cpu") etl_rss+=("$rss_kb")
         [ -n "$eobs" ] || eobs=$(wc -l <"$input")
         name=ab2d-etl
       else
         run_peer "$size" "$round" "$input" "$pout"
-        peer_secs+=("$secs") peer_rss+=("$rss_kb") peer_walls+=("$pwall")
+        peer_secs+=("$secs") peer_cpu+=("$cpu") peer_rss+=("$rss_kb") peer_walls+=("$pwall")
         duckdb_version=$(kv "$peer_out" duckdb_version)
         name=duckdb-peer
       fi
@@ -178,8 +184,8 @@ for size in "${sizes[@]}"; do
           rows_total=$((rows_total + rows[$t]))
         done
       fi
-      printf '%-7s %5d %-11s %8.2f %8.1f %9.0f %10s %8.0f\n' "$size" "$round" "$name" "$secs" "$(calc "$mb / $secs")" \
-        "$(calc "${eobs:-0} / $secs")" "${rows_total:+$(printf '%.0f' "$(calc "$rows_total / $secs")")}" "$(calc "$rss_kb / 1024")"
+      printf '%-7s %5d %-11s %8.2f %8.1f %9.0f %10s %7.2f %8.0f\n' "$size" "$round" "$name" "$secs" "$(calc "$mb / $secs")" \
+        "$(calc "${eobs:-0} / $secs")" "${rows_total:+$(printf '%.0f' "$(calc "$rows_total / $secs")")}" "$cpu" "$(calc "$rss_kb / 1024")"
     done
     if [ "$BENCH_PEER" != 0 ]; then
       ratios+=("$(calc "${peer_secs[-1]} / ${etl_secs[-1]}")")
@@ -190,9 +196,10 @@ for size in "${sizes[@]}"; do
   esecs=$(median "${etl_secs[@]}")
   erss=$(best "${etl_rss[@]}")
   echo
-  printf '%-7s %-11s %8s %8s %9s %10s %8s   (median of %d runs; RSS: the highest)\n' "$size" engine seconds MB/s EOBs/s rows/s RSS_MB "$BENCH_RUNS"
-  printf '%-7s %-11s %8.2f %8.1f %9.0f %10.0f %8.0f\n' "$size" ab2d-etl "$esecs" "$(calc "$mb / $esecs")" \
-    "$(calc "$eobs / $esecs")" "$(calc "$rows_total / $esecs")" "$(calc "$erss / 1024")"
+  ecpu=$(median "${etl_cpu[@]}")
+  printf '%-7s %-11s %8s %8s %9s %10s %7s %8s   (median of %d runs; RSS: the highest)\n' "$size" engine seconds MB/s EOBs/s rows/s CPU_s RSS_MB "$BENCH_RUNS"
+  printf '%-7s %-11s %8.2f %8.1f %9.0f %10.0f %7.2f %8.0f\n' "$size" ab2d-etl "$esecs" "$(calc "$mb / $esecs")" \
+    "$(calc "$eobs / $esecs")" "$(calc "$rows_total / $esecs")" "$ecpu" "$(calc "$erss / 1024")"
   result "load.$size.shape" "$BENCH_SHAPE"
   result "load.$size.runs" "$BENCH_RUNS"
   result "load.$size.mb" "$mb"
@@ -204,6 +211,7 @@ for size in "${sizes[@]}"; do
   result "load.$size.eobs_s" "$(calc "$eobs / $esecs")"
   result "load.$size.rows_s" "$(calc "$rows_total / $esecs")"
   result "load.$size.rss_mb" "$(calc "$erss / 1024")"
+  result "load.$size.cpu_seconds" "$ecpu"
   for t in "${tables[@]}"; do
     result "load.$size.rows.$t" "${rows[$t]}"
     result "load.$size.rows_s.$t" "$(calc "${rows[$t]} / $esecs")"
@@ -214,8 +222,9 @@ for size in "${sizes[@]}"; do
 
   psecs=$(median "${peer_secs[@]}")
   prss=$(best "${peer_rss[@]}")
-  printf '%-7s %-11s %8.2f %8.1f %9.0f %10.0f %8.0f\n' "$size" duckdb-peer "$psecs" "$(calc "$mb / $psecs")" \
-    "$(calc "$eobs / $psecs")" "$(calc "$rows_total / $psecs")" "$(calc "$prss / 1024")"
+  pcpu=$(median "${peer_cpu[@]}")
+  printf '%-7s %-11s %8.2f %8.1f %9.0f %10.0f %7.2f %8.0f\n' "$size" duckdb-peer "$psecs" "$(calc "$mb / $psecs")" \
+    "$(calc "$eobs / $psecs")" "$(calc "$rows_total / $psecs")" "$pcpu" "$(calc "$prss / 1024")"
   echo
   printf '%-7s %-18s %10s %14s %14s\n' "$size" table rows ab2d-etl_rows/s peer_rows/s
   prows_total=0
@@ -233,7 +242,8 @@ for size in "${sizes[@]}"; do
   echo
   printf '%-7s ab2d-etl / peer throughput per round: %s; median %.2fx, best %.2fx (issue 16: >= 1.5x, 3x the aim)\n' "$size" \
     "$(printf '%.2fx ' "${ratios[@]}" | sed 's/ $//')" "$rmed" "$rbest"
-  printf '%-7s peer process wall (median) %.2f s; DuckDB %s\n' "$size" "$(median "${peer_walls[@]}")" "$duckdb_version"
+  printf '%-7s CPU seconds, median: ab2d-etl %.2f, peer %.2f (%.2fx); peer process wall (median) %.2f s; DuckDB %s\n' "$size" \
+    "$ecpu" "$pcpu" "$(calc "$pcpu / $ecpu")" "$(median "${peer_walls[@]}")" "$duckdb_version"
   result "peer.$size.seconds" "$psecs"
   result "peer.$size.seconds_best" "$(printf '%s\n' "${peer_secs[@]}" | sort -g | head -n 1)"
   result "peer.$size.wall_seconds" "$(median "${peer_walls[@]}")"
@@ -242,6 +252,7 @@ for size in "${sizes[@]}"; do
   result "peer.$size.rows" "$prows_total"
   result "peer.$size.rows_s" "$(calc "$rows_total / $psecs")"
   result "peer.$size.rss_mb" "$(calc "$prss / 1024")"
+  result "peer.$size.cpu_seconds" "$pcpu"
   result "peer.$size.ratio" "$rmed"
   result "peer.$size.ratio_best" "$rbest"
   result "peer.$size.ratios" "$(printf '%.2f ' "${ratios[@]}" | sed 's/ $//')"
