@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/ab2d-etl
 OUT     ?= ./warehouse
 # Sizes of generated NDJSON for `make bench` (space-separated).
-BENCH_SIZE ?= 200MB 2GB
+BENCH_SIZE ?= 300MB 2GB
 
 export CGO_ENABLED := 1
 

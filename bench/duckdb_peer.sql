@@ -14,11 +14,15 @@
 --
 -- What it does not do that ab2d-etl does: no rejects (a malformed line or a
 -- value of the wrong type fails the whole load), no STU3 (AB2D v1) rules, no
--- OperationOutcome lines, no claim_extensions table (the extensions that no
--- column takes; none in the generated data), no ledger/idempotence, no
--- upsert against earlier loads (the database is new); source_line assumes
--- no blank lines. Written for the schema of commit 20a150d: a column added
--- to ab2d-etl later shows up in -compare as only_ab2d_etl_columns.
+-- OperationOutcome lines, none of the other tables: claim_extensions (the
+-- extensions that no column takes; none in the generated data),
+-- claim_supporting_info (the DRG: 0.006 rows per EOB in the ab2d-sample
+-- shape), claim_contained (none), the codes dimension (every coding, a few
+-- hundred distinct); no ledger/idempotence, no upsert against earlier loads
+-- (the database is new); source_line assumes no blank lines. Every column of
+-- the six tables as of commit 353e086 (diagnosis_number, diagnosis_role and
+-- role_normalized included); a column added to ab2d-etl later shows up in
+-- -compare as only_ab2d_etl_columns.
 --
 -- Placeholders: {{INPUT}} {{OUT}} {{SOURCE_FILE}} {{LOAD_ID}}.
 -- Statements end with ';' at the end of a line.
@@ -35,6 +39,16 @@ CREATE TEMP MACRO id_type(ident) AS CASE
   WHEN ident.system IN ('http://hl7.org/fhir/sid/us-npi', 'http://hl7.org/fhir/sid/npi') THEN 'npi'
   WHEN contains(ident.system, 'upin') OR contains(ident.system, 'UPIN') THEN 'upin'
   ELSE nullif(ident.system, '')
+END;
+
+-- Version-independent role of a diagnosis type code (claim_diagnoses.diagnosis_role;
+-- NULL for a code it does not know, which is kept as it is).
+CREATE TEMP MACRO dx_role(code) AS CASE
+  WHEN code = 'principal' THEN 'principal'
+  WHEN code = 'admitting' THEN 'admitting'
+  WHEN code IN ('other', 'secondary') THEN 'secondary'
+  WHEN code IN ('externalcauseofinjury', 'external-first', 'external') THEN 'external_cause'
+  WHEN code IN ('patientreasonforvisit', 'reason-for-visit') THEN 'reason_for_visit'
 END;
 
 -- Code of the first coding of a CodeableConcept's coding list with system s.
@@ -86,6 +100,12 @@ SELECT
     'id_type': id_type(m.provider.identifier),
     'role': nullif(m."role".coding[1].code, ''),
     'role_display': nullif(m."role".coding[1].display, ''),
+    -- R4 role in the vocabulary of claim_care_team.role_normalized
+    'role_normalized': CASE m."role".coding[1].code
+      WHEN 'otheroperating' THEN 'other'
+      WHEN 'performing' THEN 'rendering'
+      WHEN 'primary' THEN 'organization'
+      ELSE nullif(m."role".coding[1].code, '') END,
     'qual': nullif(coalesce(list_filter(m.qualification.coding, c -> c.system = 'https://bluebutton.cms.gov/resources/variables/prvdr_spclty')[1],
                             m.qualification.coding[1]).code, ''),
     'taxonomy': nullif(code_of(m.qualification.coding, 'http://nucc.org/provider-taxonomy'), ''),
@@ -127,9 +147,9 @@ SET preserve_insertion_order = false;
 -- 2. The tables with ab2d-etl's DDL, filled with the rows as delivered.
 CREATE TABLE claims(eob_id VARCHAR NOT NULL, claim_id VARCHAR, claim_group_id VARCHAR, status VARCHAR, claim_type VARCHAR, claim_type_code VARCHAR, claim_type_display VARCHAR, claim_sub_type VARCHAR, near_line_record_code VARCHAR, service_classification_code VARCHAR, beneficiary_id VARCHAR, mbi VARCHAR, billable_period_start DATE, billable_period_end DATE, claim_query_code VARCHAR, last_updated TIMESTAMP WITH TIME ZONE, profile VARCHAR, fhir_version VARCHAR NOT NULL, principal_diagnosis_code VARCHAR, admitting_diagnosis_code VARCHAR, drg_code VARCHAR, facility_type_code VARCHAR, facility_type_display VARCHAR, provider_id VARCHAR, provider_id_system VARCHAR, organization_npi VARCHAR, attending_npi VARCHAR, attending_upin VARCHAR, operating_npi VARCHAR, operating_upin VARCHAR, other_npi VARCHAR, other_upin VARCHAR, rendering_npi VARCHAR, rendering_upin VARCHAR, referring_npi VARCHAR, load_id VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_line BIGINT NOT NULL);
 CREATE TABLE claim_lines(eob_id VARCHAR NOT NULL, line_number BIGINT NOT NULL, hcpcs_code VARCHAR, revenue_center_code VARCHAR, service_date DATE, service_start DATE, service_end DATE, place_of_service VARCHAR, place_of_service_display VARCHAR, provider_state_code VARCHAR, provider_zip_code VARCHAR, pricing_locality_code VARCHAR, clia_lab_number VARCHAR, supplier_type_code VARCHAR, pricing_state_code VARCHAR, quantity DOUBLE, anesthesia_unit_count DOUBLE, ndc_code VARCHAR, ndc_quantity DOUBLE, ndc_quantity_unit VARCHAR, rendering_npi VARCHAR, care_team_sequences VARCHAR, diagnosis_sequences VARCHAR, load_id VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_line BIGINT NOT NULL);
-CREATE TABLE claim_diagnoses(eob_id VARCHAR NOT NULL, "sequence" BIGINT NOT NULL, code VARCHAR, code_system VARCHAR, diagnosis_type VARCHAR, present_on_admission VARCHAR, load_id VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_line BIGINT NOT NULL);
+CREATE TABLE claim_diagnoses(eob_id VARCHAR NOT NULL, "sequence" BIGINT NOT NULL, diagnosis_number BIGINT, code VARCHAR, code_system VARCHAR, diagnosis_type VARCHAR, diagnosis_role VARCHAR, present_on_admission VARCHAR, load_id VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_line BIGINT NOT NULL);
 CREATE TABLE claim_procedures(eob_id VARCHAR NOT NULL, "sequence" BIGINT NOT NULL, code VARCHAR, code_system VARCHAR, procedure_date DATE, load_id VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_line BIGINT NOT NULL);
-CREATE TABLE claim_care_team(eob_id VARCHAR NOT NULL, "sequence" BIGINT NOT NULL, provider_id VARCHAR, provider_id_type VARCHAR, "role" VARCHAR, role_display VARCHAR, qualification VARCHAR, taxonomy_code VARCHAR, provider_type_code VARCHAR, participating_code VARCHAR, load_id VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_line BIGINT NOT NULL);
+CREATE TABLE claim_care_team(eob_id VARCHAR NOT NULL, "sequence" BIGINT NOT NULL, provider_id VARCHAR, provider_id_type VARCHAR, "role" VARCHAR, role_display VARCHAR, role_normalized VARCHAR, qualification VARCHAR, taxonomy_code VARCHAR, provider_type_code VARCHAR, participating_code VARCHAR, load_id VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_line BIGINT NOT NULL);
 CREATE TABLE beneficiary_mbis(beneficiary_id VARCHAR NOT NULL, mbi VARCHAR NOT NULL, currency VARCHAR, first_seen TIMESTAMP WITH TIME ZONE, last_seen TIMESTAMP WITH TIME ZONE, load_id VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_line BIGINT NOT NULL);
 
 INSERT INTO claims
@@ -239,21 +259,31 @@ SELECT
 FROM x;
 
 INSERT INTO claim_diagnoses
-WITH d AS (
-  SELECT eob_id, rowid + 1 AS source_line, unnest(diagnosis) AS d
+WITH dn AS (
+  -- the diagnoses with a code, numbered among themselves (diagnosis_number)
+  SELECT eob_id, rowid + 1 AS source_line,
+    unnest(list_transform(list_filter(diagnosis, x -> x.diagnosisCodeableConcept IS NOT NULL), (x, i) -> {'d': x, 'n': i})) AS dn
   FROM eob WHERE is_eob AND eob_id <> ''
+), d AS (
+  SELECT eob_id, source_line, dn.d AS d, dn.n AS n FROM dn
 ), c AS (
   SELECT *,
     coalesce(list_filter(d.diagnosisCodeableConcept.coding, c -> c.system IN ('http://hl7.org/fhir/sid/icd-10', 'http://hl7.org/fhir/sid/icd-10-cm', 'http://hl7.org/fhir/sid/icd-9-cm', 'http://hl7.org/fhir/sid/icd-9'))[1],
-             d.diagnosisCodeableConcept.coding[1]) AS coding
-  FROM d WHERE d.diagnosisCodeableConcept IS NOT NULL
+             d.diagnosisCodeableConcept.coding[1]) AS coding,
+    list_filter(flatten(list_transform(d."type", t -> list_transform(t.coding, c -> c.code))), x -> x <> '') AS types
+  FROM d
 )
 SELECT
   eob_id,
   d."sequence",
+  n,
   nullif(coding.code, ''),
   nullif(coding.system, ''),
-  nullif(array_to_string(list_filter(flatten(list_transform(d."type", t -> list_transform(t.coding, c -> c.code))), x -> x <> ''), ','), ''),
+  nullif(array_to_string(types, ','), ''),
+  -- the known roles in a fixed order, then the codes it does not know; no type: secondary
+  CASE WHEN len(types) = 0 THEN 'secondary' ELSE array_to_string(list_concat(
+    list_filter(['principal', 'admitting', 'secondary', 'external_cause', 'reason_for_visit'], r -> list_contains(list_transform(types, x -> dx_role(x)), r)),
+    list_filter(types, x -> dx_role(x) IS NULL)), ',') END,
   nullif(coalesce(nullif(d.onAdmission.coding[1].code, ''),
                   list_filter(d.extension, e -> starts_with(e.url, 'https://bluebutton.cms.gov/resources/variables/clm_poa_ind_sw')
                                              OR starts_with(e.url, 'https://bluebutton.cms.gov/resources/variables/clm_e_poa_ind_sw'))[1].valueCoding.code), ''),
@@ -283,7 +313,7 @@ WITH m AS (
   SELECT eob_id, rowid + 1 AS source_line, unnest(team) AS m
   FROM eob WHERE is_eob AND eob_id <> ''
 )
-SELECT eob_id, m.seq, m.id, m.id_type, m."role", m.role_display, m.qual, m.taxonomy, m.provider_type, m.participating,
+SELECT eob_id, m.seq, m.id, m.id_type, m."role", m.role_display, m.role_normalized, m.qual, m.taxonomy, m.provider_type, m.participating,
   '{{LOAD_ID}}', '{{SOURCE_FILE}}', source_line
 FROM m;
 

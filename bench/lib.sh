@@ -59,6 +59,12 @@ time_rss_kb() {
   echo "$r"
 }
 
+# time_cpu REPORT: user + system CPU seconds of a GNU time -v report.
+time_cpu() {
+  awk -F': ' '/^[[:space:]]*(User|System) time \(seconds\)/ { s += $2; n++ } END { if (n != 2) exit 1; printf "%.2f", s }' "$1" ||
+    die "cannot read the CPU time from $1"
+}
+
 # now: seconds since the epoch with nanoseconds.
 now() { date +%s.%N; }
 

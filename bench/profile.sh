@@ -11,7 +11,9 @@
 # Usage: bench/profile.sh [load] [extract]      (default: both)
 #
 # Environment (see also bench/lib.sh):
-#   PROFILE_SIZE   input size for the load profile (default 200MB)
+#   PROFILE_SIZE   input size for the load profile (default 300MB)
+#   BENCH_SHAPE    ab2d-gen -shape of that input (default ab2d-sample, the
+#                  shape of real AB2D data; the same cached file as load.sh)
 #   PROFILE_RUNS   BenchmarkLoadFile iterations (default 3)
 #   PROFILE_SCALE  sandbox --scale for the extract profile (default 1, Z0010)
 #   PROFILE_TOP    lines of pprof -top to print (default 25)
@@ -23,7 +25,8 @@ source bench/lib.sh
 
 what=("$@")
 [ ${#what[@]} -gt 0 ] || what=(load extract)
-SIZE=${PROFILE_SIZE:-200MB}
+SIZE=${PROFILE_SIZE:-300MB}
+BENCH_SHAPE=${BENCH_SHAPE:-ab2d-sample}
 RUNS=${PROFILE_RUNS:-3}
 SCALE=${PROFILE_SCALE:-1}
 TOP=${PROFILE_TOP:-25}
@@ -44,8 +47,8 @@ for w in "${what[@]}"; do
       gen="$BENCH_DIR/ab2d-gen"
       build_helper ./cmd/ab2d-gen "$gen"
       key=$(cat cmd/ab2d-gen/*.go internal/synth/*.go | sha256sum | cut -c1-10)
-      input="$BENCH_DIR/r4-$SIZE-seed$SEED-$key.ndjson"
-      [ -s "$input" ] || "$gen" -seed "$SEED" -size "$SIZE" -o "$input" || die "generating $SIZE failed"
+      input="$BENCH_DIR/r4-$BENCH_SHAPE-$SIZE-seed$SEED-$key.ndjson"
+      [ -s "$input" ] || "$gen" -seed "$SEED" -shape "$BENCH_SHAPE" -size "$SIZE" -o "$input" || die "generating $SIZE failed"
       say "load: BenchmarkLoadFile x$RUNS on $input"
       AB2D_BENCH_FILE="$input" "$GO" test -run '^$' -bench '^BenchmarkLoadFile$' -benchtime "${RUNS}x" -benchmem \
         -cpuprofile "$dir/load.prof" -o "$dir/load.test" ./pipeline/load/ | grep -E '^(Benchmark|ok|FAIL)' ||

@@ -5,7 +5,12 @@
 //
 // Usage:
 //
-//	ab2d-gen [-seed N] [-fhir-version R4|STU3|R4V3] (-size SIZE | -count N) [-gzip] [-o FILE]
+//	ab2d-gen [-seed N] [-fhir-version R4|STU3|R4V3] (-size SIZE | -count N) [-shape default|ab2d-sample] [-gzip] [-o FILE]
+//
+// -shape ab2d-sample draws the claim types and the per-EOB counts of each
+// claim (diagnoses, care team, lines, procedures) from AB2D's sample export,
+// the shape of real AB2D data (see synth.ShapeAB2DSample); the default shape
+// is the generator's own, with more lines and fewer diagnoses per claim.
 //
 // SIZE is the uncompressed byte count, with an optional KB, MB or GB suffix
 // (powers of 1000; KiB, MiB and GiB are powers of 1024); generation stops at

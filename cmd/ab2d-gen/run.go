@@ -27,14 +27,13 @@ type options struct {
 // parseFlags parses and validates the command line.
 func parseFlags(args []string) (options, error) {
 	var (
-		o       options
-		size    string
-		version string
+		o                    options
+		size, shape, version string
 	)
 	fs := flag.NewFlagSet("ab2d-gen", flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "ab2d-gen: write synthetic AB2D ExplanationOfBenefit NDJSON\n\n"+
-			"Usage: ab2d-gen [-seed N] [-fhir-version R4|STU3|R4V3] (-size SIZE | -count N) [-gzip] [-o FILE]\n\n")
+			"Usage: ab2d-gen [-seed N] [-fhir-version R4|STU3|R4V3] (-size SIZE | -count N) [-shape default|ab2d-sample] [-gzip] [-o FILE]\n\n")
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&version, "fhir-version", "R4", "rendering: R4 (AB2D v2), STU3 (v1) or R4V3 (v3, final-action claims only)")
@@ -44,9 +43,21 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.out, "o", "-", "output file (- for stdout); written to a temporary file and renamed when complete")
 	fs.BoolVar(&o.gzip, "gzip", false, "gzip the output")
 	fs.IntVar(&o.gen.Beneficiaries, "beneficiaries", synth.DefaultBeneficiaries, "size of the beneficiary population")
-	fs.Float64Var(&o.gen.VersionRate, "version-rate", synth.DefaultVersionRate, "share of claims exported in several versions (0 for none)")
+	fs.Float64Var(&o.gen.VersionRate, "version-rate", synth.DefaultVersionRate, "share of claims exported in several versions (0 for none; -shape ab2d-sample: 0 unless given)")
+	fs.StringVar(&shape, "shape", "default", "claim-type mix and per-EOB counts: default, or ab2d-sample (the statistics of AB2D's sample export: about 19 rows and 6.9 KB per EOB)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	var err error
+	if o.gen.Shape, err = synth.ParseShape(shape); err != nil {
+		return o, fmt.Errorf("-shape: %w", err)
+	}
+	if o.gen.Shape == synth.ShapeAB2DSample {
+		given := false
+		fs.Visit(func(f *flag.Flag) { given = given || f.Name == "version-rate" })
+		if !given {
+			o.gen.VersionRate = 0 // none, as in the sample
+		}
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))

@@ -47,9 +47,28 @@ func TestParseFlags(t *testing.T) {
 		{"-count", "3", "extra"},
 		{"-count", "3", "-version-rate", "2"},
 		{"-count", "3", "-fhir-version", "R5"},
+		{"-count", "3", "-shape", "real"},
 	} {
 		if _, err := parseFlags(args); err == nil {
 			t.Errorf("parseFlags(%q) succeeded", args)
+		}
+	}
+}
+
+func TestParseFlagsShape(t *testing.T) {
+	for _, c := range []struct {
+		args    []string
+		shape   synth.Shape
+		version float64
+	}{
+		{[]string{"-count", "3"}, synth.ShapeDefault, synth.DefaultVersionRate},
+		{[]string{"-count", "3", "-shape", "default"}, synth.ShapeDefault, synth.DefaultVersionRate},
+		{[]string{"-count", "3", "-shape", "ab2d-sample"}, synth.ShapeAB2DSample, -1},
+		{[]string{"-count", "3", "-shape", "ab2d-sample", "-version-rate", "0.2"}, synth.ShapeAB2DSample, 0.2},
+	} {
+		o, err := parseFlags(c.args)
+		if err != nil || o.gen.Shape != c.shape || o.gen.VersionRate != c.version {
+			t.Errorf("parseFlags(%q): shape %q, version rate %v, %v; want %q, %v", c.args, o.gen.Shape, o.gen.VersionRate, err, c.shape, c.version)
 		}
 	}
 }

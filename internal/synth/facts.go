@@ -26,6 +26,7 @@ const (
 	maxDiagnoses  = 12
 	maxInpatientD = 25
 	maxProcedures = 6
+	maxICDProcs   = 25 // ICD procedures a claim can hold (ShapeAB2DSample has up to 19)
 	maxLines      = 12
 	maxRendering  = 2
 )
@@ -172,11 +173,15 @@ type claim struct {
 
 	dx    [maxInpatientD]diagnosis
 	nDx   int
-	proc  [maxProcedures]procedure
+	proc  [maxICDProcs]procedure
 	nProc int
 	lines [maxLines]line
 	nLine int
 	state *stateRow // provider state
+
+	// dxNoDisplay: the R4 diagnosis codings have no display, as in AB2D's
+	// R4 fixtures (ShapeAB2DSample).
+	dxNoDisplay bool
 
 	// payment (rendered in STU3 only: AB2D v2 drops the financial fields)
 	charge, allowed, paid, deductible, coins int64 // cents
@@ -209,6 +214,9 @@ type claimSeed struct {
 	nver  int
 	clmID [maxVersions]int64 // per version
 	group int64
+	// profile is the index in sampleProfiles of the claim's counts
+	// (ShapeAB2DSample).
+	profile int
 }
 
 // drawer draws claims. It is reused from claim to claim.
@@ -218,6 +226,8 @@ type drawer struct {
 	r     *rand.Rand
 	vpcg  rand.PCG // version times
 	vr    *rand.Rand
+
+	sample bool // draw the details from sampleProfiles (ShapeAB2DSample)
 }
 
 func newDrawer(p *pools) *drawer {

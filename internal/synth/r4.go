@@ -116,6 +116,7 @@ func appendMBIExts(b []byte, bene *beneficiary) []byte {
 func appendR4CareTeam(b []byte, c *claim) ([]byte, r4Team) {
 	var team r4Team
 	n := 0
+	start := len(b)
 	b = append(b, `,"careTeam":[`...)
 	member := func(npi uint64, role code, roleSys string) {
 		if n > 0 {
@@ -159,9 +160,12 @@ func appendR4CareTeam(b []byte, c *claim) ([]byte, r4Team) {
 			b = append(b, `]}}`...)
 		}
 		if c.typ == tCarrier && c.org != 0 {
+			if n > 0 {
+				b = append(b, ',')
+			}
 			n++
 			team.org = n
-			b = append(b, `,{"sequence":`...)
+			b = append(b, `{"sequence":`...)
 			b = appendInt(b, n)
 			b = append(b, ',')
 			b = appendNPIProvider(b, c.org, c.orgName)
@@ -170,7 +174,9 @@ func appendR4CareTeam(b []byte, c *claim) ([]byte, r4Team) {
 			b = append(b, '}')
 		}
 	default:
-		member(c.attending, roleAttending, sysCareRole)
+		if c.attending != 0 {
+			member(c.attending, roleAttending, sysCareRole)
+		}
 		if c.operating != 0 {
 			member(c.operating, roleOperating, sysCareRole)
 		}
@@ -181,6 +187,9 @@ func appendR4CareTeam(b []byte, c *claim) ([]byte, r4Team) {
 			member(c.rendering[k].npi, rolePerforming, sysCareRole)
 			team.rendering[k] = n
 		}
+	}
+	if n == 0 {
+		return b[:start], team // no care team (ShapeAB2DSample HHA and SNF claims)
 	}
 	return append(b, ']'), team
 }
@@ -266,7 +275,11 @@ func appendR4Diagnoses(b []byte, c *claim) []byte {
 		b = append(b, `"sequence":`...)
 		b = appendInt(b, i+1)
 		b = append(b, `,"diagnosisCodeableConcept":{"coding":[`...)
-		b = appendCoding(b, sysICD10, d.code)
+		if c.dxNoDisplay {
+			b = appendCoding(b, sysICD10, code{d.code.c, ""})
+		} else {
+			b = appendCoding(b, sysICD10, d.code)
+		}
 		b = append(b, `]},"type":[{"coding":[`...)
 		sys, typ := r4DxType(c.typ, d.kind)
 		b = appendCoding(b, sys, typ)

@@ -89,6 +89,9 @@ type Options struct {
 	// functions: R4 (the default), STU3 or R4V3. R4V3 renders only the
 	// final-action versions, as AB2D's v3 export contains no others.
 	FHIRVersion FHIRVersion
+	// Shape selects the claim-type mix and the per-EOB counts (default:
+	// ShapeDefault; ShapeAB2DSample for the statistics of real AB2D data).
+	Shape Shape
 }
 
 // Defaults of Options (DefaultVersionRate and DefaultHistoricMBIRate apply
@@ -104,6 +107,15 @@ const (
 
 // withDefaults returns o with its zero fields set to the defaults.
 func (o Options) withDefaults() Options {
+	if o.Shape == ShapeAB2DSample {
+		// The sample has one version of each claim and no historic MBI.
+		if o.VersionRate == 0 {
+			o.VersionRate = -1
+		}
+		if o.HistoricMBIRate == 0 {
+			o.HistoricMBIRate = -1
+		}
+	}
 	if o.Beneficiaries <= 0 {
 		o.Beneficiaries = DefaultBeneficiaries
 	}
@@ -165,7 +177,11 @@ func (e *EOB) load(ver int) {
 // facts returns the claim with its details drawn.
 func (e *EOB) facts() *claim {
 	if !e.drawn {
-		e.d.drawDetails(&e.c)
+		if e.d.sample {
+			e.d.drawSampleDetails(&e.c, &sampleProfiles[e.cs.profile])
+		} else {
+			e.d.drawDetails(&e.c)
+		}
 		e.drawn = true
 	}
 	return &e.c
@@ -265,6 +281,7 @@ func New(opts Options) *Generator {
 		nextGrp: firstGroupID,
 	}
 	g.br = rand.New(g.bpcg)
+	g.eob.d.sample = opts.Shape == ShapeAB2DSample
 	return g
 }
 
@@ -301,7 +318,12 @@ func (g *Generator) newClaim() {
 	g.beneLeft--
 	cs := &g.eob.cs
 	cs.seed = g.r.Uint64()
-	cs.typ = pickType(g.r.IntN(100))
+	if g.eob.d.sample {
+		cs.profile = pickSampleProfile(g.r.IntN(sampleEOBs))
+		cs.typ = sampleProfiles[cs.profile].typ
+	} else {
+		cs.typ = pickType(g.r.IntN(100))
+	}
 	cs.nver = drawVersions(g.r, g.opts.VersionRate)
 	g.ver = 0
 	g.nextGrp += 1 + int64(g.r.IntN(7))
