@@ -13,7 +13,7 @@ func ExampleTable_CreateSQL() {
 	// Output:
 	// CREATE TABLE IF NOT EXISTS claim_procedures (
 	//   eob_id VARCHAR NOT NULL,
-	//   sequence BIGINT NOT NULL,
+	//   sequence BIGINT,
 	//   code VARCHAR,
 	//   code_system VARCHAR,
 	//   procedure_date DATE,

@@ -107,7 +107,7 @@ func Warehouse() Catalog {
 				Description: "Claim lines: one row per EOB item.",
 				Columns: withLineage(
 					eobID(),
-					Column{Name: "line_number", Type: Int64, Required: true, Description: "Line number (item.sequence): CLM_LINE_NUM on institutional and carrier claims, LINE_NUM on carrier and DME claims.", R4: "item.sequence", STU3: "item.sequence", Dictionary: dict("Claim Line Number", "Line Number")},
+					Column{Name: "line_number", Type: Int64, Description: "Line number (item.sequence): CLM_LINE_NUM on institutional and carrier claims, LINE_NUM on carrier and DME claims. NULL only when the item's sequence is not an integer (see field_issues).", R4: "item.sequence", STU3: "item.sequence", Dictionary: dict("Claim Line Number", "Line Number")},
 					Column{Name: "hcpcs_code", Type: String, Description: "HCPCS/CPT code of the service.", R4: "item.productOrService.coding[system=…hcpcs].code", STU3: "item.service.coding[system=…hcpcs].code", Dictionary: dict("Product or Service", "Item Service")},
 					Column{Name: "revenue_center_code", Type: String, LowCardinality: true, Description: "Revenue center code (REV_CNTR) of institutional lines.", R4: "item.revenue.coding.code", STU3: "item.revenue.coding.code"},
 					Column{Name: "service_date", Type: Date, Description: "Revenue center date (single-day service).", R4: "item.servicedDate", STU3: "item.servicedDate", Dictionary: dict("Revenue Center Date", "Expense Date")},
@@ -136,7 +136,7 @@ func Warehouse() Catalog {
 				Description: "Diagnoses: one row per EOB diagnosis entry that carries a code (numbered diagnosis fields become rows).",
 				Columns: withLineage(
 					eobID(),
-					Column{Name: "sequence", Type: Int64, Required: true, Description: "diagnosis.sequence, as the source numbers it: on STU3 claims with a DRG one higher than on R4 (BFD v1 lists the DRG first, as a diagnosis with only a packageCode); `claim_lines.diagnosis_sequences` refer to it. See diagnosis_number.", R4: "diagnosis.sequence", STU3: "diagnosis.sequence", Dictionary: diagnosisSections()},
+					Column{Name: "sequence", Type: Int64, Description: "diagnosis.sequence, as the source numbers it (NULL only when it is not an integer, see field_issues): on STU3 claims with a DRG one higher than on R4 (BFD v1 lists the DRG first, as a diagnosis with only a packageCode); `claim_lines.diagnosis_sequences` refer to it. See diagnosis_number.", R4: "diagnosis.sequence", STU3: "diagnosis.sequence", Dictionary: diagnosisSections()},
 					Column{Name: "diagnosis_number", Type: Int64, Description: "Version-independent number of the diagnosis: its 1-based position among the EOB's diagnoses that carry a code (not counting the STU3 DRG entry), the same in R4 and STU3."},
 					Column{Name: "code", Type: String, Description: "Diagnosis code (ICD-10-CM or ICD-9-CM).", R4: "diagnosis.diagnosisCodeableConcept.coding.code", STU3: "diagnosis.diagnosisCodeableConcept.coding.code", Dictionary: diagnosisSections()},
 					Column{Name: "code_system", Type: String, LowCardinality: true, Description: "Code system URI of the code: the ICD version of the dictionary's `… Version` fields.", R4: "diagnosis.diagnosisCodeableConcept.coding.system", STU3: "diagnosis.diagnosisCodeableConcept.coding.system", Dictionary: diagnosisSections()},
@@ -154,7 +154,7 @@ func Warehouse() Catalog {
 				Description: "ICD procedures: one row per EOB procedure entry.",
 				Columns: withLineage(
 					eobID(),
-					Column{Name: "sequence", Type: Int64, Required: true, Description: "procedure.sequence.", R4: "procedure.sequence", STU3: "procedure.sequence", Dictionary: numbered("Procedure Code", 25)},
+					Column{Name: "sequence", Type: Int64, Description: "procedure.sequence (NULL only when it is not an integer, see field_issues).", R4: "procedure.sequence", STU3: "procedure.sequence", Dictionary: numbered("Procedure Code", 25)},
 					Column{Name: "code", Type: String, Description: "Procedure code (ICD-10-PCS or ICD-9).", R4: "procedure.procedureCodeableConcept.coding.code", STU3: "procedure.procedureCodeableConcept.coding.code", Dictionary: numbered("Procedure Code", 25)},
 					Column{Name: "code_system", Type: String, LowCardinality: true, Description: "Code system URI of the code (the procedure code version).", R4: "procedure.procedureCodeableConcept.coding.system", STU3: "procedure.procedureCodeableConcept.coding.system", Dictionary: numbered("Procedure Code", 25)},
 					Column{Name: "procedure_date", Type: Date, Description: "Date of the procedure.", R4: "procedure.date", STU3: "procedure.date", Dictionary: numbered("Procedure Code", 25)},
@@ -165,7 +165,7 @@ func Warehouse() Catalog {
 				Description: "Care team: one row per careTeam entry (NPIs and UPINs of attending, operating, rendering, referring… providers).",
 				Columns: withLineage(
 					eobID(),
-					Column{Name: "sequence", Type: Int64, Required: true, Description: "careTeam.sequence.", R4: "careTeam.sequence", STU3: "careTeam.sequence", Dictionary: dict("Line Item Care Team Link Ids")},
+					Column{Name: "sequence", Type: Int64, Description: "careTeam.sequence (NULL only when it is not an integer, see field_issues).", R4: "careTeam.sequence", STU3: "careTeam.sequence", Dictionary: dict("Line Item Care Team Link Ids")},
 					Column{Name: "provider_id", Type: String, Description: "Provider identifier value (NPI, UPIN, …).", R4: "careTeam.provider.identifier.value", STU3: "careTeam.provider.identifier.value", Dictionary: dict("Performing/Provider Physician")},
 					Column{Name: "provider_id_type", Type: String, LowCardinality: true, Description: "Kind of identifier: npi, upin, or the raw system when unknown.", R4: "careTeam.provider.identifier.type.coding.code", STU3: "careTeam.provider.identifier.system"},
 					Column{Name: "role", Type: String, LowCardinality: true, Description: "Care-team role code (attending, operating, performing, referring, primary, assist, …).", R4: "careTeam.role.coding.code", STU3: "careTeam.role.coding.code"},

@@ -13,15 +13,17 @@ import (
 type expectation struct {
 	EOBs       int     `json:"eobs"`
 	Issues     int     `json:"issues"`
-	Rejects    [][]any `json:"rejects"`     // [line, reason substring] each
-	RejectsMin int     `json:"rejects_min"` // at least this many rejects (when listing each is pointless)
-	Fails      string  `json:"fails"`       // the file fails as a whole with this in the message
+	Rejects    [][]any `json:"rejects"`      // [line, reason substring] each
+	Fields     [][]any `json:"field_issues"` // [line, "fhir_path: reason"] each: values kept, the EOB loaded
+	RejectsMin int     `json:"rejects_min"`  // at least this many rejects (when listing each is pointless)
+	Fails      string  `json:"fails"`        // the file fails as a whole with this in the message
 }
 
 // TestBadInputCorpus loads every malformed or hostile input of
 // testdata/badinput and checks its expected outcome: the EOBs that load,
-// each reject's line and reason, or a clear failure of the file that
-// leaves nothing of it in the warehouse.
+// each reject's line and reason, each value that did not fit its column
+// (kept in field_issues), or a clear failure of the file that leaves
+// nothing of it in the warehouse.
 func TestBadInputCorpus(t *testing.T) {
 	dir := filepath.Join("..", "..", "testdata", "badinput")
 	data, err := os.ReadFile(filepath.Join(dir, "expected.json"))
@@ -78,6 +80,19 @@ func TestBadInputCorpus(t *testing.T) {
 				}
 			} else if len(got) != len(want.Rejects) {
 				t.Fatalf("rejects:\n%s\nwant %v", rejects, want.Rejects)
+			}
+			var fields []string
+			for _, line := range strings.Split(strings.TrimSpace(mustCLI(t, "query", "--out", out, "--format", "csv",
+				"SELECT source_line || ' ' || fhir_path || ': ' || reason FROM field_issues ORDER BY source_line, fhir_path")), "\n")[1:] {
+				fields = append(fields, line)
+			}
+			if len(fields) != len(want.Fields) {
+				t.Errorf("field issues:\n%s\nwant %v", strings.Join(fields, "\n"), want.Fields)
+			}
+			for i, f := range want.Fields {
+				if i < len(fields) && fields[i] != strconv.Itoa(int(f[0].(float64)))+" "+f[1].(string) {
+					t.Errorf("field issue %d: got %q, want %v", i, fields[i], f)
+				}
 			}
 			for i, r := range want.Rejects {
 				line := strconv.Itoa(int(r[0].(float64)))

@@ -200,7 +200,7 @@ func TestQuery(t *testing.T) {
 	mustCLI(t, "load", "--out", out, in)
 	q := "SELECT eob_id, claim_type, billable_period_start, last_updated, 1.5 AS x, NULL AS n FROM claims"
 	table := mustCLI(t, "query", "--out", out, q)
-	want := "eob_id    | claim_type | billable_period_start | last_updated         | x   | n\n" +
+	want := "eob_id    | claim_type | billable_period_start | last_updated         |   x |    n\n" +
 		"----------+------------+-----------------------+----------------------+-----+-----\n" +
 		"carrier-1 | CARRIER    | NULL                  | 2021-04-01T14:00:00Z | 1.5 | NULL\n" +
 		"(1 row)\n"

@@ -163,6 +163,15 @@ type Lineage struct {
 	{{.Name}} {{.GoType}} // {{.Col.Name}}
 {{- end}}
 }
+// The columns the flattener fills, as "table.column", for the messages
+// about values that do not fit them (see column).
+const (
+{{- range .Tables}}{{$t := .}}
+{{- range .Fields}}
+	col{{$t.Name}}{{.Name}} column = "{{$t.T.Name}}.{{.Col.Name}}"
+{{- end}}
+{{- end}}
+)
 {{range .Tables}}
 // {{.Row}} is one row of table {{.T.Name}}: {{comment .T.Grain}}.
 type {{.Row}} struct {

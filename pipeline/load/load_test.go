@@ -84,3 +84,24 @@ func TestCodeSet(t *testing.T) {
 		t.Errorf("staging folder left: %v", err)
 	}
 }
+
+// TestUpgradeNullability: a warehouse whose sequence columns were NOT NULL
+// (before values that do not fit were kept in field_issues) takes rows
+// with a NULL sequence after Open.
+func TestUpgradeNullability(t *testing.T) {
+	dir := t.TempDir()
+	old, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.DB().Exec("DROP TABLE claim_diagnoses; CREATE TABLE claim_diagnoses (eob_id VARCHAR NOT NULL, sequence BIGINT NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wh := openWH(t, dir)
+	if _, err := wh.DB().Exec("INSERT INTO claim_diagnoses (eob_id, sequence, load_id, source_file, source_line) VALUES ('e', NULL, 'l', 'f', 1)"); err != nil {
+		t.Fatalf("a NULL sequence after the upgrade: %v", err)
+	}
+}

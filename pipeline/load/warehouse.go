@@ -105,27 +105,35 @@ func (w *Warehouse) init(ctx context.Context) error {
 		if _, err := w.db.ExecContext(ctx, t.CreateSQL()); err != nil {
 			return fmt.Errorf("create table %s: %w", t.Name, err)
 		}
-		have := map[string]bool{}
-		rows, err := w.db.QueryContext(ctx, "SELECT column_name FROM information_schema.columns WHERE table_name = ?", t.Name)
+		nullable := map[string]bool{} // the table's columns: nullable or not
+		rows, err := w.db.QueryContext(ctx, "SELECT column_name, is_nullable = 'YES' FROM information_schema.columns WHERE table_name = ?", t.Name)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
 			var name string
-			if err := rows.Scan(&name); err != nil {
+			var null bool
+			if err := rows.Scan(&name, &null); err != nil {
 				return errors.Join(err, rows.Close())
 			}
-			have[name] = true
+			nullable[name] = null
 		}
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return err
 		}
 		for _, c := range t.Columns {
-			if !have[c.Name] {
-				// Added columns are nullable: old rows have no value.
-				if _, err := w.db.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", t.Name, c.Name, c.Type)); err != nil {
-					return fmt.Errorf("add column %s.%s: %w", t.Name, c.Name, err)
-				}
+			null, ok := nullable[c.Name]
+			var alter string
+			switch {
+			case !ok: // added columns are nullable: old rows have no value
+				alter = fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", t.Name, c.Name, c.Type)
+			case !null && !c.Required: // a column that may be NULL now (a sequence that is not an integer)
+				alter = fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL", t.Name, c.Name)
+			default:
+				continue
+			}
+			if _, err := w.db.ExecContext(ctx, alter); err != nil {
+				return fmt.Errorf("upgrade column %s.%s: %w", t.Name, c.Name, err)
 			}
 		}
 	}

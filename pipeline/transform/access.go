@@ -16,20 +16,64 @@ import (
 // ---- generic accessors with type checking ----
 //
 // All accessors take a parent value and a path of object keys. A missing
-// key or a JSON null reads as absent. A present value of the wrong JSON type
-// records an error naming its location (first error wins) and reads as
-// absent, so callers can carry on and check f.err at the end.
+// key or a JSON null reads as absent. A present value that does not fit
+// (the wrong JSON type, a date that is not one, …) reads as absent too,
+// and is recorded where it was (see fail), so callers carry on.
+
+// column names a column the flattener fills, as "table.column" (the
+// generated col… constants of rows_gen.go).
+type column string
+
+// split returns the table and the column name.
+func (c column) split() (table, name string) {
+	table, name, _ = strings.Cut(string(c), ".")
+	return table, name
+}
+
+// A FieldError is a value of a resource that did not fit its column, in
+// the style of encoding/csv's ParseError: where it was, what it was, and
+// what is wrong with it (Err, one of the Err… values below). Flatten does
+// not fail on it: the row loads without the value and the error becomes a
+// row of field_issues (Record.FieldIssues). Only in what identifies a
+// line — its resourceType, an EOB's id — or in an OperationOutcome is it
+// the reason the line is rejected.
+type FieldError struct {
+	Table  string // the table the value was meant for
+	Column string // its column; "" when the element feeds several
+	Path   string // where it is in the resource, e.g. item[2].quantity.value
+	Raw    string // the value: a JSON string's text, else its JSON (clipped to MaxRawValue bytes)
+	Err    error
+}
+
+func (e *FieldError) Error() string { return e.Path + ": " + e.Err.Error() }
+
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// What can be wrong with a value.
+var (
+	ErrNotObject  = errors.New("not an object")
+	ErrNotArray   = errors.New("not an array")
+	ErrNotString  = errors.New("not a string")
+	ErrNotInteger = errors.New("not an integer")
+	ErrNotNumber  = errors.New("not a finite number")
+	ErrDate       = errors.New("not a valid date (YYYY-MM-DD)")
+	ErrInstant    = errors.New("not a valid instant (RFC 3339 with a time zone)")
+	ErrMissing    = errors.New("missing")
+)
+
+// MaxRawValue bounds the raw value kept of a value that did not fit.
+const MaxRawValue = 4096
 
 // enter pushes an object key on the location stack.
 func (f *Flattener) enter(key string) { f.at = append(f.at, pathElem{key, -1}) }
 
 // enterElem pushes key[i] on the location stack after checking that the
-// element is an object; on a non-object it records an error and returns
-// false without pushing.
+// element is an object; on a non-object it records that and returns false
+// without pushing.
 func (f *Flattener) enterElem(key string, i int, v *fastjson.Value) bool {
 	f.at = append(f.at, pathElem{key, i})
 	if v.Type() != fastjson.TypeObject {
-		f.failHere("not an object")
+		f.fail(v, nil, ErrNotObject)
 		f.leave()
 		return false
 	}
@@ -39,11 +83,44 @@ func (f *Flattener) enterElem(key string, i int, v *fastjson.Value) bool {
 // leave pops the location stack.
 func (f *Flattener) leave() { f.at = f.at[:len(f.at)-1] }
 
-// fail records err for the location stack plus keys.
-func (f *Flattener) fail(keys []string, msg string) {
+// fail records that v, at the location stack plus keys, did not fit: for
+// the column being read (f.col), else for the table of the element. In an
+// EOB it becomes a field issue; where a line cannot do without the value
+// (f.strict: the resource's identity, an OperationOutcome) the first one
+// rejects the line.
+func (f *Flattener) fail(v *fastjson.Value, keys []string, err error) {
 	if f.err != nil {
 		return
 	}
+	fe := &FieldError{Path: f.path(keys), Err: err}
+	if v != nil {
+		if v.Type() == fastjson.TypeString {
+			fe.Raw = clip(v.GetStringBytes(), MaxRawValue)
+		} else {
+			f.raw = v.MarshalTo(f.raw[:0])
+			fe.Raw = clip(f.raw, MaxRawValue)
+		}
+	}
+	if f.strict || f.rec.Kind != KindEOB {
+		f.err = fe
+		return
+	}
+	for _, is := range f.rec.FieldIssues {
+		if is.FHIRPath == fe.Path {
+			return // one element read for several columns: once is enough
+		}
+	}
+	fe.Table, fe.Column = f.col.split()
+	if f.col == "" {
+		fe.Table = tableOf(fe.Path)
+	}
+	f.rec.FieldIssues = append(f.rec.FieldIssues, FieldIssuesRow{
+		TableName: fe.Table, ColumnName: fe.Column, FHIRPath: fe.Path, RawValue: fe.Raw, Reason: err.Error(),
+	})
+}
+
+// path renders the location stack plus keys, e.g. item[2].quantity.value.
+func (f *Flattener) path(keys []string) string {
 	var b strings.Builder
 	for _, e := range f.at {
 		if b.Len() > 0 {
@@ -62,13 +139,54 @@ func (f *Flattener) fail(keys []string, msg string) {
 		}
 		b.WriteString(k)
 	}
-	b.WriteString(": ")
-	b.WriteString(msg)
-	f.err = errors.New(b.String())
+	return b.String()
 }
 
-// failHere records err at the current location.
-func (f *Flattener) failHere(msg string) { f.fail(nil, msg) }
+// tableOf returns the table the element at path fills rows of.
+func tableOf(path string) string {
+	top := path
+	if i := strings.IndexAny(path, ".["); i >= 0 {
+		top = path[:i]
+	}
+	switch top {
+	case "careTeam":
+		return "claim_care_team"
+	case "diagnosis":
+		return "claim_diagnoses"
+	case "procedure":
+		return "claim_procedures"
+	case "item":
+		return "claim_lines"
+	case "supportingInfo", "information":
+		return "claim_supporting_info"
+	case "contained":
+		return "claim_contained"
+	case "extension":
+		return "claim_extensions"
+	}
+	return "claims"
+}
+
+// For the readers of values that fill a column (seq, num, date, instant,
+// code, text): what does not fit is recorded for that column.
+
+// code returns the string at keys for column c, interned (see in).
+func (f *Flattener) code(c column, v *fastjson.Value, keys ...string) string {
+	prev := f.col
+	f.col = c
+	s := f.in(f.strb(v, keys...))
+	f.col = prev
+	return s
+}
+
+// text returns the string at keys for column c, copied (see copyString).
+func (f *Flattener) text(c column, v *fastjson.Value, keys ...string) string {
+	prev := f.col
+	f.col = c
+	s := f.copyString(f.strb(v, keys...))
+	f.col = prev
+	return s
+}
 
 // get walks keys from v through objects and returns the value found, or nil
 // when absent or null. An intermediate non-object is an error.
@@ -78,7 +196,12 @@ func (f *Flattener) get(v *fastjson.Value, keys ...string) *fastjson.Value {
 			return nil
 		}
 		if v.Type() != fastjson.TypeObject {
-			f.fail(keys[:i], "not an object")
+			// An element on the way, not the column's value: it is
+			// recorded for no one column.
+			col := f.col
+			f.col = ""
+			f.fail(v, keys[:i], ErrNotObject)
+			f.col = col
 			return nil
 		}
 		v = v.Get(k)
@@ -97,7 +220,7 @@ func (f *Flattener) strb(v *fastjson.Value, keys ...string) []byte {
 		return nil
 	}
 	if v.Type() != fastjson.TypeString {
-		f.fail(keys, "not a string")
+		f.fail(v, keys, ErrNotString)
 		return nil
 	}
 	b, _ := v.StringBytes()
@@ -131,66 +254,107 @@ func (f *Flattener) copyString(b []byte) string {
 	return unsafe.String(&f.mem[start], len(b))
 }
 
-// arr returns the array at keys, or nil when absent. A non-array is an error.
+// arr returns the array at keys, or nil when absent. A non-array does not
+// fit.
 func (f *Flattener) arr(v *fastjson.Value, keys ...string) []*fastjson.Value {
 	v = f.get(v, keys...)
 	if v == nil {
 		return nil
 	}
 	if v.Type() != fastjson.TypeArray {
-		f.fail(keys, "not an array")
+		f.fail(v, keys, ErrNotArray)
 		return nil
 	}
 	a, _ := v.Array()
 	return a
 }
 
-// seq returns the required integer at v.key (a sequence number). Absent or
-// not an integer is an error.
-func (f *Flattener) seq(v *fastjson.Value, key string) int64 {
+// seq returns the integer at v.key for column c, a sequence number, which FHIR
+// requires: absent or not an integer, it is NULL and recorded.
+func (f *Flattener) seq(c column, v *fastjson.Value, key string) Int {
+	prev := f.col
+	f.col = c
+	defer func() { f.col = prev }()
 	n := f.get(v, key)
 	if n == nil {
-		f.fail([]string{key}, "missing")
-		return 0
+		f.fail(nil, []string{key}, ErrMissing)
+		return Int{}
 	}
 	f.enter(key)
-	i, _ := f.intValue(n)
+	i, ok := f.intValue(n)
 	f.leave()
-	return i
+	return Int{i, ok}
 }
 
-// intValue returns v as an integer; a non-integer is an error at the current
-// location.
+// intValue returns v as an integer; a non-integer does not fit (at the
+// current location).
 func (f *Flattener) intValue(v *fastjson.Value) (int64, bool) {
-	if v.Type() != fastjson.TypeNumber {
-		f.failHere("not an integer")
-		return 0, false
-	}
 	n, err := v.Int64()
-	if err != nil {
-		f.failHere("not an integer")
+	if v.Type() != fastjson.TypeNumber || err != nil {
+		f.fail(v, nil, ErrNotInteger)
 		return 0, false
 	}
 	return n, true
 }
 
-// num returns the number at keys as a Float, NULL when absent. A non-number
-// (or NaN/Inf) is an error.
-func (f *Flattener) num(v *fastjson.Value, keys ...string) Float {
+// num returns the number at keys for column c as a Float, NULL when absent. A
+// non-number (or NaN/Inf) does not fit.
+func (f *Flattener) num(c column, v *fastjson.Value, keys ...string) Float {
+	prev := f.col
+	f.col = c
+	defer func() { f.col = prev }()
 	v = f.get(v, keys...)
 	if v == nil {
 		return Float{}
 	}
-	if v.Type() != fastjson.TypeNumber {
-		f.fail(keys, "not a number")
-		return Float{}
-	}
 	x, err := v.Float64()
-	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-		f.fail(keys, "not a finite number")
+	if v.Type() != fastjson.TypeNumber || err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		f.fail(v, keys, ErrNotNumber)
 		return Float{}
 	}
 	return Float{V: x, Valid: true}
+}
+
+// date returns the date (or the date of the dateTime) at keys for column c, NULL when
+// absent. A string that is not one does not fit.
+func (f *Flattener) date(c column, v *fastjson.Value, keys ...string) Date {
+	prev := f.col
+	f.col = c
+	defer func() { f.col = prev }()
+	v = f.get(v, keys...)
+	if v == nil {
+		return Date{}
+	}
+	if v.Type() != fastjson.TypeString {
+		f.fail(v, keys, ErrNotString)
+		return Date{}
+	}
+	d := parseDate(v.GetStringBytes())
+	if !d.Valid {
+		f.fail(v, keys, ErrDate)
+	}
+	return d
+}
+
+// instant returns the instant at keys for column c, NULL when absent. A string that is
+// not one does not fit.
+func (f *Flattener) instant(c column, v *fastjson.Value, keys ...string) Instant {
+	prev := f.col
+	f.col = c
+	defer func() { f.col = prev }()
+	v = f.get(v, keys...)
+	if v == nil {
+		return Instant{}
+	}
+	if v.Type() != fastjson.TypeString {
+		f.fail(v, keys, ErrNotString)
+		return Instant{}
+	}
+	t := parseInstant(v.GetStringBytes())
+	if !t.Valid {
+		f.fail(v, keys, ErrInstant)
+	}
+	return t
 }
 
 // codeBySystem returns the code of the first coding of the CodeableConcept

@@ -12,7 +12,7 @@ func (f *Flattener) careTeam(root *fastjson.Value) {
 		if !f.enterElem("careTeam", i, m) {
 			return
 		}
-		seq := f.seq(m, "sequence")
+		seq := f.seq(colClaimCareTeamSequence, m, "sequence")
 		ident := f.get(m, "provider", "identifier")
 		var row ClaimCareTeamRow
 		row.Sequence = seq
@@ -32,7 +32,7 @@ func (f *Flattener) careTeam(root *fastjson.Value) {
 		qual, _, _ := f.coding(m, "qualification", isSpecialtySystem)
 		row.Qualification = f.in(qual)
 		row.TaxonomyCode = f.in(f.codeBySystem(m, "qualification", sysNUCCTaxonomy))
-		f.extensions(m, extCtx{element: elemCareTeam, seq: Int{seq, true}}, func(url []byte, ext *fastjson.Value) bool {
+		f.extensions(m, extCtx{element: elemCareTeam, seq: seq}, func(url []byte, ext *fastjson.Value) bool {
 			switch string(url) {
 			case urlPrvdrTypeCd:
 				row.ProviderTypeCode = f.in(f.extValueCode(ext))
@@ -75,7 +75,7 @@ func (f *Flattener) member(seq int64) *ClaimCareTeamRow {
 	team := f.rec.ClaimCareTeam
 	if len(team) <= smallSet {
 		for i := range team {
-			if team[i].Sequence == seq {
+			if team[i].Sequence.Valid && team[i].Sequence.V == seq {
 				return &team[i]
 			}
 		}
@@ -84,13 +84,20 @@ func (f *Flattener) member(seq int64) *ClaimCareTeamRow {
 	if f.teamIdx == nil {
 		f.teamIdx = make(map[int64]int, len(team))
 		for i := len(team) - 1; i >= 0; i-- {
-			f.teamIdx[team[i].Sequence] = i
+			if team[i].Sequence.Valid {
+				f.teamIdx[team[i].Sequence.V] = i
+			}
 		}
 	}
 	if i, ok := f.teamIdx[seq]; ok {
 		return &team[i]
 	}
 	return nil
+}
+
+// linkedMember says whether an item links to the care-team member m.
+func (f *Flattener) linkedMember(m ClaimCareTeamRow) bool {
+	return m.Sequence.Valid && f.linked(m.Sequence.V)
 }
 
 // linked says whether an item links to the care-team member seq.

@@ -27,7 +27,7 @@ func (f *Flattener) diagnoses(root *fastjson.Value) {
 			continue
 		}
 		var row ClaimDiagnosesRow
-		row.Sequence = f.seq(d, "sequence")
+		row.Sequence = f.seq(colClaimDiagnosesSequence, d, "sequence")
 		row.DiagnosisNumber = Int{int64(len(f.rec.ClaimDiagnoses) + 1), true}
 		code, system := f.preferredCoding(d, "diagnosisCodeableConcept", isICDSystem)
 		row.Code = f.copyString(code)
@@ -36,7 +36,7 @@ func (f *Flattener) diagnoses(root *fastjson.Value) {
 		row.DiagnosisType, row.DiagnosisRole, principal = f.diagnosisType(d)
 		poa, _ := f.firstCoding(d, "onAdmission")
 		row.PresentOnAdmission = f.in(poa)
-		f.extensions(d, extCtx{element: elemDiagnosis, seq: Int{row.Sequence, true}}, func(url []byte, ext *fastjson.Value) bool {
+		f.extensions(d, extCtx{element: elemDiagnosis, seq: row.Sequence}, func(url []byte, ext *fastjson.Value) bool {
 			if hasPrefix(url, urlPOAPrefix) || hasPrefix(url, urlExtPOAPrefix) {
 				if row.PresentOnAdmission == "" {
 					row.PresentOnAdmission = f.in(f.extValueCode(ext))
@@ -183,11 +183,11 @@ func (f *Flattener) procedures(root *fastjson.Value) {
 			return
 		}
 		var row ClaimProceduresRow
-		row.Sequence = f.seq(p, "sequence")
+		row.Sequence = f.seq(colClaimProceduresSequence, p, "sequence")
 		code, system := f.firstCoding(p, "procedureCodeableConcept")
 		row.Code = f.copyString(code)
 		row.CodeSystem = f.in(system)
-		row.ProcedureDate = parseDate(f.strb(p, "date"))
+		row.ProcedureDate = f.date(colClaimProceduresProcedureDate, p, "date")
 		f.rec.ClaimProcedures = append(f.rec.ClaimProcedures, row)
 		f.leave()
 	}

@@ -68,9 +68,9 @@ func (f *Flattener) extensions(v *fastjson.Value, ctx extCtx, claim func(url []b
 	}
 }
 
-// addExtension appends one rec.Extensions row. Values are read leniently:
-// an unexpected JSON type leaves the value column NULL instead of
-// rejecting the EOB, since no column depends on it.
+// addExtension appends one rec.Extensions row. A value of an unexpected
+// JSON type leaves its column NULL; a date or number that is not one is
+// recorded as a field issue.
 func (f *Flattener) addExtension(url []byte, ext *fastjson.Value, ctx extCtx) {
 	e := ClaimExtensionsRow{LineNumber: ctx.line, Element: ctx.element, ElementSequence: ctx.seq, URL: f.in(url)}
 	o, err := ext.Object()
@@ -87,12 +87,12 @@ func (f *Flattener) addExtension(url []byte, ext *fastjson.Value, ctx extCtx) {
 			e.ValueSystem = f.in(v.GetStringBytes("system"))
 			e.ValueString = f.copyString(v.GetStringBytes("value"))
 		case "valueQuantity":
-			e.ValueDecimal = lenientNum(v.Get("value"))
+			e.ValueDecimal = f.num(colClaimExtensionsValueDecimal, ext, "valueQuantity", "value")
 			e.ValueCode = f.in(v.GetStringBytes("code"))
 			e.ValueSystem = f.in(v.GetStringBytes("system"))
 			e.ValueDisplay = f.in(v.GetStringBytes("unit"))
 		case "valueMoney":
-			e.ValueDecimal = lenientNum(v.Get("value"))
+			e.ValueDecimal = f.num(colClaimExtensionsValueDecimal, ext, "valueMoney", "value")
 			e.ValueCode = f.in(v.GetStringBytes("currency"))
 		case "valueReference":
 			e.ValueReference = f.copyString(v.GetStringBytes("reference"))
@@ -104,18 +104,15 @@ func (f *Flattener) addExtension(url []byte, ext *fastjson.Value, ctx extCtx) {
 				e.ValueSystem = f.in(c.GetStringBytes("system"))
 				e.ValueDisplay = f.copyString(c.GetStringBytes("display"))
 			}
-		case "valueDate":
-			e.ValueDate = parseDate(v.GetStringBytes())
-			e.ValueString = f.copyString(v.GetStringBytes())
-		case "valueDateTime", "valueInstant":
-			e.ValueDate = parseDate(v.GetStringBytes())
+		case "valueDate", "valueDateTime", "valueInstant":
+			e.ValueDate = f.date(colClaimExtensionsValueDate, ext, string(k))
 			e.ValueString = f.copyString(v.GetStringBytes())
 		case "valueCode":
 			e.ValueCode = f.in(v.GetStringBytes())
 		case "valueString", "valueUri", "valueUrl", "valueCanonical", "valueId", "valueOid", "valueMarkdown":
 			e.ValueString = f.copyString(v.GetStringBytes())
 		case "valueDecimal", "valueInteger", "valuePositiveInt", "valueUnsignedInt":
-			e.ValueDecimal = lenientNum(v)
+			e.ValueDecimal = f.num(colClaimExtensionsValueDecimal, ext, string(k))
 		case "valueBoolean":
 			switch v.Type() {
 			case fastjson.TypeTrue:

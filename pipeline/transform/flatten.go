@@ -55,15 +55,20 @@ const maxIntern = 4096
 type Flattener struct {
 	p fastjson.Parser
 
-	rec *Record           // record being filled
-	c   *ClaimsRow        // the claim row of rec, while an EOB is flattened
-	d   *dialect          // FHIR-version specific rules of the current EOB
-	err error             // first error met while flattening the current line
-	at  []pathElem        // location in the resource, for error messages
-	buf []byte            // scratch for building strings (diagnosis types)
-	lnk []int64           // scratch: care-team sequences linked from items
-	tbl map[string]string // interned strings
-	mem []byte            // arena for the strings of the records, see copyString
+	rec *Record    // record being filled
+	c   *ClaimsRow // the claim row of rec, while an EOB is flattened
+	d   *dialect   // FHIR-version specific rules of the current EOB
+	err error      // why the current line is rejected (see fail)
+	col column     // the column being read, for what does not fit it (see at)
+	raw []byte     // scratch for the raw value of what does not fit
+	// strict makes what does not fit reject the line: while what
+	// identifies it is read.
+	strict bool
+	at     []pathElem        // location in the resource, for error messages
+	buf    []byte            // scratch for building strings (diagnosis types)
+	lnk    []int64           // scratch: care-team sequences linked from items
+	tbl    map[string]string // interned strings
+	mem    []byte            // arena for the strings of the records, see copyString
 
 	// The codings walk (see codings): the element path of the value being
 	// visited and the element names of its prefixes (see pushKey), and a
@@ -106,12 +111,17 @@ func NewFlattener() *Flattener {
 // calls, so records can be kept (e.g. batched) after the next Flatten.
 //
 // An ExplanationOfBenefit gives Kind KindEOB with the claim header and its
-// child rows; an OperationOutcome gives KindOperationOutcome with one Issue
-// per issue. The FHIR version (R4 or STU3) is detected per resource, see
-// detectVersion.
+// child rows; an OperationOutcome gives KindOperationOutcome with one row
+// of export_errors per issue. The FHIR version (R4 or STU3) is detected per
+// resource, see detectVersion.
+//
+// A value of an EOB that does not fit its column (a date that is not one,
+// a string where an object belongs, …) does not reject the line: the
+// column is NULL (or the element is left out) and the value is kept as a
+// row of rec.FieldIssues, see FieldError.
 func (f *Flattener) Flatten(line []byte, rec *Record) (err error) {
 	rec.Reset()
-	f.rec, f.d, f.err, f.at = rec, nil, nil, f.at[:0]
+	f.rec, f.d, f.err, f.at, f.col, f.strict = rec, nil, nil, f.at[:0], "", false
 	f.teamIdx, f.lnkSet = nil, nil
 	defer func() {
 		if !f.panics {
@@ -238,7 +248,9 @@ func (f *Flattener) eob(root *fastjson.Value) {
 	f.rec.Claims = append(f.rec.Claims, ClaimsRow{})
 	f.c = &f.rec.Claims[0] // the only claim row: the pointer stays valid
 	c := f.c
+	f.strict = true // an EOB without a usable id cannot be loaded
 	c.EOBID = f.str(root, "id")
+	f.strict = false
 	if f.err != nil {
 		return
 	}

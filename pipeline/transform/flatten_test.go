@@ -299,7 +299,7 @@ func TestFixturesIndependent(t *testing.T) {
 		}
 		check("diagnosis rows", len(rec.ClaimDiagnoses), len(dx))
 		for i := 0; i < len(dx) && i < len(rec.ClaimDiagnoses); i++ {
-			check("diagnosis sequence", float64(rec.ClaimDiagnoses[i].Sequence), obj(dx[i], "sequence"))
+			check("diagnosis sequence", float64(rec.ClaimDiagnoses[i].Sequence.V), obj(dx[i], "sequence"))
 			found := false
 			for _, cd := range list(obj(obj(dx[i], "diagnosisCodeableConcept"), "coding")) {
 				found = found || text(obj(cd, "code")) == rec.ClaimDiagnoses[i].Code
@@ -311,7 +311,7 @@ func TestFixturesIndependent(t *testing.T) {
 		items := list(doc["item"])
 		check("line rows", len(rec.ClaimLines), len(items))
 		for i := 0; i < len(items) && i < len(rec.ClaimLines); i++ {
-			check("line_number", float64(rec.ClaimLines[i].LineNumber), obj(items[i], "sequence"))
+			check("line_number", float64(rec.ClaimLines[i].LineNumber.V), obj(items[i], "sequence"))
 			q, hasQ := obj(obj(items[i], "quantity"), "value").(float64)
 			check("quantity", rec.ClaimLines[i].Quantity, Float{V: q, Valid: hasQ})
 		}
@@ -376,26 +376,6 @@ func TestFlattenRejects(t *testing.T) {
 		{"EOB without id", []byte(`{"resourceType":"ExplanationOfBenefit"}`), "ExplanationOfBenefit without id"},
 		{"EOB empty id", []byte(`{"resourceType":"ExplanationOfBenefit","id":""}`), "ExplanationOfBenefit without id"},
 		{"EOB id number", []byte(`{"resourceType":"ExplanationOfBenefit","id":12}`), "id: not a string"},
-		{"status number", eob(`"status":5`), "status: not a string"},
-		{"type not object", eob(`"type":"CARRIER"`), "type: not an object"},
-		{"coding not array", eob(`"type":{"coding":{"code":"x"}}`), "type.coding: not an array"},
-		{"coding element not object", eob(`"type":{"coding":["x"]}`), "type.coding[0]: not an object"},
-		{"identifier not array", eob(`"identifier":{}`), "identifier: not an array"},
-		{"identifier value number", eob(`"identifier":[{"system":"` + sysClaimID + `","value":9}]`), "identifier[0].value: not a string"},
-		{"item sequence string", eob(`"item":[{"sequence":"1"}]`), "item[0].sequence: not an integer"},
-		{"item sequence fraction", eob(`"item":[{"sequence":1.5}]`), "item[0].sequence: not an integer"},
-		{"item sequence missing", eob(`"item":[{"quantity":{"value":1}}]`), "item[0].sequence: missing"},
-		{"item not object", eob(`"item":[1]`), "item[0]: not an object"},
-		{"quantity string", eob(`"item":[{"sequence":1,"quantity":{"value":"2"}}]`), "item[0].quantity.value: not a number"},
-		{"quantity NaN", eob(`"item":[{"sequence":1,"quantity":{"value":NaN}}]`), "item[0].quantity.value: not a finite number"},
-		{"careTeam link string", []byte(`{"resourceType":"ExplanationOfBenefit","id":"a","meta":{"profile":["http://hl7.org/fhir/us/carin-bb/StructureDefinition/x"]},"item":[{"sequence":1,"careTeamSequence":["2"]}]}`), "item[0].careTeamSequence[0]: not an integer"},
-		{"diagnosis sequence string", eob(`"diagnosis":[{"sequence":"1","diagnosisCodeableConcept":{"coding":[{"code":"A"}]}}]`), "diagnosis[0].sequence: not an integer"},
-		{"careTeam sequence float", eob(`"careTeam":[{"sequence":2.0}]`), "careTeam[0].sequence: not an integer"},
-		{"careTeam provider value number", eob(`"careTeam":[{"sequence":2,"provider":{"identifier":{"value":1}}}]`), "careTeam[0].provider.identifier.value: not a string"},
-		{"procedure date number", eob(`"procedure":[{"sequence":1,"date":20160116}]`), "procedure[0].date: not a string"},
-		{"billablePeriod start number", eob(`"billablePeriod":{"start":2016}`), "billablePeriod.start: not a string"},
-		{"lastUpdated number", eob(`"meta":{"lastUpdated":1}`), "meta.lastUpdated: not a string"},
-		{"MBI value number", eob(`"extension":[{"url":"` + urlMBIExt + `","valueIdentifier":{"system":"` + sysMBI + `","value":1}}]`), "extension[0].valueIdentifier.value: not a string"},
 		{"invalid UTF-8", append(eob(`"status":"a`)[:len(eob(`"status":"a`))-1], 0xff, '"', '}'), "invalid UTF-8 at byte"},
 		{"invalid UTF-8 position", []byte("{\"id\":\"\xc3\x28\"}"), "invalid UTF-8 at byte 7"},
 		{"NUL byte", []byte("{\"resourceType\":\"ExplanationOfBenefit\",\"id\":\"a\x00b\"}"), "control character 0x00 at byte 46"},
@@ -421,6 +401,77 @@ func TestFlattenRejects(t *testing.T) {
 	// The flattener still works after rejects.
 	if err := f.Flatten(eob(`"status":"active"`), &rec); err != nil || rec.Claims[0].Status != "active" {
 		t.Fatalf("after rejects: err %v, status %q", err, rec.Claims[0].Status)
+	}
+}
+
+// TestFieldIssues: a value of an EOB that does not fit its column does not
+// reject the line. The EOB loads, the value's column is NULL (or the
+// element is left out), and the raw value is kept with where it was and
+// why: one row of field_issues per value, of each kind.
+func TestFieldIssues(t *testing.T) {
+	cases := []struct {
+		name                string
+		line                []byte
+		path, table, column string
+		raw, reason         string
+	}{
+		{"status number", eob(`"status":5`), "status", "claims", "status", "5", "not a string"},
+		{"type not object", eob(`"type":"CARRIER"`), "type", "claims", "", "CARRIER", "not an object"},
+		{"coding not array", eob(`"type":{"coding":{"code":"x"}}`), "type.coding", "claims", "", "{\"code\":\"x\"}", "not an array"},
+		{"coding element not object", eob(`"type":{"coding":["x"]}`), "type.coding[0]", "claims", "", "x", "not an object"},
+		{"identifier not array", eob(`"identifier":{}`), "identifier", "claims", "", "{}", "not an array"},
+		{"identifier value number", eob(`"identifier":[{"system":"` + sysClaimID + `","value":9}]`), "identifier[0].value", "claims", "claim_id", "9", "not a string"},
+		{"item sequence string", eob(`"item":[{"sequence":"1"}]`), "item[0].sequence", "claim_lines", "line_number", "1", "not an integer"},
+		{"item sequence fraction", eob(`"item":[{"sequence":1.5}]`), "item[0].sequence", "claim_lines", "line_number", "1.5", "not an integer"},
+		{"item sequence missing", eob(`"item":[{"quantity":{"value":1}}]`), "item[0].sequence", "claim_lines", "line_number", "", "missing"},
+		{"item not object", eob(`"item":[1]`), "item[0]", "claim_lines", "", "1", "not an object"},
+		{"quantity string", eob(`"item":[{"sequence":1,"quantity":{"value":"2"}}]`), "item[0].quantity.value", "claim_lines", "quantity", "2", "not a finite number"},
+		{"quantity NaN", eob(`"item":[{"sequence":1,"quantity":{"value":NaN}}]`), "item[0].quantity.value", "claim_lines", "quantity", "NaN", "not a finite number"},
+		{"diagnosis sequence string", eob(`"diagnosis":[{"sequence":"1","diagnosisCodeableConcept":{"coding":[{"code":"A"}]}}]`), "diagnosis[0].sequence", "claim_diagnoses", "sequence", "1", "not an integer"},
+		{"careTeam sequence float", eob(`"careTeam":[{"sequence":2.5}]`), "careTeam[0].sequence", "claim_care_team", "sequence", "2.5", "not an integer"},
+		{"careTeam provider value number", eob(`"careTeam":[{"sequence":2,"provider":{"identifier":{"value":1}}}]`), "careTeam[0].provider.identifier.value", "claim_care_team", "", "1", "not a string"},
+		{"procedure date number", eob(`"procedure":[{"sequence":1,"date":20160116}]`), "procedure[0].date", "claim_procedures", "procedure_date", "20160116", "not a string"},
+		{"procedure date impossible", eob(`"procedure":[{"sequence":1,"date":"2016-02-30"}]`), "procedure[0].date", "claim_procedures", "procedure_date", "2016-02-30", "not a valid date (YYYY-MM-DD)"},
+		{"billablePeriod start number", eob(`"billablePeriod":{"start":2016}`), "billablePeriod.start", "claims", "billable_period_start", "2016", "not a string"},
+		{"billablePeriod start impossible", eob(`"billablePeriod":{"start":"2020-13-45"}`), "billablePeriod.start", "claims", "billable_period_start", "2020-13-45", "not a valid date (YYYY-MM-DD)"},
+		{"lastUpdated number", eob(`"meta":{"lastUpdated":1}`), "meta.lastUpdated", "claims", "last_updated", "1", "not a string"},
+		{"lastUpdated unparseable", eob(`"meta":{"lastUpdated":"yesterday"}`), "meta.lastUpdated", "claims", "last_updated", "yesterday", "not a valid instant (RFC 3339 with a time zone)"},
+		{"MBI value number", eob(`"extension":[{"url":"` + urlMBIExt + `","valueIdentifier":{"system":"` + sysMBI + `","value":1}}]`), "extension[0].valueIdentifier.value", "claims", "mbi", "1", "not a string"},
+		{"extension date impossible", eob(`"extension":[{"url":"u:d","valueDate":"2021-02-29"}]`), "extension[0].valueDate", "claim_extensions", "value_date", "2021-02-29", "not a valid date (YYYY-MM-DD)"},
+		{"extension decimal string", eob(`"extension":[{"url":"u:q","valueDecimal":"7"}]`), "extension[0].valueDecimal", "claim_extensions", "value_decimal", "7", "not a finite number"},
+		{"supportingInfo date impossible", eob(`"supportingInfo":[{"sequence":1,"timingDate":"2019-00-01"}]`), "supportingInfo[0].timingDate", "claim_supporting_info", "timing_date", "2019-00-01", "not a valid date (YYYY-MM-DD)"},
+		{"careTeam link string", []byte(`{"resourceType":"ExplanationOfBenefit","id":"carrier-1","meta":{"profile":["http://hl7.org/fhir/us/carin-bb/StructureDefinition/x"]},"item":[{"sequence":1,"careTeamSequence":["2"]}]}`), "item[0].careTeamSequence[0]", "claim_lines", "", "2", "not an integer"},
+	}
+	f := NewFlattener()
+	var rec Record
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := f.Flatten(tc.line, &rec); err != nil {
+				t.Fatalf("Flatten(%s) rejected the EOB: %v", tc.line, err)
+			}
+			if rec.Kind != KindEOB || len(rec.Claims) != 1 || rec.Claims[0].EOBID != "carrier-1" {
+				t.Fatalf("EOB not loaded: %+v", rec.Claims)
+			}
+			want := FieldIssuesRow{EOBID: "carrier-1", TableName: tc.table, ColumnName: tc.column, FHIRPath: tc.path, RawValue: tc.raw, Reason: tc.reason}
+			if len(rec.FieldIssues) != 1 || rec.FieldIssues[0] != want {
+				t.Fatalf("field issues %+v, want [%+v]", rec.FieldIssues, want)
+			}
+		})
+	}
+	// The column of a value that did not fit is NULL.
+	if err := f.Flatten(eob(`"billablePeriod":{"start":"2020-13-45","end":"2020-02-01"}`), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if c := rec.Claims[0]; c.BillablePeriodStart.Valid || c.BillablePeriodEnd.String() != "2020-02-01" {
+		t.Errorf("billable period %v – %v", c.BillablePeriodStart, c.BillablePeriodEnd)
+	}
+	// Long raw values are clipped.
+	long := strings.Repeat("9", 2*MaxRawValue)
+	if err := f.Flatten(eob(`"status":`+long), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if raw := rec.FieldIssues[0].RawValue; len(raw) > MaxRawValue+len("…") || !strings.HasPrefix(raw, "999") {
+		t.Errorf("raw value of %d bytes not clipped: %d bytes", len(long), len(raw))
 	}
 }
 
@@ -597,7 +648,7 @@ func TestMappingRules(t *testing.T) {
 		if len(r.ClaimDiagnoses) != 1 {
 			t.Fatalf("diagnoses %+v", r.ClaimDiagnoses)
 		}
-		want := ClaimDiagnosesRow{EOBID: "carrier-1", Sequence: 1, DiagnosisNumber: Int{1, true}, Code: "A40", CodeSystem: sysICD10CM, DiagnosisType: "admitting,principal", DiagnosisRole: "principal,admitting", PresentOnAdmission: "Y"}
+		want := ClaimDiagnosesRow{EOBID: "carrier-1", Sequence: Int{1, true}, DiagnosisNumber: Int{1, true}, Code: "A40", CodeSystem: sysICD10CM, DiagnosisType: "admitting,principal", DiagnosisRole: "principal,admitting", PresentOnAdmission: "Y"}
 		if r.ClaimDiagnoses[0] != want {
 			t.Errorf("diagnosis %+v, want %+v", r.ClaimDiagnoses[0], want)
 		}
@@ -642,7 +693,7 @@ func TestMappingRules(t *testing.T) {
 	t.Run("unclaimed extensions are kept, leniently typed", func(t *testing.T) {
 		r := flatten(t, eob(`"extension":[`+
 			`{"url":"u:money","valueMoney":{"value":12.5,"currency":"USD"}},`+
-			`{"url":"u:qty","valueQuantity":{"value":"7"}},`+
+			`{"url":"u:qty","valueQuantity":{"value":7}},`+
 			`{"url":"u:bool","valueBoolean":true},`+
 			`{"url":"`+urlNearLine+`","valueCoding":{"code":"O"}}],`+
 			`"item":[{"sequence":3,"extension":[{"url":"u:date","valueDate":"2020-02-29"},{"url":"`+urlAnsthsaUnitCnt+`","valueQuantity":{"value":2.4}}]}]`))

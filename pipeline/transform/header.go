@@ -3,7 +3,7 @@ package transform
 // The claim header: ids, type, dates, provider, and the EOB-level extensions.
 
 import (
-	"bytes"
+	"strings"
 
 	"github.com/valyala/fastjson"
 )
@@ -11,7 +11,7 @@ import (
 // header fills the scalar claim columns.
 func (f *Flattener) header(root *fastjson.Value) {
 	c := f.c
-	c.Status = f.in(f.strb(root, "status"))
+	c.Status = f.code(colClaimsStatus, root, "status")
 	f.claimType(root)
 	sub, _ := f.firstCoding(root, "subType")
 	c.ClaimSubType = f.in(sub)
@@ -23,27 +23,26 @@ func (f *Flattener) header(root *fastjson.Value) {
 		switch string(f.strb(id, "system")) {
 		case sysClaimID:
 			if c.ClaimID == "" { // the first one, as the schema says
-				c.ClaimID = f.str(id, "value")
+				c.ClaimID = f.text(colClaimsClaimID, id, "value")
 			}
 		case sysClaimGroup:
 			if c.ClaimGroupID == "" {
-				c.ClaimGroupID = f.str(id, "value")
+				c.ClaimGroupID = f.text(colClaimsClaimGroupID, id, "value")
 			}
 		case sysPDEID:
 			if c.ClaimID == "" {
-				c.ClaimID = f.str(id, "value")
+				c.ClaimID = f.text(colClaimsClaimID, id, "value")
 			}
 		}
 		f.leave()
 	}
 
-	ref := f.strb(root, "patient", "reference")
-	c.BeneficiaryID = f.copyString(bytes.TrimPrefix(ref, []byte(patientRefPrefix)))
+	c.BeneficiaryID = strings.TrimPrefix(f.text(colClaimsBeneficiaryID, root, "patient", "reference"), patientRefPrefix)
 
 	if bp := f.get(root, "billablePeriod"); bp != nil {
 		f.enter("billablePeriod")
-		c.BillablePeriodStart = parseDate(f.strb(bp, "start"))
-		c.BillablePeriodEnd = parseDate(f.strb(bp, "end"))
+		c.BillablePeriodStart = f.date(colClaimsBillablePeriodStart, bp, "start")
+		c.BillablePeriodEnd = f.date(colClaimsBillablePeriodEnd, bp, "end")
 		f.extensions(bp, extCtx{element: elemBillablePeriod}, func(url []byte, ext *fastjson.Value) bool {
 			if string(url) == urlClaimQuery {
 				c.ClaimQueryCode = f.in(f.extValueCode(ext))
@@ -55,12 +54,12 @@ func (f *Flattener) header(root *fastjson.Value) {
 	}
 	if meta := f.get(root, "meta"); meta != nil {
 		f.enter("meta")
-		c.LastUpdated = parseInstant(f.strb(meta, "lastUpdated"))
+		c.LastUpdated = f.instant(colClaimsLastUpdated, meta, "lastUpdated")
 		f.buf = f.buf[:0]
 		for i, p := range f.arr(meta, "profile") {
 			f.at = append(f.at, pathElem{"profile", i})
 			if p.Type() != fastjson.TypeString {
-				f.failHere("not a string")
+				f.fail(p, nil, ErrNotString)
 			} else {
 				if len(f.buf) > 0 {
 					f.buf = append(f.buf, ',')
@@ -206,7 +205,7 @@ func (f *Flattener) mbi(ext *fastjson.Value) {
 	if vi == nil || string(f.strb(vi, "system")) != sysMBI {
 		return
 	}
-	value := f.str(vi, "value")
+	value := f.text(colClaimsMBI, vi, "value")
 	currency := f.in(f.extCode(vi, urlCurrency))
 	if value != "" {
 		f.rec.BeneficiaryMBIs = append(f.rec.BeneficiaryMBIs, BeneficiaryMBIsRow{MBI: value, Currency: currency})

@@ -18,15 +18,15 @@ func (f *Flattener) items(root *fastjson.Value) {
 			return
 		}
 		var row ClaimLinesRow
-		row.LineNumber = f.seq(it, "sequence")
-		ctx := extCtx{line: Int{row.LineNumber, true}}
+		row.LineNumber = f.seq(colClaimLinesLineNumber, it, "sequence")
+		ctx := extCtx{line: row.LineNumber}
 
 		row.HCPCSCode = f.copyString(f.codeBySystem(it, f.d.productKey, sysHCPCS, sysHCPCSVar))
 		row.NDCCode = f.copyString(f.d.lineNDC(f, it))
-		row.ServiceDate = parseDate(f.strb(it, "servicedDate"))
-		row.ServiceStart = parseDate(f.strb(it, "servicedPeriod", "start"))
-		row.ServiceEnd = parseDate(f.strb(it, "servicedPeriod", "end"))
-		row.Quantity = f.num(it, "quantity", "value")
+		row.ServiceDate = f.date(colClaimLinesServiceDate, it, "servicedDate")
+		row.ServiceStart = f.date(colClaimLinesServiceStart, it, "servicedPeriod", "start")
+		row.ServiceEnd = f.date(colClaimLinesServiceEnd, it, "servicedPeriod", "end")
+		row.Quantity = f.num(colClaimLinesQuantity, it, "quantity", "value")
 		if q := f.get(it, "quantity"); q != nil {
 			f.enter("quantity")
 			ctx.element = elemQuantity
@@ -99,7 +99,7 @@ func (f *Flattener) items(root *fastjson.Value) {
 			if !f.enterElem("adjudication", j, adj) {
 				break
 			}
-			f.extensions(adj, extCtx{element: elemAdjudication, line: Int{row.LineNumber, true}, seq: Int{int64(j + 1), true}}, nil)
+			f.extensions(adj, extCtx{element: elemAdjudication, line: row.LineNumber, seq: Int{int64(j + 1), true}}, nil)
 			f.leave()
 		}
 
@@ -157,9 +157,9 @@ func (f *Flattener) lineExtension(row *ClaimLinesRow, url []byte, ext *fastjson.
 	case urlPrcngStateCd:
 		row.PricingStateCode = f.in(f.extValueCode(ext))
 	case urlAnsthsaUnitCnt:
-		row.AnesthesiaUnitCount = f.num(ext, "valueQuantity", "value")
+		row.AnesthesiaUnitCount = f.num(colClaimLinesAnesthesiaUnitCount, ext, "valueQuantity", "value")
 	case urlRevCntrNDCQty:
-		row.NDCQuantity = f.num(ext, "valueQuantity", "value")
+		row.NDCQuantity = f.num(colClaimLinesNDCQuantity, ext, "valueQuantity", "value")
 		row.NDCQuantityUnit = f.in(f.strb(ext, "valueQuantity", "code"))
 	case sysNDC, urlRevCntrNDC:
 		// ndc_code, read by the dialect's lineNDC

@@ -154,7 +154,7 @@ func TestSamplePairsAgree(t *testing.T) {
 			}
 			for i := range r4.ClaimDiagnoses {
 				a, b := r4.ClaimDiagnoses[i], stu3.ClaimDiagnoses[i]
-				a.Sequence, b.Sequence = 0, 0             // numbered differently when v1 lists the DRG first
+				a.Sequence, b.Sequence = Int{}, Int{}     // numbered differently when v1 lists the DRG first
 				a.DiagnosisType, b.DiagnosisType = "", "" // two vocabularies: DiagnosisRole is compared
 				compare("Diagnosis.", a, b)
 			}

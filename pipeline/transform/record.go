@@ -1,6 +1,9 @@
 package transform
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Date is a calendar date as days since 1970-01-01; Valid is false for NULL.
 type Date struct {
@@ -54,6 +57,14 @@ type Coding struct {
 type Int struct {
 	V     int64
 	Valid bool
+}
+
+// String formats the integer, or "" when null.
+func (i Int) String() string {
+	if !i.Valid {
+		return ""
+	}
+	return strconv.FormatInt(i.V, 10)
 }
 
 // Record is the flattened form of one input line: its rows of every

@@ -14,6 +14,149 @@ type Lineage struct {
 	JobID      string // job_id
 }
 
+// The columns the flattener fills, as "table.column", for the messages
+// about values that do not fit them (see column).
+const (
+	colClaimsEOBID                        column = "claims.eob_id"
+	colClaimsClaimID                      column = "claims.claim_id"
+	colClaimsClaimGroupID                 column = "claims.claim_group_id"
+	colClaimsStatus                       column = "claims.status"
+	colClaimsClaimType                    column = "claims.claim_type"
+	colClaimsClaimTypeCode                column = "claims.claim_type_code"
+	colClaimsClaimTypeDisplay             column = "claims.claim_type_display"
+	colClaimsClaimSubType                 column = "claims.claim_sub_type"
+	colClaimsNearLineRecordCode           column = "claims.near_line_record_code"
+	colClaimsServiceClassificationCode    column = "claims.service_classification_code"
+	colClaimsBeneficiaryID                column = "claims.beneficiary_id"
+	colClaimsMBI                          column = "claims.mbi"
+	colClaimsBillablePeriodStart          column = "claims.billable_period_start"
+	colClaimsBillablePeriodEnd            column = "claims.billable_period_end"
+	colClaimsClaimQueryCode               column = "claims.claim_query_code"
+	colClaimsLastUpdated                  column = "claims.last_updated"
+	colClaimsProfile                      column = "claims.profile"
+	colClaimsFHIRVersion                  column = "claims.fhir_version"
+	colClaimsPrincipalDiagnosisCode       column = "claims.principal_diagnosis_code"
+	colClaimsAdmittingDiagnosisCode       column = "claims.admitting_diagnosis_code"
+	colClaimsDRGCode                      column = "claims.drg_code"
+	colClaimsFacilityTypeCode             column = "claims.facility_type_code"
+	colClaimsFacilityTypeDisplay          column = "claims.facility_type_display"
+	colClaimsProviderID                   column = "claims.provider_id"
+	colClaimsProviderIDSystem             column = "claims.provider_id_system"
+	colClaimsOrganizationNPI              column = "claims.organization_npi"
+	colClaimsAttendingNPI                 column = "claims.attending_npi"
+	colClaimsAttendingUPIN                column = "claims.attending_upin"
+	colClaimsOperatingNPI                 column = "claims.operating_npi"
+	colClaimsOperatingUPIN                column = "claims.operating_upin"
+	colClaimsOtherNPI                     column = "claims.other_npi"
+	colClaimsOtherUPIN                    column = "claims.other_upin"
+	colClaimsRenderingNPI                 column = "claims.rendering_npi"
+	colClaimsRenderingUPIN                column = "claims.rendering_upin"
+	colClaimsReferringNPI                 column = "claims.referring_npi"
+	colClaimLinesEOBID                    column = "claim_lines.eob_id"
+	colClaimLinesLineNumber               column = "claim_lines.line_number"
+	colClaimLinesHCPCSCode                column = "claim_lines.hcpcs_code"
+	colClaimLinesRevenueCenterCode        column = "claim_lines.revenue_center_code"
+	colClaimLinesServiceDate              column = "claim_lines.service_date"
+	colClaimLinesServiceStart             column = "claim_lines.service_start"
+	colClaimLinesServiceEnd               column = "claim_lines.service_end"
+	colClaimLinesPlaceOfService           column = "claim_lines.place_of_service"
+	colClaimLinesPlaceOfServiceDisplay    column = "claim_lines.place_of_service_display"
+	colClaimLinesProviderStateCode        column = "claim_lines.provider_state_code"
+	colClaimLinesProviderZipCode          column = "claim_lines.provider_zip_code"
+	colClaimLinesPricingLocalityCode      column = "claim_lines.pricing_locality_code"
+	colClaimLinesCLIALabNumber            column = "claim_lines.clia_lab_number"
+	colClaimLinesSupplierTypeCode         column = "claim_lines.supplier_type_code"
+	colClaimLinesPricingStateCode         column = "claim_lines.pricing_state_code"
+	colClaimLinesQuantity                 column = "claim_lines.quantity"
+	colClaimLinesAnesthesiaUnitCount      column = "claim_lines.anesthesia_unit_count"
+	colClaimLinesNDCCode                  column = "claim_lines.ndc_code"
+	colClaimLinesNDCQuantity              column = "claim_lines.ndc_quantity"
+	colClaimLinesNDCQuantityUnit          column = "claim_lines.ndc_quantity_unit"
+	colClaimLinesRenderingNPI             column = "claim_lines.rendering_npi"
+	colClaimLinesCareTeamSequences        column = "claim_lines.care_team_sequences"
+	colClaimLinesDiagnosisSequences       column = "claim_lines.diagnosis_sequences"
+	colClaimDiagnosesEOBID                column = "claim_diagnoses.eob_id"
+	colClaimDiagnosesSequence             column = "claim_diagnoses.sequence"
+	colClaimDiagnosesDiagnosisNumber      column = "claim_diagnoses.diagnosis_number"
+	colClaimDiagnosesCode                 column = "claim_diagnoses.code"
+	colClaimDiagnosesCodeSystem           column = "claim_diagnoses.code_system"
+	colClaimDiagnosesDiagnosisType        column = "claim_diagnoses.diagnosis_type"
+	colClaimDiagnosesDiagnosisRole        column = "claim_diagnoses.diagnosis_role"
+	colClaimDiagnosesPresentOnAdmission   column = "claim_diagnoses.present_on_admission"
+	colClaimProceduresEOBID               column = "claim_procedures.eob_id"
+	colClaimProceduresSequence            column = "claim_procedures.sequence"
+	colClaimProceduresCode                column = "claim_procedures.code"
+	colClaimProceduresCodeSystem          column = "claim_procedures.code_system"
+	colClaimProceduresProcedureDate       column = "claim_procedures.procedure_date"
+	colClaimCareTeamEOBID                 column = "claim_care_team.eob_id"
+	colClaimCareTeamSequence              column = "claim_care_team.sequence"
+	colClaimCareTeamProviderID            column = "claim_care_team.provider_id"
+	colClaimCareTeamProviderIDType        column = "claim_care_team.provider_id_type"
+	colClaimCareTeamRole                  column = "claim_care_team.role"
+	colClaimCareTeamRoleDisplay           column = "claim_care_team.role_display"
+	colClaimCareTeamRoleNormalized        column = "claim_care_team.role_normalized"
+	colClaimCareTeamQualification         column = "claim_care_team.qualification"
+	colClaimCareTeamTaxonomyCode          column = "claim_care_team.taxonomy_code"
+	colClaimCareTeamProviderTypeCode      column = "claim_care_team.provider_type_code"
+	colClaimCareTeamParticipatingCode     column = "claim_care_team.participating_code"
+	colClaimExtensionsEOBID               column = "claim_extensions.eob_id"
+	colClaimExtensionsLineNumber          column = "claim_extensions.line_number"
+	colClaimExtensionsElement             column = "claim_extensions.element"
+	colClaimExtensionsElementSequence     column = "claim_extensions.element_sequence"
+	colClaimExtensionsURL                 column = "claim_extensions.url"
+	colClaimExtensionsValueCode           column = "claim_extensions.value_code"
+	colClaimExtensionsValueSystem         column = "claim_extensions.value_system"
+	colClaimExtensionsValueDisplay        column = "claim_extensions.value_display"
+	colClaimExtensionsValueString         column = "claim_extensions.value_string"
+	colClaimExtensionsValueDecimal        column = "claim_extensions.value_decimal"
+	colClaimExtensionsValueDate           column = "claim_extensions.value_date"
+	colClaimExtensionsValueReference      column = "claim_extensions.value_reference"
+	colClaimSupportingInfoEOBID           column = "claim_supporting_info.eob_id"
+	colClaimSupportingInfoSequence        column = "claim_supporting_info.sequence"
+	colClaimSupportingInfoCategory        column = "claim_supporting_info.category"
+	colClaimSupportingInfoCategorySystem  column = "claim_supporting_info.category_system"
+	colClaimSupportingInfoCategoryDisplay column = "claim_supporting_info.category_display"
+	colClaimSupportingInfoCategoryType    column = "claim_supporting_info.category_type"
+	colClaimSupportingInfoCode            column = "claim_supporting_info.code"
+	colClaimSupportingInfoCodeSystem      column = "claim_supporting_info.code_system"
+	colClaimSupportingInfoCodeDisplay     column = "claim_supporting_info.code_display"
+	colClaimSupportingInfoTimingDate      column = "claim_supporting_info.timing_date"
+	colClaimSupportingInfoTimingStart     column = "claim_supporting_info.timing_start"
+	colClaimSupportingInfoTimingEnd       column = "claim_supporting_info.timing_end"
+	colClaimSupportingInfoValueDecimal    column = "claim_supporting_info.value_decimal"
+	colClaimSupportingInfoValueUnit       column = "claim_supporting_info.value_unit"
+	colClaimSupportingInfoValueString     column = "claim_supporting_info.value_string"
+	colClaimSupportingInfoValueReference  column = "claim_supporting_info.value_reference"
+	colClaimContainedEOBID                column = "claim_contained.eob_id"
+	colClaimContainedPosition             column = "claim_contained.position"
+	colClaimContainedResourceType         column = "claim_contained.resource_type"
+	colClaimContainedResourceID           column = "claim_contained.resource_id"
+	colClaimContainedStatus               column = "claim_contained.status"
+	colClaimContainedName                 column = "claim_contained.name"
+	colClaimContainedNPI                  column = "claim_contained.npi"
+	colClaimContainedCode                 column = "claim_contained.code"
+	colClaimContainedCodeSystem           column = "claim_contained.code_system"
+	colClaimContainedCodeDisplay          column = "claim_contained.code_display"
+	colClaimContainedValueDecimal         column = "claim_contained.value_decimal"
+	colClaimContainedResourceJSON         column = "claim_contained.resource_json"
+	colBeneficiaryMBIsBeneficiaryID       column = "beneficiary_mbis.beneficiary_id"
+	colBeneficiaryMBIsMBI                 column = "beneficiary_mbis.mbi"
+	colBeneficiaryMBIsCurrency            column = "beneficiary_mbis.currency"
+	colBeneficiaryMBIsFirstSeen           column = "beneficiary_mbis.first_seen"
+	colBeneficiaryMBIsLastSeen            column = "beneficiary_mbis.last_seen"
+	colRejectsReason                      column = "rejects.reason"
+	colRejectsExcerpt                     column = "rejects.excerpt"
+	colFieldIssuesEOBID                   column = "field_issues.eob_id"
+	colFieldIssuesTableName               column = "field_issues.table_name"
+	colFieldIssuesColumnName              column = "field_issues.column_name"
+	colFieldIssuesFHIRPath                column = "field_issues.fhir_path"
+	colFieldIssuesRawValue                column = "field_issues.raw_value"
+	colFieldIssuesReason                  column = "field_issues.reason"
+	colExportErrorsSeverity               column = "export_errors.severity"
+	colExportErrorsCode                   column = "export_errors.code"
+	colExportErrorsText                   column = "export_errors.text"
+)
+
 // ClaimsRow is one row of table claims: one ExplanationOfBenefit (one claim version).
 type ClaimsRow struct {
 	EOBID                     string  // eob_id
@@ -56,7 +199,7 @@ type ClaimsRow struct {
 // ClaimLinesRow is one row of table claim_lines: one EOB item (claim line).
 type ClaimLinesRow struct {
 	EOBID                 string // eob_id
-	LineNumber            int64  // line_number
+	LineNumber            Int    // line_number
 	HCPCSCode             string // hcpcs_code
 	RevenueCenterCode     string // revenue_center_code
 	ServiceDate           Date   // service_date
@@ -83,7 +226,7 @@ type ClaimLinesRow struct {
 // ClaimDiagnosesRow is one row of table claim_diagnoses: one EOB diagnosis.
 type ClaimDiagnosesRow struct {
 	EOBID              string // eob_id
-	Sequence           int64  // sequence
+	Sequence           Int    // sequence
 	DiagnosisNumber    Int    // diagnosis_number
 	Code               string // code
 	CodeSystem         string // code_system
@@ -95,7 +238,7 @@ type ClaimDiagnosesRow struct {
 // ClaimProceduresRow is one row of table claim_procedures: one EOB procedure.
 type ClaimProceduresRow struct {
 	EOBID         string // eob_id
-	Sequence      int64  // sequence
+	Sequence      Int    // sequence
 	Code          string // code
 	CodeSystem    string // code_system
 	ProcedureDate Date   // procedure_date
@@ -104,7 +247,7 @@ type ClaimProceduresRow struct {
 // ClaimCareTeamRow is one row of table claim_care_team: one EOB careTeam member.
 type ClaimCareTeamRow struct {
 	EOBID             string // eob_id
-	Sequence          int64  // sequence
+	Sequence          Int    // sequence
 	ProviderID        string // provider_id
 	ProviderIDType    string // provider_id_type
 	Role              string // role
@@ -459,7 +602,7 @@ func (c *claimLinesCols) append(rows []ClaimLinesRow, l *Lineage) {
 	for i := range rows {
 		r := &rows[i]
 		c.c0.Append(r.EOBID)
-		c.c1.Append(r.LineNumber)
+		appendInt(c.c1, r.LineNumber)
 		appendString(c.c2, r.HCPCSCode)
 		appendString(c.c3, r.RevenueCenterCode)
 		appendDate(c.c4, r.ServiceDate)
@@ -520,7 +663,7 @@ func (c *claimDiagnosesCols) append(rows []ClaimDiagnosesRow, l *Lineage) {
 	for i := range rows {
 		r := &rows[i]
 		c.c0.Append(r.EOBID)
-		c.c1.Append(r.Sequence)
+		appendInt(c.c1, r.Sequence)
 		appendInt(c.c2, r.DiagnosisNumber)
 		appendString(c.c3, r.Code)
 		appendString(c.c4, r.CodeSystem)
@@ -560,7 +703,7 @@ func (c *claimProceduresCols) append(rows []ClaimProceduresRow, l *Lineage) {
 	for i := range rows {
 		r := &rows[i]
 		c.c0.Append(r.EOBID)
-		c.c1.Append(r.Sequence)
+		appendInt(c.c1, r.Sequence)
 		appendString(c.c2, r.Code)
 		appendString(c.c3, r.CodeSystem)
 		appendDate(c.c4, r.ProcedureDate)
@@ -609,7 +752,7 @@ func (c *claimCareTeamCols) append(rows []ClaimCareTeamRow, l *Lineage) {
 	for i := range rows {
 		r := &rows[i]
 		c.c0.Append(r.EOBID)
-		c.c1.Append(r.Sequence)
+		appendInt(c.c1, r.Sequence)
 		appendString(c.c2, r.ProviderID)
 		appendString(c.c3, r.ProviderIDType)
 		appendString(c.c4, r.Role)

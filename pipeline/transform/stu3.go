@@ -120,7 +120,7 @@ func stu3CareTeamRoles(f *Flattener) {
 		case "performing":
 			m.RoleNormalized = roleRendering
 		case "primary":
-			if inst && !f.linked(m.Sequence) {
+			if inst && !f.linkedMember(*m) {
 				m.RoleNormalized = roleAttending
 			} else {
 				m.RoleNormalized = roleRendering
@@ -144,7 +144,7 @@ func stu3LinkedAttending(f *Flattener, idType string) {
 		if m.Role != "primary" || m.ProviderIDType != idType || m.ProviderID == "" {
 			continue
 		}
-		if !f.linked(m.Sequence) {
+		if !f.linkedMember(m) {
 			return // the attending is this unlinked member
 		}
 		if first < 0 {

@@ -19,21 +19,18 @@ const (
 // claims.drg_code), admission type and source, discharge status, weekly
 // processing and received dates, qualified and non-covered stay periods,
 // blood pints, the line's hematocrit/hemoglobin result (a reference to a
-// contained Observation), … Values are read leniently, as for extensions:
-// no column depends on them, so an unexpected JSON type leaves a value NULL
-// instead of rejecting the EOB. The entries' extensions go to
+// contained Observation), … A value that does not fit its column is NULL
+// and recorded as a field issue; a coding of an unexpected shape is left
+// out (the codes are in the codes table). The entries' extensions go to
 // rec.Extensions.
 func (f *Flattener) supportingInfo(root *fastjson.Value) {
-	for _, si := range root.GetArray(f.d.infoKey) {
-		if si.GetObject() == nil {
+	key := f.d.infoKey
+	for i, si := range f.arr(root, key) {
+		if !f.enterElem(key, i, si) {
 			continue
 		}
 		var row ClaimSupportingInfoRow
-		if n := si.Get("sequence"); n != nil && n.Type() == fastjson.TypeNumber {
-			if v, err := n.Int64(); err == nil {
-				row.Sequence = Int{v, true}
-			}
-		}
+		row.Sequence = f.seq(colClaimSupportingInfoSequence, si, "sequence")
 		for i, c := range si.GetArray("category", "coding") {
 			sys := c.GetStringBytes("system")
 			if i == 0 || string(sys) == sysInformation {
@@ -53,11 +50,11 @@ func (f *Flattener) supportingInfo(root *fastjson.Value) {
 			row.CodeSystem = f.in(c.GetStringBytes("system"))
 			row.CodeDisplay = f.copyString(c.GetStringBytes("display"))
 		}
-		row.TimingDate = parseDate(si.GetStringBytes("timingDate"))
-		row.TimingStart = parseDate(si.GetStringBytes("timingPeriod", "start"))
-		row.TimingEnd = parseDate(si.GetStringBytes("timingPeriod", "end"))
+		row.TimingDate = f.date(colClaimSupportingInfoTimingDate, si, "timingDate")
+		row.TimingStart = f.date(colClaimSupportingInfoTimingStart, si, "timingPeriod", "start")
+		row.TimingEnd = f.date(colClaimSupportingInfoTimingEnd, si, "timingPeriod", "end")
 		if q := si.Get("valueQuantity"); q != nil {
-			row.ValueDecimal = lenientNum(q.Get("value"))
+			row.ValueDecimal = f.num(colClaimSupportingInfoValueDecimal, si, "valueQuantity", "value")
 			row.ValueUnit = f.in(q.GetStringBytes("unit"))
 			if row.ValueUnit == "" {
 				row.ValueUnit = f.in(q.GetStringBytes("code"))
@@ -76,17 +73,8 @@ func (f *Flattener) supportingInfo(root *fastjson.Value) {
 		}
 		row.ValueReference = f.copyString(si.GetStringBytes("valueReference", "reference"))
 		f.rec.ClaimSupportingInfo = append(f.rec.ClaimSupportingInfo, row)
-		f.lenientExtensions(si, extCtx{element: elemSupportingInfo, seq: row.Sequence})
-	}
-}
-
-// lenientExtensions sends v.extension[] to rec.Extensions, skipping what is
-// not an extension object instead of rejecting the EOB.
-func (f *Flattener) lenientExtensions(v *fastjson.Value, ctx extCtx) {
-	for _, ext := range v.GetArray("extension") {
-		if ext.GetObject() != nil {
-			f.addExtension(ext.GetStringBytes("url"), ext, ctx)
-		}
+		f.extensions(si, extCtx{element: elemSupportingInfo, seq: row.Sequence}, nil)
+		f.leave()
 	}
 }
 
