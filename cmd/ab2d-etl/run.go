@@ -36,6 +36,7 @@ Usage:
   ab2d-etl query  [flags] SQL       run SQL against the warehouse and print the result
   ab2d-etl schema [flags]           print the tables, columns, types, FHIR source paths and descriptions
   ab2d-etl runs   [flags]           list past runs: when, what, how many rows, how it ended
+  ab2d-etl report [flags]           write an HTML page of the warehouse: totals, charts, data quality, runs
 
 Run 'ab2d-etl COMMAND -h' for the flags of a command.
 `
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdSchema(args[1:], stdout, stderr)
 	case "runs":
 		err = cmdRuns(ctx, args[1:], stdout, stderr)
+	case "report":
+		err = cmdReport(ctx, args[1:], stdout, stderr)
 	case "sandbox":
 		err = cmdSandbox(ctx, args[1:], stdout, stderr)
 	case "run", "extract":
