@@ -576,9 +576,9 @@ WHERE coalesce(c.claim_type, '(none)') = ?`, expr)
 	t.Run("mbis", func(t *testing.T) {
 		rows := p.table(t, "mbis")
 		want := map[string]int64{
-			"beneficiaries with an MBI":                          sqlInt(t, db, `SELECT count(DISTINCT beneficiary_id) FROM beneficiary_mbis`),
+			"beneficiaries with an MBI":                           sqlInt(t, db, `SELECT count(DISTINCT beneficiary_id) FROM beneficiary_mbis`),
 			"beneficiaries whose MBI changed (more than one MBI)": sqlInt(t, db, `SELECT count(*) FROM (SELECT beneficiary_id FROM beneficiary_mbis GROUP BY 1 HAVING count(DISTINCT mbi) > 1)`),
-			"historic MBIs":                                 sqlInt(t, db, `SELECT count(*) FROM beneficiary_mbis WHERE currency = 'historic'`),
+			"historic MBIs": sqlInt(t, db, `SELECT count(*) FROM beneficiary_mbis WHERE currency = 'historic'`),
 			"beneficiaries with more than one current MBI": sqlInt(t, db, `SELECT count(*) FROM (SELECT beneficiary_id FROM beneficiary_mbis WHERE currency = 'current' GROUP BY 1 HAVING count(*) > 1)`),
 			"current claims without an MBI":                sqlInt(t, db, `SELECT count(*) FROM claims_current WHERE mbi IS NULL`),
 		}
