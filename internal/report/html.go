@@ -231,6 +231,13 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("%.1f", float64(v)/float64(peak)*100)
 	},
 	"add": func(a, b int) int { return a + b },
+	// plural counts a noun: "1 load", "2 loads".
+	"plural": func(n int, noun string) string {
+		if n == 1 {
+			return "1 " + noun
+		}
+		return formatInt(int64(n)) + " " + noun + "s"
+	},
 	"f":   func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) },
 	"sub": func(a, b float64) float64 { return a - b },
 	"codes": func(id, title, rows string, items []CodeCount) codeTable {

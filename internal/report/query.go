@@ -268,29 +268,32 @@ func byCount(m map[string]int64) []string {
 }
 
 func (q *querier) topCodes(ctx context.Context, r *Report) error {
+	// Labels are the display of the same (system, code) in codes; HCPCS
+	// lines keep no system, so the display under either HCPCS system.
+	const bySystem = `SELECT system, code, max(display) AS display FROM codes GROUP BY ALL`
 	lists := []struct {
-		dst   *[]CodeCount
-		query string
+		dst           *[]CodeCount
+		counts, label string
+		args          []any
 	}{
 		{&r.Diagnoses, `SELECT code, code_system AS system, count(DISTINCT eob_id) AS claims, count(*) AS n
 FROM claim_diagnoses WHERE code IS NOT NULL AND eob_id IN (SELECT eob_id FROM ` + currentTable + `)
-GROUP BY ALL`},
+GROUP BY ALL`, bySystem, nil},
 		{&r.Procedures, `SELECT code, code_system AS system, count(DISTINCT eob_id) AS claims, count(*) AS n
 FROM claim_procedures WHERE code IS NOT NULL AND eob_id IN (SELECT eob_id FROM ` + currentTable + `)
-GROUP BY ALL`},
-		{&r.HCPCS, `SELECT hcpcs_code AS code, NULL::VARCHAR AS system, count(DISTINCT eob_id) AS claims, count(*) AS n
+GROUP BY ALL`, bySystem, nil},
+		{&r.HCPCS, `SELECT hcpcs_code AS code, '' AS system, count(DISTINCT eob_id) AS claims, count(*) AS n
 FROM claim_lines WHERE hcpcs_code IS NOT NULL AND eob_id IN (SELECT eob_id FROM ` + currentTable + `)
-GROUP BY ALL`},
+GROUP BY ALL`, `SELECT '' AS system, code, max(display) AS display FROM codes WHERE system IN (?, ?) GROUP BY ALL`,
+			[]any{hcpcsSystems[0], hcpcsSystems[1]}},
 	}
-	// Labels: the display of the same (system, code) in codes; HCPCS lines
-	// keep no system, so any of the HCPCS systems' displays.
-	const labelled = `WITH top AS (%s ORDER BY claims DESC, n DESC, code, system LIMIT ?)
-SELECT top.code, coalesce(top.system, ''), top.claims, top.n,
-  coalesce((SELECT max(k.display) FROM codes k WHERE k.code = top.code
-    AND (k.system = top.system OR (top.system IS NULL AND k.system IN (?, ?)))), '')
-FROM top ORDER BY top.claims DESC, top.n DESC, top.code, top.system`
 	for _, l := range lists {
-		err := q.each(ctx, fmt.Sprintf(labelled, l.query), func(rows *sql.Rows) error {
+		query := `WITH top AS (` + l.counts + ` ORDER BY claims DESC, n DESC, code, system LIMIT ?),
+label AS (` + l.label + `)
+SELECT top.code, coalesce(top.system, ''), top.claims, top.n, coalesce(label.display, '')
+FROM top LEFT JOIN label ON label.system = top.system AND label.code = top.code
+ORDER BY top.claims DESC, top.n DESC, top.code, top.system`
+		err := q.each(ctx, query, func(rows *sql.Rows) error {
 			var c CodeCount
 			if err := rows.Scan(&c.Code, &c.System, &c.Claims, &c.Rows, &c.Label); err != nil {
 				return err
@@ -300,7 +303,7 @@ FROM top ORDER BY top.claims DESC, top.n DESC, top.code, top.system`
 			}
 			*l.dst = append(*l.dst, c)
 			return nil
-		}, TopCodes, hcpcsSystems[0], hcpcsSystems[1])
+		}, append([]any{TopCodes}, l.args...)...)
 		if err != nil {
 			return err
 		}
