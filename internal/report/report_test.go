@@ -324,6 +324,14 @@ func column(t *testing.T, header []string, name string) int {
 	return i
 }
 
+// cell checks the number in the named column of a table row.
+func cell(t *testing.T, header, row []string, col string, want int64, what string) {
+	t.Helper()
+	if got := num(t, row[column(t, header, col)]); got != float64(want) {
+		t.Errorf("%s, %s: page %v, want %d", what, col, got, want)
+	}
+}
+
 // TestNumbersEqualSQL checks every figure of the page against SQL written
 // independently of the report's queries, over the same warehouse.
 func TestNumbersEqualSQL(t *testing.T) {
@@ -479,12 +487,8 @@ WHERE hcpcs_code IS NOT NULL AND eob_id IN (SELECT eob_id FROM claims_current) G
 		found := false
 		for _, row := range rows[1:] {
 			file := row[column(t, header, "file")]
-			if got := num(t, row[column(t, header, "claim versions")]); got != float64(held[file]) {
-				t.Errorf("load %s: %v claim versions, SQL %v", file, got, held[file])
-			}
-			if got := num(t, row[column(t, header, "cancelled")]); got != float64(cancelled[file]) {
-				t.Errorf("load %s: %v cancelled, SQL %v", file, got, cancelled[file])
-			}
+			cell(t, header, row, "claim versions", held[file], file)
+			cell(t, header, row, "cancelled", cancelled[file], file)
 			if file == filepath.Base(tw.replacementFile) {
 				found = true
 				if got := num(t, row[column(t, header, "replacements")]); got != 1 {
@@ -515,12 +519,8 @@ WHERE hcpcs_code IS NOT NULL AND eob_id IN (SELECT eob_id FROM claims_current) G
 		}
 		for _, row := range rows[1:] {
 			file := row[column(t, header, "file")]
-			if got := num(t, row[column(t, header, "rejects")]); got != float64(rejects[file]) {
-				t.Errorf("%s: %v rejects, SQL %v", file, got, rejects[file])
-			}
-			if got := num(t, row[column(t, header, "export errors")]); got != float64(errs[file]) {
-				t.Errorf("%s: %v export errors, SQL %v", file, got, errs[file])
-			}
+			cell(t, header, row, "rejects", rejects[file], file)
+			cell(t, header, row, "export errors", errs[file], file)
 		}
 		reasons := sqlCounts(t, db, `SELECT reason, count(*) FROM rejects GROUP BY 1`)
 		rows = p.table(t, "reject-reasons")
@@ -608,14 +608,11 @@ WHERE coalesce(c.claim_type, '(none)') = ?`, expr)
 			if got := row[column(t, header, "outcome")]; !strings.HasSuffix(got, want.status) {
 				t.Errorf("run %d: outcome %q, want %s", i, got, want.status)
 			}
-			for _, c := range []struct {
-				col  string
-				want int64
-			}{{"files", want.files}, {"EOBs", want.eobs}, {"rejects", want.rejects}, {"export errors", want.errs}} {
-				if got := num(t, row[column(t, header, c.col)]); got != float64(c.want) {
-					t.Errorf("run %d %s: page %v, loader %d", i, c.col, got, c.want)
-				}
-			}
+			what := fmt.Sprintf("run %d", i)
+			cell(t, header, row, "files", want.files, what)
+			cell(t, header, row, "EOBs", want.eobs, what)
+			cell(t, header, row, "rejects", want.rejects, what)
+			cell(t, header, row, "export errors", want.errs, what)
 		}
 		rows = p.table(t, "run-rows")
 		header = rows[0]
