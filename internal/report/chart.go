@@ -217,11 +217,15 @@ func formatInt(n int64) string {
 	return string(out)
 }
 
-// heatClass is the CSS class of a heat-map cell: h0 (empty) … h10 (full),
-// or na when there is nothing to fill.
+// heatClass is the CSS class of a heat-map cell: h0 for an empty column
+// (0%), h1 … h9 for each tenth above it, h10 for a full one, na when there
+// is nothing to fill.
 func heatClass(rate float64) string {
-	if rate < 0 {
+	switch {
+	case rate < 0:
 		return "na"
+	case rate == 0:
+		return "h0"
 	}
-	return "h" + strconv.Itoa(int(math.Floor(rate*10+1e-9)))
+	return "h" + strconv.Itoa(max(1, int(math.Floor(rate*10+1e-9))))
 }

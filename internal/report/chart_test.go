@@ -46,7 +46,7 @@ func TestFormat(t *testing.T) {
 			t.Errorf("compact(%v) = %q, want %q", v, got, want)
 		}
 	}
-	heat := map[float64]string{-1: "na", 0: "h0", 0.05: "h0", 0.1: "h1", 0.999: "h9", 1: "h10"}
+	heat := map[float64]string{-1: "na", 0: "h0", 0.05: "h1", 0.1: "h1", 0.25: "h2", 0.999: "h9", 1: "h10"}
 	for v, want := range heat {
 		if got := heatClass(v); got != want {
 			t.Errorf("heatClass(%v) = %q, want %q", v, got, want)
