@@ -33,8 +33,8 @@ func TestMain(m *testing.M) {
 // testRun is what a run of the test warehouse loaded, as the loader
 // reported it: the figures the run history must show.
 type testRun struct {
-	status                     string
-	files, eobs, rejects, errs int64
+	id, status                 string
+	files, eobs, rejects, errs int64 // files: those loaded
 }
 
 // testWarehouse is a warehouse built from the demo export, the R4 fixtures,
@@ -47,16 +47,14 @@ type testWarehouse struct {
 	replacementFile string
 }
 
-// buildWarehouse loads the test warehouse into a new folder. extra, when
-// not nil, runs on the writable warehouse before it is closed.
-func buildWarehouse(t *testing.T, extra func(*load.Warehouse)) testWarehouse {
+// buildWarehouse loads the test warehouse into a new folder in two runs:
+// the demo export, the R4 fixtures and bad input that loads (rejects, an
+// export error); then a new version of a demo claim beside a truncated
+// gzip file, which fails that run. extra, when not nil, then runs on the
+// warehouse, writable.
+func buildWarehouse(t *testing.T, extra func(*sql.DB)) testWarehouse {
 	t.Helper()
-	ctx := context.Background()
 	tw := testWarehouse{dir: t.TempDir()}
-	wh, err := load.Open(ctx, tw.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	demo := filepath.Join(testinputs.Dir(t, "demo"), "Z0000_0001.ndjson")
 	r4, err := load.Inputs([]string{testinputs.Dir(t, "fixtures", "r4")})
 	if err != nil {
@@ -70,37 +68,55 @@ func buildWarehouse(t *testing.T, extra func(*load.Warehouse)) testWarehouse {
 		filepath.Join(bad, "35-operation-outcome.ndjson"),
 	)
 	tw.replacementFile = writeReplacement(t, demo)
-
-	loadRun := func(id, status string, files []string) {
-		started := time.Now()
-		if err := wh.StartRun(ctx, load.Run{RunID: id, Command: "load", StartedAt: started}); err != nil {
-			t.Fatal(err)
-		}
-		run := testRun{status: status}
-		for _, f := range files {
-			res, err := load.NewLoader(wh, load.Options{RunID: id}).LoadFile(ctx, f)
-			if err != nil {
-				t.Fatalf("load %s: %v", f, err)
-			}
-			run.files++
-			run.eobs += res.EOBs
-			run.rejects += res.Rejects
-			run.errs += res.Issues
-		}
-		if err := wh.FinishRun(ctx, id, status, fmt.Sprintf("%d files (test)", len(files))); err != nil {
-			t.Fatal(err)
-		}
-		tw.runs = append(tw.runs, run)
+	tw.runs = append(tw.runs, loadRun(t, tw.dir, first))
+	tw.runs = append(tw.runs, loadRun(t, tw.dir, []string{tw.replacementFile, filepath.Join(bad, "37-gzip-truncated.ndjson.gz")}))
+	if tw.runs[0].status != "succeeded" || tw.runs[1].status != "failed" {
+		t.Fatalf("runs %+v: want the first to succeed, the second to fail", tw.runs)
 	}
-	loadRun("run-1", "succeeded", first)
-	loadRun("run-2", "failed", []string{tw.replacementFile})
 	if extra != nil {
-		extra(wh)
+		wh, err := load.Open(context.Background(), tw.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		extra(wh.DB())
+		if err := wh.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tw
+}
+
+// loadRun loads files into the warehouse in dir as one run, as
+// `ab2d-etl load` does: a file that fails is left out and fails the run.
+func loadRun(t *testing.T, dir string, files []string) testRun {
+	t.Helper()
+	ctx := context.Background()
+	wh, err := load.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := testRun{id: load.NewID(), status: "succeeded"}
+	if err := wh.StartRun(ctx, load.Run{RunID: run.id, Command: "load", StartedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		res, err := load.NewLoader(wh, load.Options{RunID: run.id}).LoadFile(ctx, f)
+		if err != nil {
+			run.status = "failed"
+			continue
+		}
+		run.files++
+		run.eobs += res.EOBs
+		run.rejects += res.Rejects
+		run.errs += res.Issues
+	}
+	if err := wh.FinishRun(ctx, run.id, run.status, fmt.Sprintf("%d files (test)", len(files))); err != nil {
+		t.Fatal(err)
 	}
 	if err := wh.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return tw
+	return run
 }
 
 // writeReplacement writes a new version of the first EOB of the demo file:
@@ -333,9 +349,14 @@ func cell(t *testing.T, header, row []string, col string, want int64, what strin
 }
 
 // TestNumbersEqualSQL checks every figure of the page against SQL written
-// independently of the report's queries, over the same warehouse.
+// independently of the report's queries, over the same warehouse; one
+// written before field_issues existed, so that section says so.
 func TestNumbersEqualSQL(t *testing.T) {
-	tw := buildWarehouse(t, nil)
+	tw := buildWarehouse(t, func(db *sql.DB) {
+		if _, err := db.Exec(`DROP TABLE IF EXISTS field_issues`); err != nil {
+			t.Fatal(err)
+		}
+	})
 	db, _, doc := openReport(t, tw.dir)
 	p := parsePage(t, doc)
 
@@ -539,6 +560,9 @@ WHERE hcpcs_code IS NOT NULL AND eob_id IN (SELECT eob_id FROM claims_current) G
 		if p.byID("field-issues-absent") == nil {
 			t.Error("no field_issues table, but the page does not say it is not recorded")
 		}
+		if p.byID("field-issues") != nil {
+			t.Error("no field_issues table, but the page shows one")
+		}
 	})
 
 	t.Run("fill", func(t *testing.T) {
@@ -617,7 +641,7 @@ WHERE coalesce(c.claim_type, '(none)') = ?`, expr)
 		rows = p.table(t, "run-rows")
 		header = rows[0]
 		for i, row := range rows[1:] {
-			runID := fmt.Sprintf("run-%d", len(tw.runs)-i)
+			runID := tw.runs[len(tw.runs)-1-i].id
 			for j, name := range header[1:] {
 				table := "claim_" + strings.ReplaceAll(name, " ", "_")
 				if name == "claims" || name == "beneficiary mbis" {
@@ -635,21 +659,37 @@ WHERE coalesce(c.claim_type, '(none)') = ?`, expr)
 // TestFieldIssues: a warehouse with the field_issues table gets its
 // section and its column in the run history.
 func TestFieldIssues(t *testing.T) {
-	tw := buildWarehouse(t, func(wh *load.Warehouse) {
-		db := wh.DB()
+	tw := buildWarehouse(t, func(db *sql.DB) {
 		var loadID string
-		if err := db.QueryRow(`SELECT load_id FROM loads WHERE run_id = 'run-1' ORDER BY started_at LIMIT 1`).Scan(&loadID); err != nil {
+		if err := db.QueryRow(`SELECT load_id FROM loads ORDER BY started_at LIMIT 1`).Scan(&loadID); err != nil {
 			t.Fatal(err)
 		}
-		for _, q := range []string{
-			`CREATE TABLE field_issues (load_id VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_line BIGINT NOT NULL,
-  eob_id VARCHAR, table_name VARCHAR NOT NULL, column_name VARCHAR NOT NULL, raw_value VARCHAR, reason VARCHAR NOT NULL)`,
-			`INSERT INTO field_issues VALUES
-  ('` + loadID + `', 'a.ndjson', 1, 'e1', 'claims', 'billable_period_start', '2021-02-30', 'not a date'),
-  ('` + loadID + `', 'a.ndjson', 2, 'e2', 'claims', 'billable_period_start', '20210230', 'not a date'),
-  ('` + loadID + `', 'b.ndjson', 7, 'e3', 'claims', 'billable_period_start', 'soon', 'not a date'),
-  ('` + loadID + `', 'b.ndjson', 9, 'e4', 'claim_lines', 'quantity', '1e999', 'out of range')`,
+		// The table as the report expects it; a warehouse that already has
+		// one (with more columns, fhir_path among them) keeps its own.
+		if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS field_issues (load_id VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
+  source_line BIGINT NOT NULL, eob_id VARCHAR, table_name VARCHAR NOT NULL, column_name VARCHAR, raw_value VARCHAR, reason VARCHAR NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		var hasPath bool
+		if err := db.QueryRow(`SELECT count(*) > 0 FROM information_schema.columns
+WHERE table_name = 'field_issues' AND column_name = 'fhir_path'`).Scan(&hasPath); err != nil {
+			t.Fatal(err)
+		}
+		cols, path := "", ""
+		if hasPath {
+			cols, path = ", fhir_path", ", 'some.path'"
+		}
+		if _, err := db.Exec(`DELETE FROM field_issues`); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []string{
+			`'a.ndjson', 1, 'e1', 'claims', 'billable_period_start', '2021-02-30', 'not a date'`,
+			`'a.ndjson', 2, 'e2', 'claims', 'billable_period_start', '20210230', 'not a date'`,
+			`'b.ndjson', 7, 'e3', 'claims', 'billable_period_start', 'soon', 'not a date'`,
+			`'b.ndjson', 9, 'e4', 'claim_lines', 'quantity', '1e999', 'out of range'`,
 		} {
+			q := `INSERT INTO field_issues (load_id, source_file, source_line, eob_id, table_name, column_name, raw_value, reason` + cols +
+				`) VALUES ('` + loadID + `', ` + v + path + `)`
 			if _, err := db.Exec(q); err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}
