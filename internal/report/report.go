@@ -210,8 +210,8 @@ func (r Run) Duration() time.Duration {
 	return r.Finished.Sub(r.Started)
 }
 
-// Failed tells whether the run ended other than succeeded (or is still
-// running).
+// Failed tells whether the run ended without succeeding: failed,
+// interrupted or any status but succeeded and running.
 func (r Run) Failed() bool { return r.Status != "succeeded" && r.Status != "running" }
 
 // Build queries the warehouse behind db (opened read-only, e.g. with
