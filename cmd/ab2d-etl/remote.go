@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -36,6 +37,7 @@ type remoteOptions struct {
 	sandboxJobSecs                             float64
 	sandboxFaults                              []string
 	sandboxMaxDL                               int
+	report                                     bool // run --report
 }
 
 func (o *remoteOptions) register(f *pflag.FlagSet, loads bool) {
@@ -55,6 +57,7 @@ func (o *remoteOptions) register(f *pflag.FlagSet, loads bool) {
 	f.StringArrayVar(&o.sandboxFaults, "sandbox-fault", nil, "with --sandbox: inject a fault (repeatable; see ab2d-etl sandbox --help)")
 	f.IntVar(&o.sandboxMaxDL, "sandbox-max-downloads", 6, "with --sandbox: downloads allowed per file")
 	if loads {
+		f.BoolVar(&o.report, "report", false, "write DIR/report.html (see ab2d-etl report) when the run succeeded")
 		o.maxLine = byteSize(transform.DefaultMaxLine)
 		f.Var(&o.maxLine, "max-line", "longest accepted input line, e.g. 64MiB; longer lines are rejected")
 	}
@@ -281,6 +284,13 @@ func (a *app) runRemote(cmd *cobra.Command, o *remoteOptions, command string) er
 		for _, t := range sum.Tables() {
 			fmt.Fprintf(a.stdout, "  %-22s %d rows\n", t.Table, t.Rows)
 		}
+	}
+	if o.report {
+		output := filepath.Join(a.out, "report.html")
+		if err := writeReport(ctx, a.out, output); err != nil {
+			return fmt.Errorf("the run succeeded, the report failed: %w", err)
+		}
+		a.summary("report: "+output, "command", "report", "file", output)
 	}
 	return nil
 }

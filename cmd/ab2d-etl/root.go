@@ -86,7 +86,7 @@ into an analytics warehouse: Parquet files and DuckDB tables you can query in SQ
 	pf.BoolVarP(&a.quiet, "quiet", "q", false, "log warnings and errors only")
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(a.runCommand(), a.extractCommand(), a.loadCommand(), a.queryCommand(),
-		a.schemaCommand(), a.runsCommand(), a.sandboxCommand())
+		a.schemaCommand(), a.runsCommand(), a.reportCommand(), a.sandboxCommand())
 	return root
 }
 
