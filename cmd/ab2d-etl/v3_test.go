@@ -1,11 +1,7 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"compress/gzip"
 	"encoding/json"
-	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -34,35 +30,14 @@ type eobHead struct {
 // jobEOBs reads the EOB lines of the data files a job landed.
 func jobEOBs(t *testing.T, out, jobID string) []eobHead {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(out, "landing", jobID, "*.ndjson*"))
 	var eobs []eobHead
-	for _, f := range files {
-		if strings.Contains(f, "_error") || strings.HasSuffix(f, ".part") {
-			continue
+	landedLines(t, out, jobID, func(f string, line []byte) {
+		var e eobHead
+		if err := json.Unmarshal(line, &e); err != nil {
+			t.Fatalf("%s: %v", f, err)
 		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasSuffix(f, ".gz") {
-			zr, err := gzip.NewReader(bytes.NewReader(data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if data, err = io.ReadAll(zr); err != nil {
-				t.Fatal(err)
-			}
-		}
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Buffer(nil, 64<<20)
-		for sc.Scan() {
-			var e eobHead
-			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			eobs = append(eobs, e)
-		}
-	}
+		eobs = append(eobs, e)
+	})
 	return eobs
 }
 

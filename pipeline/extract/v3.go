@@ -12,14 +12,12 @@ import (
 	"time"
 )
 
-// A ServiceDate is one term of AB2D v3's _typeFilter,
-// ExplanationOfBenefit?service-date=<Prefix><Date>: it selects claims by
-// service date with a FHIR date-search prefix.
+// ServiceDate is a service-date term of the request (--service-date
+// ge2026-01-01): a FHIR date-search prefix and a day. The terms of a
+// request become AB2D v3's _typeFilter (see Request.TypeFilter).
 type ServiceDate struct {
-	// Prefix is eq, gt, ge, lt, le, sa (starts after) or eb (ends before).
-	Prefix string
-	// Date is the day, at midnight UTC.
-	Date time.Time
+	Prefix string    // one of eq gt ge lt le sa eb
+	Date   time.Time // midnight UTC
 }
 
 // ServiceDateGrammar says what ParseServiceDate takes, for messages.
