@@ -45,7 +45,7 @@ func (o *remoteOptions) register(f *pflag.FlagSet, loads bool) {
 	f.StringVar(&o.apiURL, "api-url", "", "API base up to and including /fhir, e.g. https://sandbox.ab2d.cms.gov/api/v2/fhir")
 	f.StringVar(&o.tokenURL, "token-url", "", "Okta token endpoint")
 	f.StringVar(&o.environment, "environment", "", "AB2D's public sandbox or production: fills --api-url and --token-url (explicit flags win); see --sandbox for the embedded one")
-	f.StringVar(&o.apiVersion, "api-version", "", "AB2D API `VERSION`: v1 (FHIR STU3), v2 (FHIR R4) or v3 (FHIR R4 with CARIN profiles; allow-listed contracts only); default: from /vN/ in --api-url, else v2")
+	f.StringVar(&o.apiVersion, "api-version", "", "`VERSION` of the AB2D API: v1 (FHIR STU3), v2 (FHIR R4) or v3 (FHIR R4 with CARIN profiles; allow-listed contracts only); default: from /vN/ in --api-url, else v2")
 	f.StringVar(&o.fhirVersion, "fhir-version", "", "the older spelling of --api-version: stu3 (v1) or r4 (v2)")
 	f.StringVar(&o.credentialsFile, "credentials-file", "", "`FILE` with the client id and secret (two lines, or AB2D_CLIENT_ID=… and AB2D_CLIENT_SECRET=… lines); default: those environment variables")
 	f.BoolVar(&o.embedded, "sandbox", false, "start the embedded AB2D sandbox (synthetic data, no credentials needed) on a free loopback port and use it")
