@@ -580,6 +580,7 @@ func TestManifestCheck(t *testing.T) {
 			close(sources)
 			l.start(ctx, g, sources)
 			err := g.Wait()
+			l.discard()
 			if (err != nil) != tt.wantErr || redownloads != 1 {
 				t.Fatalf("err %v, %d re-downloads", err, redownloads)
 			}

@@ -160,11 +160,14 @@ type RunConfig struct {
 	// Client talks to AB2D.
 	Client *extract.Client
 	// Since is the _since of the export: SinceAuto (the kick-off time of
-	// the last successful run for the same client and API version),
-	// SinceNone, or a time.
+	// the last successful run for the same client and API version; on v3
+	// never before v3's floor), SinceNone, or a time.
 	Since Since
-	// Until is the _until of the export (v2 only); zero: none.
+	// Until is the _until of the export (v2 and v3); zero: none.
 	Until time.Time
+	// ServiceDates select claims by service date (v3 only: the export's
+	// _typeFilter).
+	ServiceDates []extract.ServiceDate
 	// Downloads is the number of parallel downloads (default 4).
 	Downloads int
 	// MaxWait bounds the wait for AB2D (default 30 h).
@@ -222,12 +225,14 @@ func remote(ctx context.Context, cfg RunConfig, command string) (sum Summary, er
 		return sum, err
 	}
 	defer func() { err = errors.Join(err, wh.Close()) }()
-	apiVersion := extract.APIVersion(cfg.Client.FHIRVersion())
-	req := extract.Request{Since: cfg.Since.Time, Until: cfg.Until}
+	apiVersion := cfg.Client.APIVersion()
+	req := extract.Request{Since: cfg.Since.Time, Until: cfg.Until, ServiceDates: cfg.ServiceDates}
 	if cfg.Since.Auto {
-		if req.Since, err = wh.LastKickoff(ctx, cfg.Client.ClientID(), apiVersion); err != nil {
+		last, err := wh.LastKickoff(ctx, cfg.Client.ClientID(), apiVersion)
+		if err != nil {
 			return sum, err
 		}
+		req.Since = cfg.Client.AutoSince(last)
 	}
 	sum.RunID = load.NewID()
 	if err := wh.StartRun(ctx, load.Run{RunID: sum.RunID, Command: command, ClientID: cfg.Client.ClientID(), APIVersion: apiVersion,

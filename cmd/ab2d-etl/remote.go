@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,10 +27,12 @@ import (
 // who asks, what for.
 type remoteOptions struct {
 	apiURL, tokenURL, environment, fhirVersion string
+	apiVersion                                 string
 	credentialsFile                            string
 	embedded                                   bool // --sandbox
 	client                                     string
 	since, until                               string
+	serviceDates                               []string
 	downloads                                  int
 	maxWait                                    time.Duration
 	newJob                                     bool
@@ -44,12 +47,14 @@ func (o *remoteOptions) register(f *pflag.FlagSet, loads bool) {
 	f.StringVar(&o.apiURL, "api-url", "", "API base up to and including /fhir, e.g. https://sandbox.ab2d.cms.gov/api/v2/fhir")
 	f.StringVar(&o.tokenURL, "token-url", "", "Okta token endpoint")
 	f.StringVar(&o.environment, "environment", "", "AB2D's public sandbox or production: fills --api-url and --token-url (explicit flags win); see --sandbox for the embedded one")
-	f.StringVar(&o.fhirVersion, "fhir-version", "", "stu3 (AB2D v1) or r4 (AB2D v2); default: from /v1/ or /v2/ in --api-url, else r4")
+	f.StringVar(&o.apiVersion, "api-version", "", "`VERSION` of the AB2D API: v1 (FHIR STU3), v2 (FHIR R4) or v3 (FHIR R4 with CARIN profiles; allow-listed contracts only); default: from /vN/ in --api-url, else v2")
+	f.StringVar(&o.fhirVersion, "fhir-version", "", "the older spelling of --api-version: stu3 (v1) or r4 (v2)")
 	f.StringVar(&o.credentialsFile, "credentials-file", "", "`FILE` with the client id and secret (two lines, or AB2D_CLIENT_ID=… and AB2D_CLIENT_SECRET=… lines); default: those environment variables")
 	f.BoolVar(&o.embedded, "sandbox", false, "start the embedded AB2D sandbox (synthetic data, no credentials needed) on a free loopback port and use it")
-	f.StringVar(&o.client, "client", "Z0000", "with --sandbox: the sandbox contract (Z0000, Z0001, Z0002, Z0005, Z0010)")
-	f.StringVar(&o.since, "since", "auto", "auto (the kick-off time of the last successful run for this client and API version), none, a date (2026-11-29), an RFC 3339 time or a duration back from now (24h, 7d)")
-	f.StringVar(&o.until, "until", "", "a date or an RFC 3339 time (v2 only)")
+	f.StringVar(&o.client, "client", "Z0000", "with --sandbox: the sandbox contract (Z0000, Z0001, Z0002, Z0005, Z0010; v3 allows all but Z0000)")
+	f.StringVar(&o.since, "since", "auto", "auto (the kick-off time of the last successful run for this client and API version; on v3 never before v3's earliest _since, 2026-04-01T00:00:00-05:00), none, a date (2026-11-29), an RFC 3339 time or a duration back from now (24h, 7d)")
+	f.StringVar(&o.until, "until", "", "a date or an RFC 3339 time (v2 and v3)")
+	f.StringArrayVar(&o.serviceDates, "service-date", nil, "v3 only: claims whose service date satisfies `TERM` ("+extract.ServiceDateGrammar+"); repeatable, every term must hold")
 	f.IntVar(&o.downloads, "workers", extract.DefaultWorkers, "parallel downloads (0: the default)")
 	f.DurationVar(&o.maxWait, "max-wait", extract.DefaultMaxWait, "give up waiting for the export job after this long")
 	f.BoolVar(&o.newJob, "new-job", false, "start a new export even if an unfinished one for the same request could be resumed")
@@ -81,11 +86,19 @@ func (a *app) remoteConfig(ctx context.Context, o *remoteOptions) (cfg pipeline.
 			return cfg, stop, usagef("--until %q: want a date (2026-11-29) or an RFC 3339 time", o.until)
 		}
 	}
-	version := strings.ToLower(o.fhirVersion)
-	switch version {
-	case "", "r4", "stu3":
-	default:
-		return cfg, stop, usagef("--fhir-version %q: want stu3 or r4", o.fhirVersion)
+	version, err := apiVersion(o)
+	if err != nil {
+		return cfg, stop, err
+	}
+	for _, s := range o.serviceDates {
+		d, err := extract.ParseServiceDate(s)
+		if err != nil {
+			return cfg, stop, usagef("--service-date %q: want %s", s, extract.ServiceDateGrammar)
+		}
+		cfg.ServiceDates = append(cfg.ServiceDates, d)
+	}
+	if err := checkRequest(version, o, cfg); err != nil {
+		return cfg, stop, err
 	}
 	if err := checkOut(a.out); err != nil {
 		return cfg, stop, err
@@ -110,11 +123,7 @@ func (a *app) remoteConfig(ctx context.Context, o *remoteOptions) (cfg pipeline.
 			return cfg, stop, err
 		}
 		stop = stopSandbox
-		v := "v2"
-		if version == "stu3" {
-			v = "v1"
-		}
-		api, token = base+"/api/"+v+"/fhir", base+sandbox.TokenPath
+		api, token = base+"/api/"+version+"/fhir", base+sandbox.TokenPath
 		creds = extract.Credentials{ClientID: cl.ID, Secret: extract.Secret(cl.Secret)}
 		log.Info("embedded sandbox started", "url", base, "contract", cl.Contract)
 	} else {
@@ -140,38 +149,82 @@ func (a *app) remoteConfig(ctx context.Context, o *remoteOptions) (cfg pipeline.
 	return cfg, stop, nil
 }
 
-// endpoints resolves --environment, --api-url, --token-url and
-// --fhir-version.
+// apiVersion resolves --api-version, its older spelling --fhir-version and
+// the /vN/ of --api-url, which must agree: v2 when none of them says.
+func apiVersion(o *remoteOptions) (string, error) {
+	v := strings.ToLower(o.apiVersion)
+	if v != "" && !slices.Contains(extract.APIVersions, v) {
+		return "", usagef("--api-version %q: want v1, v2 or v3", o.apiVersion)
+	}
+	if o.fhirVersion != "" {
+		fv, ok := map[string]string{"stu3": extract.V1, "r4": extract.V2}[strings.ToLower(o.fhirVersion)]
+		if !ok {
+			return "", usagef("--fhir-version %q: want stu3 or r4 (or --api-version v1, v2 or v3)", o.fhirVersion)
+		}
+		if v != "" && v != fv {
+			return "", usagef("--fhir-version %s means --api-version %s, not %s: give only --api-version", o.fhirVersion, fv, v)
+		}
+		v = fv
+	}
+	if o.apiURL != "" {
+		uv, err := extract.APIVersionOf(o.apiURL)
+		if err != nil {
+			return "", usageError{"--api-url: " + err.Error()}
+		}
+		if v != "" && v != uv {
+			return "", usagef("--api-url %s is AB2D %s, but --api-version (or --fhir-version) says %s", o.apiURL, uv, v)
+		}
+		v = uv
+	}
+	if v == "" {
+		v = extract.V2
+	}
+	return v, nil
+}
+
+// checkRequest checks what the export asks for against what the API
+// version takes, before anything starts: the _since floor (v3's is
+// 2026-04-01), _until (not on v1) and --service-date (v3 only).
+func checkRequest(version string, o *remoteOptions, cfg pipeline.RunConfig) error {
+	floor := extract.SinceFloorOf(version)
+	switch {
+	case !cfg.Since.Time.IsZero() && cfg.Since.Time.Before(floor):
+		msg := fmt.Sprintf("--since %s is before %s, the earliest _since AB2D %s accepts", o.since, floor.Format(time.RFC3339), version)
+		if version == extract.V3 {
+			msg += ": give a later time, auto (from the last v3 run, never before that floor) or none (no _since: all v3 has)"
+		}
+		return usageError{msg}
+	case !cfg.Until.IsZero() && version == extract.V1:
+		return usageError{"--until is only available on AB2D v2 and v3"}
+	case len(cfg.ServiceDates) > 0 && version != extract.V3:
+		return usagef("--service-date is an AB2D v3 filter (_typeFilter), which %s does not have: add --api-version v3 or drop --service-date", version)
+	}
+	return nil
+}
+
+// endpoints resolves --environment, --api-url and --token-url for an API
+// version.
 func endpoints(o *remoteOptions, version string) (api, token string, err error) {
 	api, token = o.apiURL, o.tokenURL
-	var defAPI1, defAPI2, defToken string
+	var defAPI map[string]string
+	var defToken string
 	switch o.environment {
 	case "":
 	case "sandbox":
-		defAPI1, defAPI2, defToken = extract.SandboxAPIv1, extract.SandboxAPIv2, extract.SandboxTokenURL
+		defAPI, defToken = map[string]string{extract.V1: extract.SandboxAPIv1, extract.V2: extract.SandboxAPIv2, extract.V3: extract.SandboxAPIv3}, extract.SandboxTokenURL
 	case "production":
-		defAPI1, defAPI2, defToken = extract.ProdAPIv1, extract.ProdAPIv2, extract.ProdTokenURL
+		defAPI, defToken = map[string]string{extract.V1: extract.ProdAPIv1, extract.V2: extract.ProdAPIv2, extract.V3: extract.ProdAPIv3}, extract.ProdTokenURL
 	default:
 		return "", "", usagef("--environment %q: want sandbox (AB2D's public sandbox) or production", o.environment)
 	}
 	if api == "" {
-		api = defAPI2
-		if version == "stu3" {
-			api = defAPI1
-		}
+		api = defAPI[version]
 	}
 	if token == "" {
 		token = defToken
 	}
 	if api == "" || token == "" {
 		return "", "", usageError{"where is AB2D? give --environment sandbox|production (AB2D's public endpoints), --api-url and --token-url, or --sandbox (the embedded sandbox, no credentials needed)"}
-	}
-	got, err := extract.VersionOf(api)
-	if err != nil {
-		return "", "", usageError{err.Error()}
-	}
-	if version != "" && !strings.EqualFold(got, version) {
-		return "", "", usagef("--fhir-version %s does not match --api-url %s", o.fhirVersion, api)
 	}
 	return api, token, nil
 }
@@ -267,7 +320,7 @@ func (a *app) runRemote(cmd *cobra.Command, o *remoteOptions, command string) er
 	}
 	bar.Done()
 	if err != nil {
-		return err
+		return v3Refused(err, o)
 	}
 	dur := time.Since(started)
 	job := sum.Job.Job
@@ -293,4 +346,18 @@ func (a *app) runRemote(cmd *cobra.Command, o *remoteOptions, command string) er
 		a.summary("report: "+output, "command", "report", "file", output)
 	}
 	return nil
+}
+
+// v3Refused makes AB2D's refusal of v3 (the contract is not allow-listed,
+// or v3 is off) a configuration error (exit 2): rerunning cannot help.
+func v3Refused(err error, o *remoteOptions) error {
+	var v3 *extract.V3AccessError
+	if !errors.As(err, &v3) {
+		return err
+	}
+	msg := err.Error()
+	if o.embedded && !v3.Off() {
+		msg += "; the embedded sandbox allow-lists Z0001 to Z0010 for v3: try --client Z0001"
+	}
+	return usageError{msg}
 }

@@ -24,7 +24,24 @@ import (
 func landedEOBs(t *testing.T, out string) (lines int, ids map[string]bool) {
 	t.Helper()
 	ids = map[string]bool{}
-	files, _ := filepath.Glob(filepath.Join(out, "landing", "*", "*.ndjson*"))
+	landedLines(t, out, "*", func(f string, line []byte) {
+		var r struct{ ResourceType, ID string }
+		if err := json.Unmarshal(line, &r); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if r.ResourceType == "ExplanationOfBenefit" {
+			lines++
+			ids[r.ID] = true
+		}
+	})
+	return lines, ids
+}
+
+// landedLines calls each with every line of the data files landed for the
+// jobs job matches (a job id, or "*"), uncompressed.
+func landedLines(t *testing.T, out, job string, each func(file string, line []byte)) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(out, "landing", job, "*.ndjson*"))
 	for _, f := range files {
 		if strings.Contains(f, "_error") || strings.HasSuffix(f, ".part") {
 			continue
@@ -45,17 +62,9 @@ func landedEOBs(t *testing.T, out string) (lines int, ids map[string]bool) {
 		sc := bufio.NewScanner(bytes.NewReader(data))
 		sc.Buffer(nil, 64<<20)
 		for sc.Scan() {
-			var r struct{ ResourceType, ID string }
-			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			if r.ResourceType == "ExplanationOfBenefit" {
-				lines++
-				ids[r.ID] = true
-			}
+			each(f, sc.Bytes())
 		}
 	}
-	return lines, ids
 }
 
 // parquetRows counts the rows of a table's Parquet history (0 without files).

@@ -42,7 +42,7 @@ type Client struct {
 	log      *slog.Logger
 	now      func() time.Time
 	retry    retryPolicy
-	version  string
+	version  string // V1, V2 or V3
 
 	mu       sync.Mutex
 	token    string
@@ -67,7 +67,7 @@ func NewClient(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--token-url: %w", err)
 	}
-	version, err := VersionOf(api.String() + "/")
+	version, err := APIVersionOf(api.String())
 	if err != nil {
 		return nil, err
 	}
@@ -106,8 +106,11 @@ func NewClient(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// FHIRVersion is STU3 (AB2D v1) or R4 (AB2D v2), from the API URL.
-func (c *Client) FHIRVersion() string { return c.version }
+// APIVersion is the AB2D API version, V1, V2 or V3, from the API URL.
+func (c *Client) APIVersion() string { return c.version }
+
+// FHIRVersion is STU3 (AB2D v1) or R4 (AB2D v2 and v3).
+func (c *Client) FHIRVersion() string { return FHIRVersionOf(c.version) }
 
 // ClientID is the client id (never the secret).
 func (c *Client) ClientID() string { return c.creds.ClientID }
@@ -203,7 +206,7 @@ func (c *Client) logRetry(what string) func(int, time.Duration, error) {
 // do sends an authenticated request to the API's origin and returns the
 // response for the caller to handle. It refuses any URL of another origin
 // (the token is only ever sent to the API), and renews the token once on a
-// 401/403.
+// 401/403, but for v3's refusal (a *V3AccessError), which no token helps.
 func (c *Client) do(ctx context.Context, method, rawURL string, header http.Header) (*http.Response, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -234,6 +237,11 @@ func (c *Client) do(ctx context.Context, method, rawURL string, header http.Head
 				return nil, scrub(err) // permanent: retrying cannot help
 			}
 			return nil, &transientError{err: scrub(err)}
+		}
+		if resp.StatusCode == http.StatusForbidden {
+			if err := v3Refusal(resp); err != nil {
+				return nil, err
+			}
 		}
 		if (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) && attempt == 0 {
 			drain(resp)

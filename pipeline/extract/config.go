@@ -92,46 +92,6 @@ func LoadCredentials(file string, getenv func(string) string) (Credentials, erro
 	return c, nil
 }
 
-// Public AB2D endpoints, for --environment.
-const (
-	SandboxAPIv1    = "https://sandbox.ab2d.cms.gov/api/v1/fhir"
-	SandboxAPIv2    = "https://sandbox.ab2d.cms.gov/api/v2/fhir"
-	SandboxTokenURL = "https://test.idp.idm.cms.gov/oauth2/aus2r7y3gdaFMKBol297/v1/token"
-	ProdAPIv1       = "https://api.ab2d.cms.gov/api/v1/fhir"
-	ProdAPIv2       = "https://api.ab2d.cms.gov/api/v2/fhir"
-	ProdTokenURL    = "https://idm.cms.gov/oauth2/aus2ytanytjdaF9cr297/v1/token"
-)
-
-// FHIR versions.
-const (
-	STU3 = "STU3" // AB2D v1
-	R4   = "R4"   // AB2D v2
-)
-
-// VersionOf returns the FHIR version of an API base URL: /v1/ is STU3 and
-// /v2/ R4.
-func VersionOf(apiURL string) (string, error) {
-	u, err := url.Parse(apiURL)
-	if err != nil {
-		return "", err
-	}
-	switch {
-	case strings.Contains(u.Path, "/v1/"):
-		return STU3, nil
-	case strings.Contains(u.Path, "/v2/"):
-		return R4, nil
-	}
-	return "", fmt.Errorf("cannot tell the FHIR version from %s (no /v1/ or /v2/): give --fhir-version", apiURL)
-}
-
-// APIVersion returns "v1" for STU3 and "v2" for R4.
-func APIVersion(fhirVersion string) string {
-	if fhirVersion == STU3 {
-		return "v1"
-	}
-	return "v2"
-}
-
 // ErrInsecureURL reports a plain-http URL to a host that is not loopback.
 var ErrInsecureURL = errors.New("plain http is only allowed to loopback; use https")
 

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"time"
 )
 
@@ -65,7 +67,7 @@ func Prepare(ctx context.Context, c *Client, r Request, o Options) (*State, erro
 		if err := s.Save(); err != nil {
 			return nil, err
 		}
-		c.log.Info("export started", "job_id", job.ID, "since", fmtTime(r.Since), "until", fmtTime(r.Until), "adopted", job.Adopted)
+		c.log.Info("export started", "job_id", job.ID, "api_version", c.APIVersion(), "since", fmtTime(r.Since), "until", fmtTime(r.Until), "type_filter", r.TypeFilter(), "adopted", job.Adopted)
 	}
 	if s.Manifest != nil {
 		return s, nil
@@ -301,5 +303,22 @@ func checkRequest(raw string, r Request) error {
 			return fmt.Errorf("it was started with %s=%q, this run asks for %s; let it finish or cancel it, then rerun", p.name, got, fmtTime(p.want))
 		}
 	}
+	// The _typeFilter's own ?, = and & were decoded with the rest above:
+	// what counts is the service-date terms the URL holds.
+	if got, want := serviceDateTerms(raw), serviceDateTerms(r.TypeFilter()); !slices.Equal(got, want) {
+		return fmt.Errorf("it was started with the service dates %v, this run asks for %v; let it finish or cancel it, then rerun", got, want)
+	}
 	return nil
+}
+
+var serviceDateTermRE = regexp.MustCompile(`service-date=([a-z]{2}[0-9]{4}-[0-9]{2}-[0-9]{2})`)
+
+// serviceDateTerms returns the service-date terms in s, sorted, each once.
+func serviceDateTerms(s string) []string {
+	var terms []string
+	for _, m := range serviceDateTermRE.FindAllStringSubmatch(s, -1) {
+		terms = append(terms, m[1])
+	}
+	slices.Sort(terms)
+	return slices.Compact(terms)
 }

@@ -31,11 +31,18 @@ func TestMain(m *testing.M) {
 }
 
 // lines is a fixed Source: n small EOB lines per export, each with its own
-// lastUpdated so that _since filters.
-type lines struct{ n int }
+// lastUpdated, a day apart from 2021-01-01 (or from), so that _since
+// filters.
+type lines struct {
+	n    int
+	from time.Time
+}
 
 func (s lines) Export(ctx context.Context, req sandbox.ExportRequest, emit func([]byte) error) error {
-	base := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
+	base := s.from
+	if base.IsZero() {
+		base = time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
 	for i := range s.n {
 		updated := base.Add(time.Duration(i) * 24 * time.Hour)
 		if !req.Since.IsZero() && !updated.After(req.Since) {

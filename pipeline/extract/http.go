@@ -43,8 +43,14 @@ const maxErrorBody = 64 << 10
 // apiError builds an APIError from a response, reading (a bounded part of)
 // its body for an OperationOutcome or OAuth error text.
 func apiError(op string, resp *http.Response) *APIError {
-	e := &APIError{Op: op, URL: redactURL(resp.Request.URL.String()), Status: resp.StatusCode}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	return &APIError{Op: op, URL: redactURL(resp.Request.URL.String()), Status: resp.StatusCode, Text: outcomeText(body)}
+}
+
+// outcomeText returns the texts of an OperationOutcome body (its issues'
+// details.text, else diagnostics), or its OAuth error and description, or
+// "".
+func outcomeText(body []byte) string {
 	var oo struct {
 		ResourceType string `json:"resourceType"`
 		Issue        []struct {
@@ -56,21 +62,21 @@ func apiError(op string, resp *http.Response) *APIError {
 		Error            string `json:"error"`
 		ErrorDescription string `json:"error_description"`
 	}
-	if json.Unmarshal(body, &oo) == nil {
-		var texts []string
-		for _, is := range oo.Issue {
-			if t := is.Details.Text; t != "" {
-				texts = append(texts, t)
-			} else if is.Diagnostics != "" {
-				texts = append(texts, is.Diagnostics)
-			}
-		}
-		e.Text = strings.Join(texts, "; ")
-		if e.Text == "" {
-			e.Text = strings.TrimSpace(oo.Error + " " + oo.ErrorDescription)
+	if json.Unmarshal(body, &oo) != nil {
+		return ""
+	}
+	var texts []string
+	for _, is := range oo.Issue {
+		if t := is.Details.Text; t != "" {
+			texts = append(texts, t)
+		} else if is.Diagnostics != "" {
+			texts = append(texts, is.Diagnostics)
 		}
 	}
-	return e
+	if len(texts) > 0 {
+		return strings.Join(texts, "; ")
+	}
+	return strings.TrimSpace(oo.Error + " " + oo.ErrorDescription)
 }
 
 // redactURL drops any user info and query secrets from a URL for messages.

@@ -18,7 +18,10 @@ import (
 // Request is what an export asks for.
 type Request struct {
 	Since time.Time // exclusive lower bound on meta.lastUpdated; zero: none
-	Until time.Time // inclusive upper bound (v2 only); zero: none
+	Until time.Time // inclusive upper bound (v2 and v3); zero: none
+	// ServiceDates select claims by service date (v3 only): the terms of
+	// the _typeFilter, all of which a claim must satisfy.
+	ServiceDates []ServiceDate
 }
 
 // Job is a started export job.
@@ -61,9 +64,6 @@ func ValidFileName(name string) bool {
 	return fileNameRE.MatchString(name) && !strings.Contains(name, "..")
 }
 
-// SinceFloor is the earliest _since AB2D accepts (2020-02-13T00:00:00-05:00).
-var SinceFloor = time.Date(2020, 2, 13, 0, 0, 0, 0, time.FixedZone("EST", -5*3600))
-
 // ErrActiveJob reports a 429 on kick-off whose active job could not be
 // adopted.
 var ErrActiveJob = errors.New("AB2D says an export is already running for this client")
@@ -72,24 +72,28 @@ var ErrActiveJob = errors.New("AB2D says an export is already running for this c
 // adopts the running job from Content-Location when it belongs to this API
 // and adopt accepts it (its parameters match), instead of failing.
 func (c *Client) Kickoff(ctx context.Context, r Request, adopt func(statusURL string) bool) (Job, error) {
+	if err := r.Check(c.version); err != nil {
+		return Job{}, fmt.Errorf("kick-off: %w", err)
+	}
 	q := url.Values{}
 	q.Set("_type", "ExplanationOfBenefit")
 	q.Set("_outputFormat", "application/fhir+ndjson") // Encode writes + as %2B
 	// No since means everything. On v2 the service would otherwise fill in
 	// its own default (the last job whose files were all downloaded), so
-	// the earliest value it accepts is sent explicitly.
+	// the earliest value it accepts is sent explicitly; v1 and v3 have no
+	// default.
 	since := r.Since
-	if since.IsZero() && c.version == R4 {
+	if since.IsZero() && c.version == V2 {
 		since = SinceFloor
 	}
 	if !since.IsZero() {
 		q.Set("_since", since.Format(time.RFC3339Nano))
 	}
 	if !r.Until.IsZero() {
-		if c.version == STU3 {
-			return Job{}, errors.New("_until is only available on AB2D v2 (R4)")
-		}
 		q.Set("_until", r.Until.Format(time.RFC3339Nano))
+	}
+	if tf := r.TypeFilter(); tf != "" {
+		q.Set("_typeFilter", tf) // Encode escapes its ?, = and &
 	}
 	u := c.api.String() + "/Patient/$export?" + q.Encode()
 	var job Job

@@ -17,9 +17,11 @@ import (
 type State struct {
 	ClientID    string            `json:"client_id"`
 	APIURL      string            `json:"api_url"`
+	APIVersion  string            `json:"api_version,omitempty"` // absent in states of before v3
 	FHIRVersion string            `json:"fhir_version"`
 	Since       time.Time         `json:"since,omitzero"`
 	Until       time.Time         `json:"until,omitzero"`
+	TypeFilter  string            `json:"type_filter,omitempty"` // v3's service dates (Request.TypeFilter)
 	Job         Job               `json:"job"`
 	Manifest    *Manifest         `json:"manifest,omitempty"`
 	Landed      map[string]Landed `json:"landed,omitempty"` // by file name: verified and on disk
@@ -36,9 +38,12 @@ const StateFile = "state.json"
 // Dir is the job's landing folder.
 func (s *State) Dir() string { return s.dir }
 
-// matches reports whether the state is for the same export request.
+// matches reports whether the state is for the same export request: the
+// same client, API URL (and so API version), _since, _until and
+// _typeFilter.
 func (s *State) matches(clientID, apiURL string, r Request) bool {
-	return s.ClientID == clientID && s.APIURL == apiURL && s.Since.Equal(r.Since) && s.Until.Equal(r.Until)
+	return s.ClientID == clientID && s.APIURL == apiURL && s.Since.Equal(r.Since) && s.Until.Equal(r.Until) &&
+		s.TypeFilter == r.TypeFilter()
 }
 
 // Save writes the state atomically: a temporary file, fsync, rename, then
@@ -83,8 +88,8 @@ func (s *State) save() error {
 // newState returns the state of a freshly started job.
 func newState(landing string, c *Client, r Request, job Job) *State {
 	return &State{
-		ClientID: c.ClientID(), APIURL: c.api.String(), FHIRVersion: c.FHIRVersion(),
-		Since: r.Since, Until: r.Until, Job: job, Landed: map[string]Landed{},
+		ClientID: c.ClientID(), APIURL: c.api.String(), APIVersion: c.APIVersion(), FHIRVersion: c.FHIRVersion(),
+		Since: r.Since, Until: r.Until, TypeFilter: r.TypeFilter(), Job: job, Landed: map[string]Landed{},
 		dir: filepath.Join(landing, job.ID),
 	}
 }
