@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -503,7 +502,7 @@ func (l *loader) flatten(ctx context.Context, in <-chan *chunk, out chan<- *batc
 			start = end
 			lin.SourceLine = c.nums[i]
 			if err := fl.Flatten(line, &rec); err != nil {
-				b.AddReject(&lin, reason(err), line)
+				b.AddReject(&lin, err.Error(), line)
 				continue
 			}
 			b.Add(&rec, &lin)
@@ -741,22 +740,6 @@ func (l *loader) finish(ctx context.Context, fl *fileLoad) error {
 		return res.Err
 	}
 	return nil
-}
-
-// maxReason bounds a reject's reason: a parser's message about a hostile
-// line (deep nesting, say) can repeat itself for kilobytes.
-const maxReason = 500
-
-func reason(err error) string {
-	msg := err.Error()
-	if len(msg) <= maxReason {
-		return msg
-	}
-	cut := maxReason
-	for cut > 0 && !utf8.RuneStart(msg[cut]) {
-		cut--
-	}
-	return msg[:cut] + "…"
 }
 
 // explainRead turns a decompression failure into an actionable message.

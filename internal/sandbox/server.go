@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ab2d-etl/ab2d-etl/internal/clock"
 )
 
 // Server is the AB2D-compatible sandbox; it implements [http.Handler].
@@ -64,7 +66,7 @@ func New(cfg Config) (*Server, error) {
 		key:    key,
 		ctx:    ctx,
 		cancel: cancel,
-		sleep:  sleepCtx,
+		sleep:  clock.Sleep,
 		jobs:   map[string]*job{},
 	}
 	for i, f := range cfg.Faults {
@@ -122,18 +124,6 @@ func (s *Server) v3Refusal(cl *Client) string {
 		return msgV3NotAllowed
 	}
 	return ""
-}
-
-// sleepCtx sleeps d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // now reads the configured clock.

@@ -63,20 +63,20 @@ func (s lines) Export(ctx context.Context, req sandbox.ExportRequest, emit func(
 	return nil
 }
 
-// clock is a fake clock shared by the sandbox and the client: the client's
+// fakeClock is a fake clock shared by the sandbox and the client: the client's
 // sleeps advance it, so polling and backoff take no real time.
-type clock struct {
+type fakeClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time {
+func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
@@ -87,7 +87,7 @@ func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
 type harness struct {
 	srv    *httptest.Server
 	sb     *sandbox.Server
-	clk    *clock
+	clk    *fakeClock
 	client *Client
 	dir    string
 	hits   *hits
@@ -113,7 +113,7 @@ func (h *hits) get(p string) int {
 
 func newHarness(t *testing.T, cfg sandbox.Config, faults ...string) *harness {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
+	clk := &fakeClock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
 	if cfg.Source == nil {
 		cfg.Source = lines{n: 60}
 	}
@@ -541,10 +541,10 @@ func TestRedirectNeverCarriesToken(t *testing.T) {
 	}
 }
 
-// TestVerifyInLoad: without State.Verify (run: the loader checks files as
+// TestVerifiedByTheLoader: without State.Verify (run: the loader checks files as
 // it reads them) files land unverified, so a wrong manifest checksum does
 // not stop the download; with it, the same fault is caught on download.
-func TestVerifyInLoad(t *testing.T) {
+func TestVerifiedByTheLoader(t *testing.T) {
 	h := newHarness(t, sandbox.Config{MaxDownloads: 1}, "manifest:checksum:nth=1")
 	_, got, err := h.extractVerify(context.Background(), Request{}, Options{}, false)
 	if err != nil {
@@ -552,7 +552,7 @@ func TestVerifyInLoad(t *testing.T) {
 	}
 	for _, l := range got {
 		if l.Verified {
-			t.Errorf("%s: verified on download with VerifyInLoad", l.Name)
+			t.Errorf("%s: verified on download without State.Verify", l.Name)
 		}
 	}
 	if n := len(contents(t, got)); n != 60 {

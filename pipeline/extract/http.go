@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ab2d-etl/ab2d-etl/internal/clock"
 )
 
 // APIError is an HTTP error answer of AB2D or its token endpoint, with the
@@ -101,22 +103,7 @@ type retryPolicy struct {
 }
 
 func defaultRetry() retryPolicy {
-	return retryPolicy{attempts: 8, maxTime: 10 * time.Minute, base: 500 * time.Millisecond, max: 30 * time.Second, sleep: sleepCtx}
-}
-
-// sleepCtx waits d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return retryPolicy{attempts: 8, maxTime: 10 * time.Minute, base: 500 * time.Millisecond, max: 30 * time.Second, sleep: clock.Sleep}
 }
 
 // backoff returns the wait before attempt n (1-based retry number): full

@@ -45,6 +45,9 @@ const (
 	versionSTU3 = "STU3"
 )
 
+// MaxReason bounds the reason Flatten gives for rejecting a line.
+const MaxReason = 500
+
 // maxIntern bounds the per-Flattener table of interned low-cardinality
 // strings (codes, code systems, roles), so hostile input cannot grow it.
 const maxIntern = 4096
@@ -131,6 +134,11 @@ func (f *Flattener) Flatten(line []byte, rec *Record) (err error) {
 		}
 		if err != nil {
 			rec.Reset()
+			if msg := err.Error(); len(msg) > MaxReason {
+				// A parser's message about a hostile line (deep nesting,
+				// say) can repeat itself for kilobytes.
+				err = errors.New(clip([]byte(msg), MaxReason))
+			}
 		}
 		f.rec, f.d, f.c = nil, nil, nil
 	}()
