@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 // EOBs of both FHIR versions (raw BFD and AB2D) and the 500-line STU3 sample.
 func TestFixturesLoadWithoutRejects(t *testing.T) {
 	dir := fixtures(t)
-	files, err := load.Inputs([]string{filepath.Join(dir, "r4"), filepath.Join(dir, "stu3")})
+	files, err := Inputs([]string{filepath.Join(dir, "r4"), filepath.Join(dir, "stu3")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestCancelLeavesWarehouseUnchanged(t *testing.T) {
 
 func TestInputs(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range []string{"b.ndjson", "a.ndjson.gz", "c.json", "notes.txt", "sub/d.NDJSON"} {
+	for _, name := range []string{"b.ndjson", "a.ndjson.gz", "c.json", "notes.txt", "sub/d.NDJSON", "landing/J1/state.json"} {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 			t.Fatal(err)
@@ -276,7 +276,7 @@ func TestInputs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := load.Inputs([]string{dir})
+	got, err := Inputs([]string{dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,8 +288,8 @@ func TestInputs(t *testing.T) {
 		t.Errorf("got %v, want %v", names, want)
 	}
 	empty := t.TempDir()
-	if _, err := load.Inputs([]string{empty}); !errors.Is(err, load.ErrNoInput) {
-		t.Errorf("empty folder: %v, want load.ErrNoInput", err)
+	if _, err := Inputs([]string{empty}); !errors.Is(err, ErrNoInput) {
+		t.Errorf("empty folder: %v, want ErrNoInput", err)
 	}
 }
 
@@ -429,7 +429,7 @@ func TestClaimVersionsAnyOrder(t *testing.T) {
 // counts each EOB once per code.
 func TestCodesDimension(t *testing.T) {
 	dir := fixtures(t)
-	files, err := load.Inputs([]string{filepath.Join(dir, "r4"), filepath.Join(dir, "stu3")})
+	files, err := Inputs([]string{filepath.Join(dir, "r4"), filepath.Join(dir, "stu3")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -627,5 +627,52 @@ func TestFieldIssuesKept(t *testing.T) {
 	loadFile(t, wh, writeFile(t, dir, "b.ndjson", e.json()), LoadConfig{})
 	if n := queryInt(t, wh, "SELECT count(*) FROM field_issues"); n != 0 {
 		t.Errorf("%d field issues after the fixed version replaced the EOB", n)
+	}
+}
+
+// TestNotResources: a file that is not NDJSON of FHIR resources fails, with
+// what it looked like, and nothing of it is loaded; so does a file with no
+// resource at all. A Bundle loads its entries, each with its position.
+func TestNotResources(t *testing.T) {
+	dir := t.TempDir()
+	wh := openWH(t, filepath.Join(dir, "wh"))
+	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 64)...)
+	for _, tt := range []struct {
+		name, content, want string
+	}{
+		{"image.png", string(png), "is not NDJSON but image/png"},
+		{"table.csv", "eob_id,claim_id\ncarrier-1,1\n", `it starts with "eob_id,claim_id\ncarrier-"`},
+		{"empty.ndjson", "", "holds no FHIR resource (ExplanationOfBenefit or OperationOutcome): it is empty"},
+		{"patients.ndjson", `{"resourceType":"Patient","id":"a"}` + "\n" + `{"resourceType":"Patient","id":"b"}`, `2 lines, all rejected (first: line 1: resourceType "Patient" is not`},
+	} {
+		p := filepath.Join(dir, tt.name)
+		if err := os.WriteFile(p, []byte(tt.content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		res, err := loadOne(context.Background(), wh, p, LoadConfig{})
+		if err != nil || res.Err == nil || !strings.Contains(res.Err.Error(), tt.want) {
+			t.Errorf("%s: %v / %v, want the file to fail with %q", tt.name, err, res.Err, tt.want)
+		}
+	}
+	if n := queryInt(t, wh, "SELECT (SELECT count(*) FROM loads) + (SELECT count(*) FROM rejects)"); n != 0 {
+		t.Errorf("%d rows of loads and rejects from files that failed", n)
+	}
+
+	a := eob{id: "carrier-1", group: "g", updated: "2021-01-01T00:00:00Z", mbi: "1EG4TE5MK73", dx: []string{"I10"}, lines: 1}
+	b := eob{id: "carrier-2", group: "h", updated: "2021-01-01T00:00:00Z", mbi: "1EG4TE5MK74", dx: []string{"E119"}, lines: 2}
+	bundle := `{"resourceType":"Bundle","type":"searchset","entry":[{"resource":` + a.json() + `},{"resource":{"resourceType":"Patient","id":"p"}},{"resource":` + b.json() + `}]}`
+	res := loadFile(t, wh, writeFile(t, dir, "search.json", bundle), LoadConfig{})
+	if res.EOBs != 2 || res.Rejects != 1 {
+		t.Fatalf("Bundle: %+v, want 2 EOBs and the Patient rejected", res)
+	}
+	want := []string{"carrier-1|1|1", "carrier-2|1|3"}
+	if got := queryStrings(t, wh, "SELECT eob_id, source_line, source_entry FROM claims ORDER BY eob_id"); !slices.Equal(got, want) {
+		t.Errorf("claims lineage %v, want %v", got, want)
+	}
+	if got := queryStrings(t, wh, "SELECT eob_id, source_entry FROM claim_lines ORDER BY ALL"); !slices.Equal(got, []string{"carrier-1|1", "carrier-2|3", "carrier-2|3"}) {
+		t.Errorf("claim_lines entries %v", got)
+	}
+	if got := queryStrings(t, wh, "SELECT source_entry FROM rejects"); !slices.Equal(got, []string{"2"}) {
+		t.Errorf("rejects entries %v", got)
 	}
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,11 +9,13 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -211,12 +214,13 @@ func jobIDFor(jobID, file string) string {
 // before it sends the file's end chunk; order adds the counts and creates
 // the stage; commit finishes it.
 type fileLoad struct {
-	src        source
-	base       string // source_file
-	res        FileResult
-	stage      *load.Stage // the staged Parquet files (order creates it)
-	read       int64       // uncompressed bytes flattened so far (order)
-	superseded bool        // did not match its manifest: downloaded again and read anew
+	src         source
+	base        string // source_file
+	res         FileResult
+	stage       *load.Stage // the staged Parquet files (order creates it)
+	read        int64       // uncompressed bytes flattened so far (order)
+	firstReject string      // the first reject's line and reason (order)
+	superseded  bool        // did not match its manifest: downloaded again and read anew
 }
 
 // chunk is a run of consecutive input lines of one file, handed from the
@@ -392,6 +396,9 @@ func (l *loader) readFile(ctx context.Context, src source, seq *int, out chan<- 
 	if err != nil {
 		return l.mismatch(ctx, fl, check, fmt.Errorf("%s: %w", src.path, err), end)
 	}
+	if err := notResources(lr.Peek(512)); err != nil {
+		return l.mismatch(ctx, fl, check, fmt.Errorf("%s %w; give AB2D export files: NDJSON of FHIR resources (*.ndjson, plain or .gz), or a FHIR Bundle (*.json)", src.path, err), end)
+	}
 	c := &chunk{}
 	for {
 		line, n, err := lr.Next()
@@ -481,8 +488,8 @@ func (l *loader) loadedBefore(ctx context.Context, fl *fileLoad) (bool, error) {
 	return true, nil
 }
 
-// flatten turns chunks into batches (a flatten worker): each line into
-// the rows of the tables, or a reject.
+// flatten turns chunks into batches (a flatten worker): each line (or
+// each resource of a Bundle) into the rows of the tables, or a reject.
 func (l *loader) flatten(ctx context.Context, in <-chan *chunk, out chan<- *batch) error {
 	fl := transform.NewFlattener()
 	b := transform.NewBuilder(memory.DefaultAllocator, schema.Warehouse())
@@ -501,12 +508,16 @@ func (l *loader) flatten(ctx context.Context, in <-chan *chunk, out chan<- *batc
 			line := c.buf[start:end]
 			start = end
 			lin.SourceLine = c.nums[i]
-			if err := fl.Flatten(line, &rec); err != nil {
-				b.AddReject(&lin, err.Error(), line)
-				continue
-			}
-			b.Add(&rec, &lin)
+			fl.FlattenAll(line, &rec, func(entry int, err error) {
+				lin.SourceEntry = transform.Int{V: int64(entry), Valid: entry > 0}
+				if err != nil {
+					b.AddReject(&lin, err.Error(), line)
+					return
+				}
+				b.Add(&rec, &lin)
+			})
 		}
+		lin.SourceEntry = transform.Int{}
 		for _, t := range c.long {
 			lin.SourceLine = t.line
 			b.AddReject(&lin, t.err.Error(), t.excerpt)
@@ -561,11 +572,12 @@ func (l *loader) order(ctx context.Context, in <-chan *batch, tables []chan tabl
 func (l *loader) put(ctx context.Context, b *batch, tables []chan tableItem, out chan<- *fileLoad) error {
 	fl := b.file
 	if b.b == nil { // the end of the file
-		if fl.stage == nil && fl.res.Err == nil && !fl.res.Skipped {
-			// A file without lines is loaded too: its ledger row says so.
-			if err := l.newStage(fl); err != nil {
-				return err
+		if fl.res.Err == nil && !fl.res.Skipped && fl.res.EOBs+fl.res.Issues == 0 {
+			why := "it is empty"
+			if fl.res.Rejects > 0 {
+				why = fmt.Sprintf("%s, all rejected (first: %s)", plural(fl.res.Rejects, "line"), fl.firstReject)
 			}
+			fl.res.Err = fmt.Errorf("%s holds no FHIR resource (ExplanationOfBenefit or OperationOutcome): %s; nothing of it was loaded. Is it an AB2D export file?", fl.res.Path, why)
 		}
 		if fl.stage != nil {
 			if err := fl.stage.FinishCodes(); err != nil {
@@ -589,6 +601,9 @@ func (l *loader) put(ctx context.Context, b *batch, tables []chan tableItem, out
 	fl.res.Issues += b.b.Issues
 	fl.res.Rejects += b.b.Rejects
 	fl.res.Fields += b.b.Fields
+	if fl.firstReject == "" {
+		fl.firstReject = b.b.FirstReject
+	}
 	fl.read += b.bytes
 	if l.cfg.Hooks.Loading != nil {
 		l.cfg.Hooks.Loading(fl.res.Path, fl.res.EOBs, fl.read)
@@ -740,6 +755,36 @@ func (l *loader) finish(ctx context.Context, fl *fileLoad) error {
 		return res.Err
 	}
 	return nil
+}
+
+// notResources says what the content that starts with head is when it
+// cannot be NDJSON of FHIR resources (or one resource, or a Bundle): those
+// start with "{", after an optional byte order mark and white space.
+func notResources(head []byte) error {
+	b := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if len(b) == 0 || b[0] == '{' {
+		return nil
+	}
+	kind := http.DetectContentType(head)
+	if i := strings.IndexByte(kind, ';'); i >= 0 {
+		kind = kind[:i]
+	}
+	sample := b[:min(len(b), 24)]
+	if kind != "application/octet-stream" && !strings.HasPrefix(kind, "text/") {
+		return fmt.Errorf("is not NDJSON but %s", kind)
+	}
+	if !utf8.Valid(sample) || bytes.ContainsFunc(sample, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' }) {
+		return fmt.Errorf("is not NDJSON but binary data (%s)", kind)
+	}
+	return fmt.Errorf("is not NDJSON of FHIR resources: it starts with %q", sample)
+}
+
+// plural is "1 line", "2 lines".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // explainRead turns a decompression failure into an actionable message.

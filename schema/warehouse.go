@@ -27,7 +27,14 @@ func lineage() []Column {
 		{Name: "load_id", Type: String, Required: true, Lineage: true, Description: "Load that wrote the row (see `loads`)."},
 		{Name: "source_file", Type: String, Required: true, Lineage: true, Description: "Input file the row came from (base name)."},
 		{Name: "source_line", Type: Int64, Required: true, Lineage: true, Description: "1-based line number in the input file."},
+		sourceEntry(),
 	}
+}
+
+// sourceEntry is the lineage column that tells the resources of a Bundle
+// apart.
+func sourceEntry() Column {
+	return Column{Name: "source_entry", Type: Int64, Lineage: true, Description: "1-based position of the resource in the entry list of a FHIR Bundle (a searchset of EOBs, as BFD's and Blue Button's APIs return); NULL for a line that is one resource, as AB2D's NDJSON is."}
 }
 
 func withLineage(cols ...Column) []Column { return append(cols, lineage()...) }
@@ -265,6 +272,7 @@ func Warehouse() Catalog {
 					{Name: "load_id", Type: String, Required: true, Lineage: true, Description: "Load that read the line."},
 					{Name: "source_file", Type: String, Required: true, Lineage: true, Description: "Input file (base name)."},
 					{Name: "source_line", Type: Int64, Required: true, Lineage: true, Description: "1-based line number."},
+					sourceEntry(),
 					{Name: "reason", Type: String, Required: true, Description: "Why the line was rejected."},
 					{Name: "excerpt", Type: String, Description: "First 200 bytes of the line (invalid UTF-8 replaced)."},
 				},
@@ -291,6 +299,7 @@ func Warehouse() Catalog {
 					{Name: "load_id", Type: String, Required: true, Lineage: true, Description: "Load that read the line."},
 					{Name: "source_file", Type: String, Required: true, Lineage: true, Description: "Input file (base name)."},
 					{Name: "source_line", Type: Int64, Required: true, Lineage: true, Description: "1-based line number."},
+					sourceEntry(),
 					{Name: "severity", Type: String, Description: "issue.severity.", R4: "issue.severity", STU3: "issue.severity"},
 					{Name: "code", Type: String, Description: "issue.code.", R4: "issue.code", STU3: "issue.code"},
 					{Name: "text", Type: String, Description: "issue.details.text (or diagnostics).", R4: "issue.details.text", STU3: "issue.details.text"},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -8,7 +9,6 @@ import (
 
 	"github.com/ab2d-etl/ab2d-etl/internal/progress"
 	"github.com/ab2d-etl/ab2d-etl/pipeline"
-	"github.com/ab2d-etl/ab2d-etl/pipeline/load"
 	"github.com/ab2d-etl/ab2d-etl/pipeline/transform"
 )
 
@@ -34,7 +34,7 @@ folders of 'ab2d-etl extract' can be given as they are.`,
 			if cfg.Workers < 0 {
 				return usagef("--workers %d: want a positive number, or 0 for one per CPU", cfg.Workers)
 			}
-			files, err := load.Inputs(args)
+			files, err := pipeline.Inputs(args)
 			if err != nil {
 				return err
 			}
@@ -71,9 +71,12 @@ func (a *app) load(cmd *cobra.Command, cfg pipeline.LoadConfig, files []string) 
 	}
 	dur := time.Since(started)
 	a.summary(fmt.Sprintf("load %s: %s", status, describe(sum, dur, a.out)), summaryAttrs("load", status, sum, dur)...)
-	if len(failed) > 0 {
-		return fmt.Errorf("%s of %s failed (nothing of them was loaded, the others were): %s",
-			plural(len(failed), "file"), plural(len(sum.Files), "file"), failedNames(failed))
+	switch {
+	case len(failed) == 1 && len(sum.Files) == 1:
+		return errors.New(failedNames(failed))
+	case len(failed) > 0:
+		return fmt.Errorf("%d of %s failed (nothing of them was loaded; the others were): %s",
+			len(failed), plural(len(sum.Files), "file"), failedNames(failed))
 	}
 	return nil
 }

@@ -80,12 +80,15 @@ func TestBadInput(t *testing.T) {
 	}{
 		{name: "invalid JSON", content: []byte(goodEOB + "\n{\"resourceType\": ExplanationOfBenefit}\n"), rejectLine: 2, reason: "invalid JSON", eobs: 1},
 		{name: "truncated last line", content: []byte(goodEOB + "\n" + goodEOB[:120]), rejectLine: 2, reason: "invalid JSON", eobs: 1},
-		{name: "empty file", content: nil, eobs: 0},
+		{name: "empty file", content: nil, fails: "holds no FHIR resource (ExplanationOfBenefit or OperationOutcome): it is empty"},
 		{name: "non-EOB resource", content: []byte(`{"resourceType":"Patient","id":"p1"}` + "\n" + goodEOB + "\n"), rejectLine: 1, reason: "Patient", eobs: 1},
-		{name: "EOB without id", content: []byte(strings.Replace(goodEOB, `"id":"carrier-1",`, "", 1) + "\n"), rejectLine: 1, reason: "without id"},
-		{name: "invalid UTF-8", content: []byte(strings.Replace(goodEOB, "active", "act\xffive", 1) + "\n"), rejectLine: 1, reason: "UTF-8"},
-		{name: "JSON array", content: []byte("[" + goodEOB + "]\n"), rejectLine: 1, reason: "object"},
+		{name: "EOB without id", content: []byte(goodEOB + "\n" + strings.Replace(goodEOB, `"id":"carrier-1",`, "", 1) + "\n"), rejectLine: 2, reason: "without id", eobs: 1},
+		{name: "invalid UTF-8", content: []byte(goodEOB + "\n" + strings.Replace(goodEOB, "active", "act\xffive", 1) + "\n"), rejectLine: 2, reason: "UTF-8", eobs: 1},
+		{name: "JSON array", content: []byte("[" + goodEOB + "]\n"), fails: `is not NDJSON of FHIR resources: it starts with "[{`},
+		{name: "only rejects", content: []byte(strings.Replace(goodEOB, `"id":"carrier-1",`, "", 1) + "\n"), fails: "1 line, all rejected (first: line 1: ExplanationOfBenefit without id)"},
 		{name: "corrupt gzip", content: corrupt, fails: "corrupt"},
+		{name: "PNG", content: append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 64)...), fails: "in.ndjson is not NDJSON but image/png"},
+		{name: "CSV", content: []byte("eob_id,claim_id\ncarrier-1,1\n"), fails: `in.ndjson is not NDJSON of FHIR resources: it starts with "eob_id,claim_id`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

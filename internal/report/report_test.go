@@ -57,7 +57,7 @@ func buildWarehouse(t *testing.T, extra func(*sql.DB)) testWarehouse {
 	t.Helper()
 	tw := testWarehouse{dir: t.TempDir()}
 	demo := filepath.Join(testinputs.Dir(t, "demo"), "Z0000_0001.ndjson")
-	r4, err := load.Inputs([]string{testinputs.Dir(t, "fixtures", "r4")})
+	r4, err := pipeline.Inputs([]string{testinputs.Dir(t, "fixtures", "r4")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -284,8 +284,8 @@ func (w *Warehouse) commit(ctx context.Context, loadID string, started time.Time
 	// warehouse holds.
 	for _, q := range []string{
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE s_win AS
-SELECT eob_id, source_line, last_updated FROM %s
-QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS LAST, source_line) = 1`, src(schema.Claims)),
+SELECT eob_id, source_line, source_entry, last_updated FROM %s
+QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS LAST, source_line, source_entry) = 1`, src(schema.Claims)),
 		`DELETE FROM s_win WHERE eob_id IN (
   SELECT w.eob_id FROM s_win w JOIN claims c USING (eob_id)
   WHERE coalesce(w.last_updated, '-infinity'::TIMESTAMPTZ) <= coalesce(c.last_updated, '-infinity'::TIMESTAMPTZ))`,
@@ -313,7 +313,7 @@ QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS 
 		if winners == rows {
 			steps = append(steps, fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM %s", t.Name, cols(t.Name), src(t.Name)))
 		} else {
-			steps = append(steps, fmt.Sprintf("INSERT INTO %s (%s) SELECT s.* FROM %s s SEMI JOIN s_win w ON s.eob_id = w.eob_id AND s.source_line = w.source_line", t.Name, cols(t.Name), src(t.Name)))
+			steps = append(steps, fmt.Sprintf("INSERT INTO %s (%s) SELECT s.* FROM %s s SEMI JOIN s_win w ON s.eob_id = w.eob_id AND s.source_line = w.source_line AND s.source_entry IS NOT DISTINCT FROM w.source_entry", t.Name, cols(t.Name), src(t.Name)))
 		}
 	}
 	mbiCols := strings.Join(w.cat.Table(schema.BeneficiaryMBIs).ColumnNames(), ", ")
@@ -326,7 +326,8 @@ SELECT beneficiary_id, mbi,
   min(first_seen) AS first_seen, max(last_seen) AS last_seen,
   arg_max(load_id, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS load_id,
   arg_max(source_file, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS source_file,
-  arg_max(source_line, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS source_line
+  arg_max(source_line, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS source_line,
+  arg_max(source_entry, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS source_entry
 FROM (
   SELECT %[1]s FROM %[2]s
   UNION ALL

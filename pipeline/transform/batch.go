@@ -29,6 +29,9 @@ type Batch struct {
 	Issues  int64 // OperationOutcome lines accepted
 	Rejects int64 // lines rejected (rows of the rejects table)
 	Fields  int64 // values that did not fit their column (rows of field_issues)
+	// FirstReject is the line number and reason of the first reject, for
+	// a message about a file that holds no resource at all.
+	FirstReject string
 }
 
 // Release releases the records the batch still holds.
@@ -110,6 +113,9 @@ func (b *Builder) AddReject(lin *Lineage, reason string, line []byte) {
 	b.cols.append(&r, lin)
 	b.rows[tableIndex(&r)]++
 	b.b.Rejects++
+	if b.b.FirstReject == "" {
+		b.b.FirstReject = fmt.Sprintf("line %d: %s", lin.SourceLine, reason)
+	}
 }
 
 // tableIndex returns the index of the only table r has rows of.

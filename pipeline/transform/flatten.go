@@ -122,7 +122,75 @@ func NewFlattener() *Flattener {
 // a string where an object belongs, …) does not reject the line: the
 // column is NULL (or the element is left out) and the value is kept as a
 // row of rec.FieldIssues, see FieldError.
-func (f *Flattener) Flatten(line []byte, rec *Record) (err error) {
+func (f *Flattener) Flatten(line []byte, rec *Record) error {
+	root, err := f.parse(line)
+	if err != nil {
+		rec.Reset()
+		return err
+	}
+	return f.resource(root, rec)
+}
+
+// FlattenAll flattens a line that holds one resource, as Flatten does, or
+// a Bundle of them (what BFD's and Blue Button's APIs return: a searchset
+// of EOBs in one document). It calls fn once per resource, with the
+// resource's 1-based position in the Bundle's entry list (0 for a line
+// that is one resource) and the reason it is rejected, or nil when rec
+// holds its rows; rec is reset before the next call.
+func (f *Flattener) FlattenAll(line []byte, rec *Record, fn func(entry int, err error)) {
+	root, err := f.parse(line)
+	if err != nil {
+		rec.Reset()
+		fn(0, err)
+		return
+	}
+	if string(root.GetStringBytes("resourceType")) != "Bundle" {
+		fn(0, f.resource(root, rec))
+		return
+	}
+	entries := root.Get("entry")
+	if entries == nil || entries.Type() != fastjson.TypeArray || len(entries.GetArray()) == 0 {
+		rec.Reset()
+		fn(0, errors.New("a Bundle without entries (Bundle.entry is absent, empty or not an array)"))
+		return
+	}
+	for i, e := range entries.GetArray() {
+		res := e.Get("resource")
+		if res == nil || res.Type() != fastjson.TypeObject {
+			rec.Reset()
+			fn(i+1, fmt.Errorf("Bundle.entry[%d] has no resource object", i))
+			continue
+		}
+		fn(i+1, f.resource(res, rec))
+	}
+}
+
+// parse checks and parses one line.
+func (f *Flattener) parse(line []byte) (*fastjson.Value, error) {
+	if err := checkBytes(line); err != nil {
+		return nil, err
+	}
+	root, err := f.p.ParseBytes(line)
+	if err != nil {
+		return nil, clipped(fmt.Errorf("invalid JSON: %v", err))
+	}
+	if t := root.Type(); t != fastjson.TypeObject {
+		return nil, fmt.Errorf("not a JSON object but %s", typeName(t))
+	}
+	return root, nil
+}
+
+// clipped bounds the message of err to MaxReason bytes: a parser's message
+// about a hostile line (deep nesting, say) can repeat itself for kilobytes.
+func clipped(err error) error {
+	if msg := err.Error(); len(msg) > MaxReason {
+		return errors.New(clip([]byte(msg), MaxReason))
+	}
+	return err
+}
+
+// resource flattens one parsed resource into rec.
+func (f *Flattener) resource(root *fastjson.Value, rec *Record) (err error) {
 	rec.Reset()
 	f.rec, f.d, f.err, f.at, f.col, f.strict = rec, nil, nil, f.at[:0], "", false
 	f.teamIdx, f.lnkSet = nil, nil
@@ -134,30 +202,10 @@ func (f *Flattener) Flatten(line []byte, rec *Record) (err error) {
 		}
 		if err != nil {
 			rec.Reset()
-			if msg := err.Error(); len(msg) > MaxReason {
-				// A parser's message about a hostile line (deep nesting,
-				// say) can repeat itself for kilobytes.
-				err = errors.New(clip([]byte(msg), MaxReason))
-			}
+			err = clipped(err)
 		}
 		f.rec, f.d, f.c = nil, nil, nil
 	}()
-	return f.flatten(line)
-}
-
-// flatten does the work of Flatten into f.rec.
-func (f *Flattener) flatten(line []byte) error {
-	rec := f.rec
-	if err := checkBytes(line); err != nil {
-		return err
-	}
-	root, err := f.p.ParseBytes(line)
-	if err != nil {
-		return fmt.Errorf("invalid JSON: %v", err)
-	}
-	if t := root.Type(); t != fastjson.TypeObject {
-		return fmt.Errorf("not a JSON object but %s", typeName(t))
-	}
 	rt := f.strb(root, "resourceType")
 	if f.err != nil {
 		return f.err

@@ -150,6 +150,13 @@ func (g *bombGuard) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Peek returns up to n bytes of the content ahead (decompressed) without
+// consuming them: what the input starts with, to tell what it is.
+func (r *LineReader) Peek(n int) []byte {
+	b, _ := r.br.Peek(n) // fewer bytes at the end of the input, or on an error Next reports
+	return b
+}
+
 // Gzip reports whether the input was gzip-compressed.
 func (r *LineReader) Gzip() bool { return r.gz != nil }
 

@@ -8,10 +8,11 @@ import "github.com/apache/arrow-go/v18/arrow/array"
 // Lineage is what every row of an input line carries besides the
 // resource's values: the columns package schema marks Lineage.
 type Lineage struct {
-	LoadID     string // load_id
-	SourceFile string // source_file
-	SourceLine int64  // source_line
-	JobID      string // job_id
+	LoadID      string // load_id
+	SourceFile  string // source_file
+	SourceLine  int64  // source_line
+	SourceEntry Int    // source_entry
+	JobID       string // job_id
 }
 
 // The columns the flattener fills, as "table.column", for the messages
@@ -452,6 +453,7 @@ type claimsCols struct {
 	c35 *array.StringBuilder    // load_id
 	c36 *array.StringBuilder    // source_file
 	c37 *array.Int64Builder     // source_line
+	c38 *array.Int64Builder     // source_entry
 }
 
 func (c *claimsCols) bind(rb *array.RecordBuilder) {
@@ -493,6 +495,7 @@ func (c *claimsCols) bind(rb *array.RecordBuilder) {
 	c.c35 = rb.Field(35).(*array.StringBuilder)
 	c.c36 = rb.Field(36).(*array.StringBuilder)
 	c.c37 = rb.Field(37).(*array.Int64Builder)
+	c.c38 = rb.Field(38).(*array.Int64Builder)
 }
 
 func (c *claimsCols) append(rows []ClaimsRow, l *Lineage) {
@@ -536,6 +539,7 @@ func (c *claimsCols) append(rows []ClaimsRow, l *Lineage) {
 		c.c35.Append(l.LoadID)
 		c.c36.Append(l.SourceFile)
 		c.c37.Append(l.SourceLine)
+		appendInt(c.c38, l.SourceEntry)
 	}
 }
 
@@ -567,6 +571,7 @@ type claimLinesCols struct {
 	c23 *array.StringBuilder  // load_id
 	c24 *array.StringBuilder  // source_file
 	c25 *array.Int64Builder   // source_line
+	c26 *array.Int64Builder   // source_entry
 }
 
 func (c *claimLinesCols) bind(rb *array.RecordBuilder) {
@@ -596,6 +601,7 @@ func (c *claimLinesCols) bind(rb *array.RecordBuilder) {
 	c.c23 = rb.Field(23).(*array.StringBuilder)
 	c.c24 = rb.Field(24).(*array.StringBuilder)
 	c.c25 = rb.Field(25).(*array.Int64Builder)
+	c.c26 = rb.Field(26).(*array.Int64Builder)
 }
 
 func (c *claimLinesCols) append(rows []ClaimLinesRow, l *Lineage) {
@@ -627,6 +633,7 @@ func (c *claimLinesCols) append(rows []ClaimLinesRow, l *Lineage) {
 		c.c23.Append(l.LoadID)
 		c.c24.Append(l.SourceFile)
 		c.c25.Append(l.SourceLine)
+		appendInt(c.c26, l.SourceEntry)
 	}
 }
 
@@ -643,6 +650,7 @@ type claimDiagnosesCols struct {
 	c8  *array.StringBuilder // load_id
 	c9  *array.StringBuilder // source_file
 	c10 *array.Int64Builder  // source_line
+	c11 *array.Int64Builder  // source_entry
 }
 
 func (c *claimDiagnosesCols) bind(rb *array.RecordBuilder) {
@@ -657,6 +665,7 @@ func (c *claimDiagnosesCols) bind(rb *array.RecordBuilder) {
 	c.c8 = rb.Field(8).(*array.StringBuilder)
 	c.c9 = rb.Field(9).(*array.StringBuilder)
 	c.c10 = rb.Field(10).(*array.Int64Builder)
+	c.c11 = rb.Field(11).(*array.Int64Builder)
 }
 
 func (c *claimDiagnosesCols) append(rows []ClaimDiagnosesRow, l *Lineage) {
@@ -673,6 +682,7 @@ func (c *claimDiagnosesCols) append(rows []ClaimDiagnosesRow, l *Lineage) {
 		c.c8.Append(l.LoadID)
 		c.c9.Append(l.SourceFile)
 		c.c10.Append(l.SourceLine)
+		appendInt(c.c11, l.SourceEntry)
 	}
 }
 
@@ -686,6 +696,7 @@ type claimProceduresCols struct {
 	c5 *array.StringBuilder // load_id
 	c6 *array.StringBuilder // source_file
 	c7 *array.Int64Builder  // source_line
+	c8 *array.Int64Builder  // source_entry
 }
 
 func (c *claimProceduresCols) bind(rb *array.RecordBuilder) {
@@ -697,6 +708,7 @@ func (c *claimProceduresCols) bind(rb *array.RecordBuilder) {
 	c.c5 = rb.Field(5).(*array.StringBuilder)
 	c.c6 = rb.Field(6).(*array.StringBuilder)
 	c.c7 = rb.Field(7).(*array.Int64Builder)
+	c.c8 = rb.Field(8).(*array.Int64Builder)
 }
 
 func (c *claimProceduresCols) append(rows []ClaimProceduresRow, l *Lineage) {
@@ -710,6 +722,7 @@ func (c *claimProceduresCols) append(rows []ClaimProceduresRow, l *Lineage) {
 		c.c5.Append(l.LoadID)
 		c.c6.Append(l.SourceFile)
 		c.c7.Append(l.SourceLine)
+		appendInt(c.c8, l.SourceEntry)
 	}
 }
 
@@ -729,6 +742,7 @@ type claimCareTeamCols struct {
 	c11 *array.StringBuilder // load_id
 	c12 *array.StringBuilder // source_file
 	c13 *array.Int64Builder  // source_line
+	c14 *array.Int64Builder  // source_entry
 }
 
 func (c *claimCareTeamCols) bind(rb *array.RecordBuilder) {
@@ -746,6 +760,7 @@ func (c *claimCareTeamCols) bind(rb *array.RecordBuilder) {
 	c.c11 = rb.Field(11).(*array.StringBuilder)
 	c.c12 = rb.Field(12).(*array.StringBuilder)
 	c.c13 = rb.Field(13).(*array.Int64Builder)
+	c.c14 = rb.Field(14).(*array.Int64Builder)
 }
 
 func (c *claimCareTeamCols) append(rows []ClaimCareTeamRow, l *Lineage) {
@@ -765,6 +780,7 @@ func (c *claimCareTeamCols) append(rows []ClaimCareTeamRow, l *Lineage) {
 		c.c11.Append(l.LoadID)
 		c.c12.Append(l.SourceFile)
 		c.c13.Append(l.SourceLine)
+		appendInt(c.c14, l.SourceEntry)
 	}
 }
 
@@ -785,6 +801,7 @@ type claimExtensionsCols struct {
 	c12 *array.StringBuilder  // load_id
 	c13 *array.StringBuilder  // source_file
 	c14 *array.Int64Builder   // source_line
+	c15 *array.Int64Builder   // source_entry
 }
 
 func (c *claimExtensionsCols) bind(rb *array.RecordBuilder) {
@@ -803,6 +820,7 @@ func (c *claimExtensionsCols) bind(rb *array.RecordBuilder) {
 	c.c12 = rb.Field(12).(*array.StringBuilder)
 	c.c13 = rb.Field(13).(*array.StringBuilder)
 	c.c14 = rb.Field(14).(*array.Int64Builder)
+	c.c15 = rb.Field(15).(*array.Int64Builder)
 }
 
 func (c *claimExtensionsCols) append(rows []ClaimExtensionsRow, l *Lineage) {
@@ -823,6 +841,7 @@ func (c *claimExtensionsCols) append(rows []ClaimExtensionsRow, l *Lineage) {
 		c.c12.Append(l.LoadID)
 		c.c13.Append(l.SourceFile)
 		c.c14.Append(l.SourceLine)
+		appendInt(c.c15, l.SourceEntry)
 	}
 }
 
@@ -847,6 +866,7 @@ type claimSupportingInfoCols struct {
 	c16 *array.StringBuilder  // load_id
 	c17 *array.StringBuilder  // source_file
 	c18 *array.Int64Builder   // source_line
+	c19 *array.Int64Builder   // source_entry
 }
 
 func (c *claimSupportingInfoCols) bind(rb *array.RecordBuilder) {
@@ -869,6 +889,7 @@ func (c *claimSupportingInfoCols) bind(rb *array.RecordBuilder) {
 	c.c16 = rb.Field(16).(*array.StringBuilder)
 	c.c17 = rb.Field(17).(*array.StringBuilder)
 	c.c18 = rb.Field(18).(*array.Int64Builder)
+	c.c19 = rb.Field(19).(*array.Int64Builder)
 }
 
 func (c *claimSupportingInfoCols) append(rows []ClaimSupportingInfoRow, l *Lineage) {
@@ -893,6 +914,7 @@ func (c *claimSupportingInfoCols) append(rows []ClaimSupportingInfoRow, l *Linea
 		c.c16.Append(l.LoadID)
 		c.c17.Append(l.SourceFile)
 		c.c18.Append(l.SourceLine)
+		appendInt(c.c19, l.SourceEntry)
 	}
 }
 
@@ -913,6 +935,7 @@ type claimContainedCols struct {
 	c12 *array.StringBuilder  // load_id
 	c13 *array.StringBuilder  // source_file
 	c14 *array.Int64Builder   // source_line
+	c15 *array.Int64Builder   // source_entry
 }
 
 func (c *claimContainedCols) bind(rb *array.RecordBuilder) {
@@ -931,6 +954,7 @@ func (c *claimContainedCols) bind(rb *array.RecordBuilder) {
 	c.c12 = rb.Field(12).(*array.StringBuilder)
 	c.c13 = rb.Field(13).(*array.StringBuilder)
 	c.c14 = rb.Field(14).(*array.Int64Builder)
+	c.c15 = rb.Field(15).(*array.Int64Builder)
 }
 
 func (c *claimContainedCols) append(rows []ClaimContainedRow, l *Lineage) {
@@ -951,6 +975,7 @@ func (c *claimContainedCols) append(rows []ClaimContainedRow, l *Lineage) {
 		c.c12.Append(l.LoadID)
 		c.c13.Append(l.SourceFile)
 		c.c14.Append(l.SourceLine)
+		appendInt(c.c15, l.SourceEntry)
 	}
 }
 
@@ -964,6 +989,7 @@ type beneficiaryMBIsCols struct {
 	c5 *array.StringBuilder    // load_id
 	c6 *array.StringBuilder    // source_file
 	c7 *array.Int64Builder     // source_line
+	c8 *array.Int64Builder     // source_entry
 }
 
 func (c *beneficiaryMBIsCols) bind(rb *array.RecordBuilder) {
@@ -975,6 +1001,7 @@ func (c *beneficiaryMBIsCols) bind(rb *array.RecordBuilder) {
 	c.c5 = rb.Field(5).(*array.StringBuilder)
 	c.c6 = rb.Field(6).(*array.StringBuilder)
 	c.c7 = rb.Field(7).(*array.Int64Builder)
+	c.c8 = rb.Field(8).(*array.Int64Builder)
 }
 
 func (c *beneficiaryMBIsCols) append(rows []BeneficiaryMBIsRow, l *Lineage) {
@@ -988,34 +1015,38 @@ func (c *beneficiaryMBIsCols) append(rows []BeneficiaryMBIsRow, l *Lineage) {
 		c.c5.Append(l.LoadID)
 		c.c6.Append(l.SourceFile)
 		c.c7.Append(l.SourceLine)
+		appendInt(c.c8, l.SourceEntry)
 	}
 }
 
 // rejectsCols are the column builders of table rejects.
 type rejectsCols struct {
-	c3 *array.StringBuilder // reason
-	c4 *array.StringBuilder // excerpt
+	c4 *array.StringBuilder // reason
+	c5 *array.StringBuilder // excerpt
 	c0 *array.StringBuilder // load_id
 	c1 *array.StringBuilder // source_file
 	c2 *array.Int64Builder  // source_line
+	c3 *array.Int64Builder  // source_entry
 }
 
 func (c *rejectsCols) bind(rb *array.RecordBuilder) {
-	c.c3 = rb.Field(3).(*array.StringBuilder)
 	c.c4 = rb.Field(4).(*array.StringBuilder)
+	c.c5 = rb.Field(5).(*array.StringBuilder)
 	c.c0 = rb.Field(0).(*array.StringBuilder)
 	c.c1 = rb.Field(1).(*array.StringBuilder)
 	c.c2 = rb.Field(2).(*array.Int64Builder)
+	c.c3 = rb.Field(3).(*array.Int64Builder)
 }
 
 func (c *rejectsCols) append(rows []RejectsRow, l *Lineage) {
 	for i := range rows {
 		r := &rows[i]
-		c.c3.Append(r.Reason)
-		appendString(c.c4, r.Excerpt)
+		c.c4.Append(r.Reason)
+		appendString(c.c5, r.Excerpt)
 		c.c0.Append(l.LoadID)
 		c.c1.Append(l.SourceFile)
 		c.c2.Append(l.SourceLine)
+		appendInt(c.c3, l.SourceEntry)
 	}
 }
 
@@ -1030,6 +1061,7 @@ type fieldIssuesCols struct {
 	c6 *array.StringBuilder // load_id
 	c7 *array.StringBuilder // source_file
 	c8 *array.Int64Builder  // source_line
+	c9 *array.Int64Builder  // source_entry
 }
 
 func (c *fieldIssuesCols) bind(rb *array.RecordBuilder) {
@@ -1042,6 +1074,7 @@ func (c *fieldIssuesCols) bind(rb *array.RecordBuilder) {
 	c.c6 = rb.Field(6).(*array.StringBuilder)
 	c.c7 = rb.Field(7).(*array.StringBuilder)
 	c.c8 = rb.Field(8).(*array.Int64Builder)
+	c.c9 = rb.Field(9).(*array.Int64Builder)
 }
 
 func (c *fieldIssuesCols) append(rows []FieldIssuesRow, l *Lineage) {
@@ -1056,40 +1089,44 @@ func (c *fieldIssuesCols) append(rows []FieldIssuesRow, l *Lineage) {
 		c.c6.Append(l.LoadID)
 		c.c7.Append(l.SourceFile)
 		c.c8.Append(l.SourceLine)
+		appendInt(c.c9, l.SourceEntry)
 	}
 }
 
 // exportErrorsCols are the column builders of table export_errors.
 type exportErrorsCols struct {
-	c4 *array.StringBuilder // severity
-	c5 *array.StringBuilder // code
-	c6 *array.StringBuilder // text
+	c5 *array.StringBuilder // severity
+	c6 *array.StringBuilder // code
+	c7 *array.StringBuilder // text
 	c0 *array.StringBuilder // job_id
 	c1 *array.StringBuilder // load_id
 	c2 *array.StringBuilder // source_file
 	c3 *array.Int64Builder  // source_line
+	c4 *array.Int64Builder  // source_entry
 }
 
 func (c *exportErrorsCols) bind(rb *array.RecordBuilder) {
-	c.c4 = rb.Field(4).(*array.StringBuilder)
 	c.c5 = rb.Field(5).(*array.StringBuilder)
 	c.c6 = rb.Field(6).(*array.StringBuilder)
+	c.c7 = rb.Field(7).(*array.StringBuilder)
 	c.c0 = rb.Field(0).(*array.StringBuilder)
 	c.c1 = rb.Field(1).(*array.StringBuilder)
 	c.c2 = rb.Field(2).(*array.StringBuilder)
 	c.c3 = rb.Field(3).(*array.Int64Builder)
+	c.c4 = rb.Field(4).(*array.Int64Builder)
 }
 
 func (c *exportErrorsCols) append(rows []ExportErrorsRow, l *Lineage) {
 	for i := range rows {
 		r := &rows[i]
-		appendString(c.c4, r.Severity)
-		appendString(c.c5, r.Code)
-		appendString(c.c6, r.Text)
+		appendString(c.c5, r.Severity)
+		appendString(c.c6, r.Code)
+		appendString(c.c7, r.Text)
 		appendString(c.c0, l.JobID)
 		c.c1.Append(l.LoadID)
 		c.c2.Append(l.SourceFile)
 		c.c3.Append(l.SourceLine)
+		appendInt(c.c4, l.SourceEntry)
 	}
 }
 

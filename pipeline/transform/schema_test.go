@@ -52,6 +52,16 @@ func TestEveryColumnFilled(t *testing.T) {
 	for _, fx := range append(single, sample...) {
 		lines = append(lines, fx.data)
 	}
+	// Every single fixture and a few lines of AB2D's sample again, as the
+	// entries of one Bundle: source_entry tells its resources apart.
+	bundle := []byte(`{"resourceType":"Bundle","type":"searchset","entry":[`)
+	for i, fx := range append(slices.Clip(single), sample[:3]...) {
+		if i > 0 {
+			bundle = append(bundle, ',')
+		}
+		bundle = append(append(append(bundle, `{"resource":`...), fx.data...), '}')
+	}
+	lines = append(lines, append(bundle, "]}"...))
 	for e := range synth.NewContract(synth.ContractOptions{Seed: 1, Contract: "Z0000", Beneficiaries: 100}).EOBs() {
 		lines = append(lines, e.AppendR4(nil), e.AppendSTU3(nil))
 	}
@@ -60,18 +70,23 @@ func TestEveryColumnFilled(t *testing.T) {
 		[]byte(`{"resourceType":"ExplanationOfBenefit","id":"x","status":5}`),
 		// No fixture has a supportingInfo value as text.
 		[]byte(`{"resourceType":"ExplanationOfBenefit","id":"y","supportingInfo":[{"sequence":1,"valueString":"s"}]}`),
-		[]byte(`not JSON`))
+		[]byte(`not JSON`),
+		// A Bundle: source_entry tells its resources apart.
+		[]byte(`{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"ExplanationOfBenefit","id":"b1","status":5}},`+
+			`{"resource":{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"x"}]}},{"resource":{"resourceType":"Patient","id":"p"}}]}`))
 	b := NewBuilder(memory.DefaultAllocator, schema.Warehouse())
 	defer b.Release()
 	f := NewFlattener()
 	var rec Record
 	for i, line := range lines {
-		lin := Lineage{LoadID: "L", SourceFile: "f", SourceLine: int64(i + 1), JobID: "J"}
-		if err := f.Flatten(line, &rec); err != nil {
-			b.AddReject(&lin, err.Error(), line)
-			continue
-		}
-		b.Add(&rec, &lin)
+		f.FlattenAll(line, &rec, func(entry int, err error) {
+			lin := Lineage{LoadID: "L", SourceFile: "f", SourceLine: int64(i + 1), SourceEntry: Int{int64(entry), entry > 0}, JobID: "J"}
+			if err != nil {
+				b.AddReject(&lin, err.Error(), line)
+				return
+			}
+			b.Add(&rec, &lin)
+		})
 	}
 	batch := b.Flush()
 	defer batch.Release()
