@@ -18,7 +18,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ab2d-etl/ab2d-etl/pipeline/extract"
@@ -279,6 +278,21 @@ type loader struct {
 
 	mu     sync.Mutex
 	staged map[*load.Stage]bool // created by order, not yet committed or discarded by commit
+
+	chunks sync.Pool // of *chunk: the flatten workers hand their buffers back to the read stage
+	// mem allocates the Arrow buffers of the flatten workers' batches; the
+	// table writers release them back to it.
+	mem transform.Recycler
+}
+
+// newChunk returns an empty chunk, reusing the buffers of one a flatten
+// worker is done with: the flattener copies what it keeps.
+func (l *loader) newChunk() *chunk {
+	if c, ok := l.chunks.Get().(*chunk); ok {
+		*c = chunk{buf: c.buf[:0], ends: c.ends[:0], nums: c.nums[:0]}
+		return c
+	}
+	return &chunk{buf: make([]byte, 0, chunkBytes+chunkBytes/4), ends: make([]int, 0, chunkLines), nums: make([]int64, 0, chunkLines)}
 }
 
 func newLoader(wh *load.Warehouse, cfg LoadConfig, runID string, failFast bool) *loader {
@@ -399,7 +413,7 @@ func (l *loader) readFile(ctx context.Context, src source, seq *int, out chan<- 
 	if err := notResources(lr.Peek(512)); err != nil {
 		return l.mismatch(ctx, fl, check, fmt.Errorf("%s %w; give AB2D export files: NDJSON of FHIR resources (*.ndjson, plain or .gz), or a FHIR Bundle (*.json)", src.path, err), end)
 	}
-	c := &chunk{}
+	c := l.newChunk()
 	for {
 		line, n, err := lr.Next()
 		var tl *transform.LineTooLongError
@@ -431,9 +445,6 @@ func (l *loader) readFile(ctx context.Context, src source, seq *int, out chan<- 
 		case err != nil:
 			return l.mismatch(ctx, fl, check, fmt.Errorf("%s: %w", src.path, explainRead(err, lr.Gzip())), end)
 		default:
-			if c.buf == nil {
-				c.buf = make([]byte, 0, chunkBytes+chunkBytes/4)
-			}
 			c.buf = append(c.buf, line...)
 			c.ends = append(c.ends, len(c.buf))
 			c.nums = append(c.nums, n)
@@ -443,7 +454,7 @@ func (l *loader) readFile(ctx context.Context, src source, seq *int, out chan<- 
 			if err := emit(c); err != nil {
 				return nil, err
 			}
-			c = &chunk{}
+			c = l.newChunk()
 		}
 	}
 }
@@ -492,7 +503,7 @@ func (l *loader) loadedBefore(ctx context.Context, fl *fileLoad) (bool, error) {
 // each resource of a Bundle) into the rows of the tables, or a reject.
 func (l *loader) flatten(ctx context.Context, in <-chan *chunk, out chan<- *batch) error {
 	fl := transform.NewFlattener()
-	b := transform.NewBuilder(memory.DefaultAllocator, schema.Warehouse())
+	b := transform.NewBuilder(&l.mem, schema.Warehouse())
 	defer b.Release()
 	var rec transform.Record
 	for c := range in {
@@ -523,6 +534,7 @@ func (l *loader) flatten(ctx context.Context, in <-chan *chunk, out chan<- *batc
 			b.AddReject(&lin, t.err.Error(), t.excerpt)
 		}
 		bt := &batch{seq: c.seq, file: c.file, b: b.Flush(), bytes: c.bytes}
+		l.chunks.Put(c)
 		if err := send(ctx, out, bt); err != nil {
 			bt.b.Release()
 			return err
