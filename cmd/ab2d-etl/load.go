@@ -51,7 +51,7 @@ folders of 'ab2d-etl extract' can be given as they are.`,
 }
 
 func (a *app) load(cmd *cobra.Command, cfg pipeline.LoadConfig, files []string) error {
-	bar := progress.New(a.stderr, progress.IsTerminal(a.stderr) && !a.quiet && a.logFormat == "text")
+	bar := progress.New(a.stderr, progress.IsTerminal(a.stderr) && !a.quiet && a.logFormat == "text", progress.Load)
 	defer bar.Done()
 	bar.Files(len(files))
 	cfg.Hooks = pipeline.Hooks{

@@ -252,7 +252,11 @@ func (a *app) runRemote(cmd *cobra.Command, o *remoteOptions, command string) er
 	if err != nil {
 		return err
 	}
-	bar := progress.New(a.stderr, showBar)
+	mode := progress.Run
+	if command == "extract" {
+		mode = progress.Extract
+	}
+	bar := progress.New(a.stderr, showBar, mode)
 	defer bar.Done()
 	cfg.Hooks = remoteHooks(bar, cfg.Log)
 	started := time.Now()
