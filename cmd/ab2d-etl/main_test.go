@@ -33,7 +33,7 @@ func fixtures(t *testing.T) string {
 func cli(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, &out, &errb)
+	code := run(context.Background(), args, nil, &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -200,7 +200,9 @@ func TestQuery(t *testing.T) {
 	mustCLI(t, "load", "--out", out, in)
 	q := "SELECT eob_id, claim_type, billable_period_start, last_updated, 1.5 AS x, NULL AS n FROM claims"
 	table := mustCLI(t, "query", "--out", out, q)
-	want := "eob_id    | claim_type | billable_period_start | last_updated         | x   | n\n" +
+	// Numbers are right-aligned, as in psql and the duckdb CLI, so the
+	// headers of x (DECIMAL) and n (a NULL literal is an INTEGER) are too.
+	want := "eob_id    | claim_type | billable_period_start | last_updated         |   x |    n\n" +
 		"----------+------------+-----------------------+----------------------+-----+-----\n" +
 		"carrier-1 | CARRIER    | NULL                  | 2021-04-01T14:00:00Z | 1.5 | NULL\n" +
 		"(1 row)\n"
@@ -282,7 +284,7 @@ func TestExitCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
-	if code := run(ctx, []string{"load", "--out", filepath.Join(dir, "wh"), in}, &out, &errb); code != exitInterrupted {
+	if code := run(ctx, []string{"load", "--out", filepath.Join(dir, "wh"), in}, nil, &out, &errb); code != exitInterrupted {
 		t.Errorf("interrupted: exit %d (%s)", code, errb.String())
 	}
 }

@@ -33,6 +33,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 // app is one invocation: its output streams and the flags every command
 // takes.
 type app struct {
+	stdin          io.Reader // `query` reads SQL from it
 	stdout, stderr io.Writer
 	out            string // --out
 	logFormat      string // --log-format
@@ -41,12 +42,12 @@ type app struct {
 
 // run parses args, runs the command and maps its outcome to an exit code.
 // Flags may come anywhere: before, between or after the arguments.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// Protected health information: whatever the caller's umask, what this
 	// process creates (folders, Parquet, DuckDB's own files and WAL, the
 	// landing zone) is readable by its owner only.
 	syscall.Umask(0o077)
-	a := &app{stdout: stdout, stderr: stderr}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := a.root()
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
