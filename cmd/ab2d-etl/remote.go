@@ -18,6 +18,7 @@ import (
 	"github.com/ab2d-etl/ab2d-etl/internal/sandbox"
 	"github.com/ab2d-etl/ab2d-etl/pipeline"
 	"github.com/ab2d-etl/ab2d-etl/pipeline/extract"
+	"github.com/ab2d-etl/ab2d-etl/pipeline/load"
 	"github.com/ab2d-etl/ab2d-etl/pipeline/transform"
 )
 
@@ -120,8 +121,9 @@ func (a *app) remoteConfig(ctx context.Context, o *remoteOptions) (cfg pipeline.
 		}
 		if creds, err = extract.LoadCredentials(o.credentialsFile, os.Getenv); err != nil {
 			msg := err.Error()
-			if o.client != "Z0000" || o.environment == "sandbox" {
-				msg += "; to try ab2d-etl without credentials, use --sandbox (the embedded sandbox; --client picks its contract)"
+			if o.environment == "sandbox" {
+				msg += "; AB2D's public sandbox takes the public credentials 'ab2d-etl sandbox -h' lists, " +
+					"or use --sandbox (the embedded sandbox, no credentials needed; --client picks its contract)"
 			}
 			return cfg, stop, usageError{msg}
 		}
@@ -243,6 +245,9 @@ func (a *app) runRemote(cmd *cobra.Command, o *remoteOptions, command string) er
 	ctx := cmd.Context()
 	// A person at a terminal gets a progress bar, and only warnings as log
 	// lines; anything else gets the structured log.
+	if err := checkSandboxOnly(cmd.Flags(), o.embedded); err != nil {
+		return err
+	}
 	showBar := progress.IsTerminal(a.stderr) && !a.quiet && a.logFormat == "text"
 	if showBar {
 		a.quiet = true
@@ -272,19 +277,110 @@ func (a *app) runRemote(cmd *cobra.Command, o *remoteOptions, command string) er
 	}
 	dur := time.Since(started)
 	job := sum.Job.Job
-	var msg string
-	if command == "run" {
-		msg = fmt.Sprintf("run succeeded: job %s, %s; next --since auto: %s", job.ID, describe(sum, dur, a.out), job.KickoffAt.UTC().Format(time.RFC3339))
-	} else {
-		t := sum.Totals()
-		msg = fmt.Sprintf("extract succeeded: job %s, %s landed and verified, %.1f MB in %s, in %s/landing/%s; load them with: ab2d-etl run (resumes this job) or ab2d-etl load --out %s %s/landing/%s",
-			job.ID, plural(len(sum.Files), "file"), float64(t.Bytes)/1e6, dur.Round(time.Millisecond), a.out, job.ID, a.out, a.out, job.ID)
+	status, exportErrors := "succeeded", sum.HasExportErrors()
+	if exportErrors {
+		status = load.StatusExportErrors
 	}
-	a.summary(msg, summaryAttrs(command, "succeeded", sum, dur)...)
+	var msg string
+	switch {
+	case command == "run" && exportErrors:
+		msg = fmt.Sprintf("run finished with export errors: job %s, %s; %s (next --since auto: %s)",
+			job.ID, describe(sum, dur, a.out), sum.ExportErrorsText(), sinceText(sum.Job.Since))
+	case command == "run":
+		msg = fmt.Sprintf("run succeeded: job %s, %s; next --since auto: %s", job.ID, describe(sum, dur, a.out), job.KickoffAt.UTC().Format(time.RFC3339))
+	default:
+		t := sum.Totals()
+		verb, note := "succeeded", ""
+		if exportErrors {
+			verb, note = "finished with export errors", "; "+sum.ExportErrorsText()
+		}
+		msg = fmt.Sprintf("extract %s: job %s, %s landed and verified, %.1f MB in %s, in %s%s; next: %s",
+			verb, job.ID, plural(len(sum.Files), "file"), float64(t.Bytes)/1e6, dur.Round(time.Millisecond), sum.Job.Dir(), note, nextStep(cmd, o, a.out, sum.Job))
+	}
+	a.summary(status, msg, summaryAttrs(command, status, sum, dur)...)
 	if a.logFormat == "text" && command == "run" {
 		for _, t := range sum.Tables() {
-			fmt.Fprintf(a.stdout, "  %-22s %d rows\n", t.Table, t.Rows)
+			fmt.Fprintf(a.stdout, "  %-22s %s\n", t.Table, plural(int(t.Rows), "row"))
 		}
 	}
+	if exportErrors {
+		return exitCode(exitExportErrors)
+	}
 	return nil
+}
+
+// sinceText is a --since for a message: RFC 3339, or "none" (everything).
+func sinceText(t time.Time) string {
+	if t.IsZero() {
+		return "none (everything)"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// nextStep is what loads the files extract landed: the same command line
+// as run, which resumes the job and loads them without a new export (not
+// with --sandbox: each embedded sandbox is new, and knows no earlier job),
+// or load on the job's folder. A --since or --until given is written as
+// the time it meant, so that a duration (24h) asks for the same again.
+func nextStep(cmd *cobra.Command, o *remoteOptions, out string, st *extract.State) string {
+	loadCmd := "ab2d-etl load --out " + shellQuote(out) + " " + shellQuote(st.Dir())
+	if o.embedded {
+		return loadCmd
+	}
+	args := []string{"ab2d-etl", "run"}
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		switch f.Name {
+		case "new-job", "workers", "max-wait", "quiet", "log-format": // a second export, or extract's own
+		case "since":
+			args = append(args, "--since", timeFlag(st.Since, "none"))
+		case "until":
+			args = append(args, "--until", timeFlag(st.Until, `""`))
+		default:
+			if sv, ok := f.Value.(pflag.SliceValue); ok {
+				for _, v := range sv.GetSlice() {
+					args = append(args, "--"+f.Name, shellQuote(v))
+				}
+			} else if f.Value.Type() == "bool" {
+				args = append(args, "--"+f.Name+"="+f.Value.String())
+			} else {
+				args = append(args, "--"+f.Name, shellQuote(f.Value.String()))
+			}
+		}
+	})
+	return strings.Join(args, " ") + " (resumes this job and loads its files, no new export), or " + loadCmd
+}
+
+// timeFlag writes t for --since or --until; zero is none.
+func timeFlag(t time.Time, none string) string {
+	if t.IsZero() {
+		return none
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// checkSandboxOnly refuses the flags of the embedded sandbox without
+// --sandbox: they would be ignored, and the run would go to AB2D.
+func checkSandboxOnly(f *pflag.FlagSet, embedded bool) error {
+	if embedded {
+		return nil
+	}
+	var set []string
+	for _, name := range []string{"client", "sandbox-job-seconds", "sandbox-fault", "sandbox-max-downloads"} {
+		if f.Changed(name) {
+			set = append(set, "--"+name)
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	return usagef("%s: only with --sandbox, the embedded sandbox this program starts (synthetic data, no credentials needed), e.g. ab2d-etl %s --sandbox --client Z0001; "+
+		"against AB2D (--environment sandbox for AB2D's public sandbox, or production) the contract follows from the credentials", strings.Join(set, ", "), f.Name())
 }
