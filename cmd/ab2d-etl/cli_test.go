@@ -168,3 +168,40 @@ func TestJSONErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestChecksBeforeAnything: flags that cannot work are usage errors (exit
+// 2) before a sandbox starts or a warehouse is created, for every command
+// that takes --out.
+func TestChecksBeforeAnything(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "warehouse.duckdb") // the duckdb CLI takes the file
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "in.ndjson")
+	if err := os.WriteFile(in, []byte(goodEOB+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fresh := filepath.Join(dir, "fresh")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"load", "--out", file, in}, "is a file; give the warehouse folder"},
+		{[]string{"query", "--out", file, "SELECT 1"}, "is a file; give the warehouse folder"},
+		{[]string{"runs", "--out", file}, "is a file; give the warehouse folder"},
+		{[]string{"run", "--sandbox", "--out", file}, "is a file; give the warehouse folder"},
+		{[]string{"run", "--sandbox", "--since", "2026-01-01", "--until", "2025-01-01", "--out", fresh}, "--until 2025-01-01 is not after --since 2026-01-01"},
+		{[]string{"extract", "--sandbox", "--since", "2999-01-01", "--out", fresh}, "in the future"},
+		{[]string{"run", "--sandbox", "--since", "yesterday", "--out", fresh}, "a duration back from now"},
+		{[]string{"load", "--workers", "-1", "--out", fresh, in}, "--workers -1"},
+	} {
+		code, _, stderr := cli(t, tt.args...)
+		if code != exitUsage || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%q: exit %d, %s; want exit 2 with %q", tt.args, code, stderr, tt.want)
+		}
+		if _, err := os.Stat(fresh); err == nil {
+			t.Fatalf("%q created %s", tt.args, fresh)
+		}
+	}
+}

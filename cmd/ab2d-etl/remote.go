@@ -78,6 +78,9 @@ func (a *app) remoteConfig(ctx context.Context, o *remoteOptions) (cfg pipeline.
 		if cfg.Until, err = parseTime(o.until); err != nil {
 			return cfg, stop, usagef("--until %q: want a date (2026-11-29) or an RFC 3339 time", o.until)
 		}
+		if !cfg.Since.Time.IsZero() && !cfg.Until.After(cfg.Since.Time) {
+			return cfg, stop, usagef("--until %s is not after --since %s", o.until, o.since)
+		}
 	}
 	version := strings.ToLower(o.fhirVersion)
 	switch version {
