@@ -212,3 +212,19 @@ func TestRunsColumns(t *testing.T) {
 		t.Errorf("runs: %s", got)
 	}
 }
+
+// TestFlagsAnywhere: flags after the SQL or the paths are flags, as in gh,
+// rclone, dbt and the duckdb CLI (a --format after the SQL was a SQL
+// comment, and load FILE --out DIR failed with "stat --out").
+func TestFlagsAnywhere(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.ndjson")
+	if err := os.WriteFile(in, []byte(goodEOB+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "wh")
+	mustCLI(t, "load", in, "--out", out)
+	if got := mustCLI(t, "query", "SELECT count(*) AS n FROM claims", "--out", out, "--format", "csv"); got != "n\n1\n" {
+		t.Errorf("query SQL --format csv: %q", got)
+	}
+}
