@@ -191,13 +191,8 @@ func TestReadOnlyOut(t *testing.T) {
 }
 
 func TestQuery(t *testing.T) {
-	dir := t.TempDir()
-	in := filepath.Join(dir, "in.ndjson")
-	if err := os.WriteFile(in, []byte(goodEOB+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "wh")
-	mustCLI(t, "load", "--out", out, in)
+	out := loadedWarehouse(t)
+	dir := filepath.Dir(out)
 	q := "SELECT eob_id, claim_type, billable_period_start, last_updated, 1.5 AS x, NULL AS n FROM claims"
 	table := mustCLI(t, "query", "--out", out, q)
 	// Numbers are right-aligned, as in psql and the duckdb CLI, so the
