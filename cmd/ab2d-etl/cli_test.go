@@ -98,7 +98,7 @@ func TestRunExportErrors(t *testing.T) {
 			t.Errorf("not a JSON line: %q", line)
 		}
 	}
-	if last["status"] != "succeeded" || last["command"] != "run" {
+	if last["status"] != "succeeded" || last["command"] != "run" || last["level"] != "INFO" {
 		t.Errorf("last line: %v", last)
 	}
 	// The one after it asks from the second run's kick-off.

@@ -78,7 +78,7 @@ func (a *app) load(cmd *cobra.Command, cfg pipeline.LoadConfig, files []string, 
 		status = "failed"
 	}
 	dur := time.Since(started)
-	a.summary(status, fmt.Sprintf("load %s: %s", status, describe(sum, dur, a.out)), summaryAttrs("load", status, sum, dur)...)
+	a.summary(fmt.Sprintf("load %s: %s", status, describe(sum, dur, a.out)), summaryAttrs("load", status, sum, dur)...)
 	if len(failed) > 0 {
 		return fmt.Errorf("%s of %s failed (nothing of them was loaded, the others were): %s",
 			plural(len(failed), "file"), plural(len(sum.Files), "file"), failedNames(failed))

@@ -300,7 +300,7 @@ func (a *app) runRemote(cmd *cobra.Command, o *remoteOptions, command string) er
 		msg = fmt.Sprintf("extract %s: job %s, %s landed and verified, %.1f MB in %s, in %s%s; next: %s",
 			verb, job.ID, plural(len(sum.Files), "file"), float64(t.Bytes)/1e6, dur.Round(time.Millisecond), sum.Job.Dir(), note, nextStep(cmd, o, a.out, sum.Job))
 	}
-	a.summary(status, msg, summaryAttrs(command, status, sum, dur)...)
+	a.summary(msg, summaryAttrs(command, status, sum, dur)...)
 	if a.logFormat == "text" && command == "run" {
 		for _, t := range sum.Tables() {
 			fmt.Fprintf(a.stdout, "  %-22s %s\n", t.Table, plural(int(t.Rows), "row"))

@@ -245,13 +245,15 @@ func (a *app) logger() *slog.Logger {
 }
 
 // summary prints a command's last line: text on stdout, or, with
-// --log-format json, one JSON object on stderr like every other line (a
-// warning unless the command succeeded).
-func (a *app) summary(status, msg string, attrs ...any) {
+// --log-format json, one JSON object on stderr like every other line: a
+// warning when its attributes hold a status other than succeeded.
+func (a *app) summary(msg string, attrs ...any) {
 	if a.logFormat == "json" {
 		level := slog.LevelInfo
-		if status != "succeeded" {
-			level = slog.LevelWarn
+		for i := 0; i+1 < len(attrs); i += 2 {
+			if attrs[i] == "status" && attrs[i+1] != "succeeded" {
+				level = slog.LevelWarn
+			}
 		}
 		slog.New(slog.NewJSONHandler(a.stderr, nil)).Log(context.Background(), level, msg, attrs...)
 		return
