@@ -34,9 +34,6 @@ folders of 'ab2d-etl extract' can be given as they are.`,
 			if cfg.Workers < 0 {
 				return usagef("--workers %d: want a positive number, or 0 for one per CPU", cfg.Workers)
 			}
-			if err := checkOut(a.out); err != nil {
-				return err
-			}
 			files, err := load.Inputs(args)
 			if err != nil {
 				return err

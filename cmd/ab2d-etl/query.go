@@ -54,9 +54,6 @@ fit the terminal's width, or $COLUMNS when it is set; output to a pipe or a file
 			if len(stmts) == 0 {
 				return usageError{"the SQL holds no statement"}
 			}
-			if err := checkOut(a.out); err != nil {
-				return err
-			}
 			db, err := load.OpenReadOnly(cmd.Context(), a.out)
 			if err != nil {
 				return err

@@ -103,9 +103,14 @@ into an analytics warehouse: Parquet files and DuckDB tables you can query in SQ
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			switch a.logFormat {
 			case "text", "json":
-				return nil
+			default:
+				return usagef("--log-format %q: want text or json", a.logFormat)
 			}
-			return usagef("--log-format %q: want text or json", a.logFormat)
+			switch cmd.Name() {
+			case "run", "extract", "load", "query", "runs", "report": // the commands of the warehouse in --out
+				return checkOut(a.out)
+			}
+			return nil
 		},
 	}
 	root.SetOut(a.stdout)

@@ -43,9 +43,6 @@ fits the terminal: the columns that do not fit are named under it (--format vert
 			if limit <= 0 {
 				return usagef("--limit %d: want a positive number", limit)
 			}
-			if err := checkOut(a.out); err != nil {
-				return err
-			}
 			db, err := load.OpenReadOnly(cmd.Context(), a.out)
 			if err != nil {
 				return err
