@@ -195,8 +195,6 @@ func TestQuery(t *testing.T) {
 	dir := filepath.Dir(out)
 	q := "SELECT eob_id, claim_type, billable_period_start, last_updated, 1.5 AS x, NULL AS n FROM claims"
 	table := mustCLI(t, "query", "--out", out, q)
-	// Numbers are right-aligned, as in psql and the duckdb CLI, so the
-	// headers of x (DECIMAL) and n (a NULL literal is an INTEGER) are too.
 	want := "eob_id    | claim_type | billable_period_start | last_updated         |   x |    n\n" +
 		"----------+------------+-----------------------+----------------------+-----+-----\n" +
 		"carrier-1 | CARRIER    | NULL                  | 2021-04-01T14:00:00Z | 1.5 | NULL\n" +
