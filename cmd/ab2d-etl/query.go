@@ -132,12 +132,12 @@ func readSQL(r io.Reader, name string) (string, error) {
 // temporary views carry over) and prints each result: a table result
 // after another is set apart by a blank line, CSV and JSON results follow
 // each other as they are.
-func (a *app) query(ctx context.Context, db *sql.DB, stmts []statement, opts queryfmt.Options) error {
+func (a *app) query(ctx context.Context, db *sql.DB, stmts []statement, opts queryfmt.Options) (err error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
 	}
-	defer conn.Close() // read-only: nothing to lose
+	defer func() { err = errors.Join(err, conn.Close()) }()
 	printed := 0
 	for i, st := range stmts {
 		where := ""
