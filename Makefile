@@ -1,13 +1,16 @@
 # ab2d-etl — see README.md. Every target works on a fresh machine with Go and gcc (cgo, for DuckDB).
 GO      ?= go
 BIN     := bin/ab2d-etl
-OUT     ?= ./warehouse
+# The warehouse `make demo` builds. `make demo` and `make clean` delete this
+# folder only, and only when it holds warehouse.duckdb. Its own name, not OUT,
+# so that an OUT exported in the shell is never taken for it.
+DEMO_OUT ?= ./warehouse
 # Sizes of generated NDJSON for `make bench` (space-separated).
 BENCH_SIZE ?= 300MB 2GB
 
 export CGO_ENABLED := 1
 
-.PHONY: build test demo bench lint fuzz chaos clean
+.PHONY: build test demo bench lint fuzz chaos clean clean-demo
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ab2d-etl
@@ -15,18 +18,17 @@ build:
 test:
 	$(GO) test -count=1 -timeout 15m ./...
 
-demo: build
-	rm -rf $(OUT)
-	$(BIN) run --sandbox --client Z0000 --out $(OUT)
+demo: build clean-demo
+	$(BIN) run --sandbox --client Z0000 --out $(DEMO_OUT)
 	@echo
 	@echo "== claims per type =="
-	$(BIN) query --out $(OUT) "SELECT claim_type, count(*) AS claims, count(DISTINCT beneficiary_id) AS beneficiaries FROM claims_current GROUP BY ALL ORDER BY claims DESC"
+	$(BIN) query --out $(DEMO_OUT) "SELECT claim_type, count(*) AS claims, count(DISTINCT beneficiary_id) AS beneficiaries FROM claims_current GROUP BY ALL ORDER BY claims DESC"
 	@echo
 	@echo "== top diagnoses on current claims =="
-	$(BIN) query --out $(OUT) "SELECT d.code, count(*) AS claims FROM claim_diagnoses d JOIN claims_current c USING (eob_id) GROUP BY ALL ORDER BY claims DESC, d.code LIMIT 10"
+	$(BIN) query --out $(DEMO_OUT) "SELECT d.code, count(*) AS claims FROM claim_diagnoses d JOIN claims_current c USING (eob_id) GROUP BY ALL ORDER BY claims DESC, d.code LIMIT 10"
 	@echo
 	@echo "== places of service, labelled from the codes dimension =="
-	$(BIN) query --out $(OUT) "SELECT l.place_of_service AS code, split_part(k.display, '.', 1) AS place, count(*) AS lines FROM claim_lines l JOIN codes k ON k.system = 'https://bluebutton.cms.gov/resources/variables/line_place_of_srvc_cd' AND k.code = l.place_of_service GROUP BY ALL ORDER BY lines DESC LIMIT 5"
+	$(BIN) query --out $(DEMO_OUT) "SELECT l.place_of_service AS code, split_part(k.display, '.', 1) AS place, count(*) AS lines FROM claim_lines l JOIN codes k ON k.system = 'https://bluebutton.cms.gov/resources/variables/line_place_of_srvc_cd' AND k.code = l.place_of_service GROUP BY ALL ORDER BY lines DESC LIMIT 5"
 
 # Go benchmarks, load vs the DuckDB-only peer per BENCH_SIZE, extract vs curl,
 # sandbox at --scale 50 (BENCH_SANDBOX_SCALE=0 skips it); see bench/bench.sh.
@@ -49,5 +51,13 @@ lint:
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
 
-clean:
-	rm -rf bin $(OUT)
+# Deletes $(DEMO_OUT) if it is a warehouse (holds warehouse.duckdb); refuses
+# to delete anything else.
+clean-demo:
+	@if [ -e '$(DEMO_OUT)' ]; then \
+	  if [ -f '$(DEMO_OUT)/warehouse.duckdb' ]; then echo "rm -rf -- '$(DEMO_OUT)'"; rm -rf -- '$(DEMO_OUT)'; \
+	  else echo "refusing to delete $(DEMO_OUT): it holds no warehouse.duckdb, so it is not a warehouse make demo built (DEMO_OUT names the demo's warehouse)" >&2; exit 1; fi; \
+	fi
+
+clean: clean-demo
+	rm -rf bin

@@ -322,8 +322,7 @@ func extractOnly(ctx context.Context, cfg RunConfig, req extract.Request, opts e
 
 // outcome is the status and message of a run record.
 func outcome(ctx context.Context, err error, sum Summary) (status, msg string) {
-	t := sum.Totals()
-	msg = fmt.Sprintf("%d files, %.1f MB, %d EOBs, %d export errors, %d rejects, %d field issues", len(sum.Files), float64(t.Bytes)/1e6, t.EOBs, t.Issues, t.Rejects, t.Fields)
+	msg = sum.Counts()
 	failed := sum.Failed()
 	switch {
 	case err != nil && ctx.Err() != nil:
@@ -335,7 +334,10 @@ func outcome(ctx context.Context, err error, sum Summary) (status, msg string) {
 		for i, f := range failed {
 			names[i] = f.Path
 		}
-		return "failed", fmt.Sprintf("%d of %d files failed: %s", len(failed), len(sum.Files), strings.Join(names, ", "))
+		return "failed", fmt.Sprintf("%d of %s failed: %s", len(failed), plural(int64(len(sum.Files)), "file"), strings.Join(names, ", "))
+	}
+	if sum.Job != nil && sum.HasExportErrors() {
+		return load.StatusExportErrors, sum.ExportErrorsText() + "; " + msg
 	}
 	return "succeeded", msg
 }

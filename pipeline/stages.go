@@ -791,13 +791,6 @@ func notResources(head []byte) error {
 	return fmt.Errorf("is not NDJSON of FHIR resources: it starts with %q", sample)
 }
 
-// plural is "1 line", "2 lines".
-func plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
 
 // explainRead turns a decompression failure into an actionable message.
 func explainRead(err error, gz bool) error {

@@ -19,7 +19,8 @@ func ExampleTable_CreateSQL() {
 	//   procedure_date DATE,
 	//   load_id VARCHAR NOT NULL,
 	//   source_file VARCHAR NOT NULL,
-	//   source_line BIGINT NOT NULL
+	//   source_line BIGINT NOT NULL,
+	//   source_entry BIGINT
 	// )
 }
 
@@ -39,4 +40,5 @@ func ExampleTable_ArrowSchema() {
 	// load_id utf8 false
 	// source_file utf8 false
 	// source_line int64 false
+	// source_entry int64 true
 }

@@ -355,7 +355,7 @@ func Warehouse() Catalog {
 					{Name: "kickoff_at", Type: Timestamp, Description: "When this client asked AB2D for the export (its own clock): the next run's `--since auto`."},
 					{Name: "started_at", Type: Timestamp, Required: true, Description: "Start of the run."},
 					{Name: "finished_at", Type: Timestamp, Description: "End of the run."},
-					{Name: "status", Type: String, Required: true, Description: "running, succeeded, failed or interrupted."},
+					{Name: "status", Type: String, Required: true, Description: "running, succeeded, succeeded_with_export_errors (the export had AB2D error files: what was delivered is loaded, and `--since auto` asks again from this run's since), failed or interrupted."},
 					{Name: "message", Type: String, Description: "Summary or error message."},
 				},
 			},

@@ -38,8 +38,13 @@ folders of 'ab2d-etl extract' can be given as they are.`,
 			if err != nil {
 				return err
 			}
+			// A person at a terminal gets a progress bar, and only warnings
+			// as log lines, which would break the bar's line; anything
+			// else gets the structured log.
+			showBar := progress.IsTerminal(a.stderr) && !a.quiet && a.logFormat == "text"
+			a.quiet = a.quiet || showBar
 			cfg.Out, cfg.MaxLine, cfg.Log = a.out, int(maxLine), a.logger()
-			return a.load(cmd, cfg, files)
+			return a.load(cmd, cfg, files, progress.New(a.stderr, showBar, progress.Load))
 		},
 	}
 	f := cmd.Flags()
@@ -50,8 +55,8 @@ folders of 'ab2d-etl extract' can be given as they are.`,
 	return cmd
 }
 
-func (a *app) load(cmd *cobra.Command, cfg pipeline.LoadConfig, files []string) error {
-	bar := progress.New(a.stderr, progress.IsTerminal(a.stderr) && !a.quiet && a.logFormat == "text")
+// load loads files, showing its progress on bar, and prints the summary.
+func (a *app) load(cmd *cobra.Command, cfg pipeline.LoadConfig, files []string, bar *progress.Bar) error {
 	defer bar.Done()
 	bar.Files(len(files))
 	cfg.Hooks = pipeline.Hooks{

@@ -33,7 +33,7 @@ func fixtures(t *testing.T) string {
 func cli(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, &out, &errb)
+	code := run(context.Background(), args, nil, &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -194,13 +194,8 @@ func TestReadOnlyOut(t *testing.T) {
 }
 
 func TestQuery(t *testing.T) {
-	dir := t.TempDir()
-	in := filepath.Join(dir, "in.ndjson")
-	if err := os.WriteFile(in, []byte(goodEOB+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "wh")
-	mustCLI(t, "load", "--out", out, in)
+	out := loadedWarehouse(t)
+	dir := filepath.Dir(out)
 	q := "SELECT eob_id, claim_type, billable_period_start, last_updated, 1.5 AS x, NULL AS n FROM claims"
 	table := mustCLI(t, "query", "--out", out, q)
 	want := "eob_id    | claim_type | billable_period_start | last_updated         |   x |    n\n" +
@@ -285,7 +280,7 @@ func TestExitCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
-	if code := run(ctx, []string{"load", "--out", filepath.Join(dir, "wh"), in}, &out, &errb); code != exitInterrupted {
+	if code := run(ctx, []string{"load", "--out", filepath.Join(dir, "wh"), in}, nil, &out, &errb); code != exitInterrupted {
 		t.Errorf("interrupted: exit %d (%s)", code, errb.String())
 	}
 }

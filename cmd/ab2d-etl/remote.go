@@ -20,6 +20,7 @@ import (
 	"github.com/ab2d-etl/ab2d-etl/internal/sandbox"
 	"github.com/ab2d-etl/ab2d-etl/pipeline"
 	"github.com/ab2d-etl/ab2d-etl/pipeline/extract"
+	"github.com/ab2d-etl/ab2d-etl/pipeline/load"
 	"github.com/ab2d-etl/ab2d-etl/pipeline/transform"
 )
 
@@ -85,6 +86,9 @@ func (a *app) remoteConfig(ctx context.Context, o *remoteOptions) (cfg pipeline.
 		if cfg.Until, err = parseTime(o.until); err != nil {
 			return cfg, stop, usagef("--until %q: want a date (2026-11-29) or an RFC 3339 time", o.until)
 		}
+		if !cfg.Since.Time.IsZero() && !cfg.Until.After(cfg.Since.Time) {
+			return cfg, stop, usagef("--until %s is not after --since %s", o.until, o.since)
+		}
 	}
 	version, err := apiVersion(o)
 	if err != nil {
@@ -132,8 +136,9 @@ func (a *app) remoteConfig(ctx context.Context, o *remoteOptions) (cfg pipeline.
 		}
 		if creds, err = extract.LoadCredentials(o.credentialsFile, os.Getenv); err != nil {
 			msg := err.Error()
-			if o.client != "Z0000" || o.environment == "sandbox" {
-				msg += "; to try ab2d-etl without credentials, use --sandbox (the embedded sandbox; --client picks its contract)"
+			if o.environment == "sandbox" {
+				msg += "; AB2D's public sandbox takes the public credentials 'ab2d-etl sandbox -h' lists, " +
+					"or use --sandbox (the embedded sandbox, no credentials needed; --client picks its contract)"
 			}
 			return cfg, stop, usageError{msg}
 		}
@@ -299,6 +304,9 @@ func (a *app) runRemote(cmd *cobra.Command, o *remoteOptions, command string) er
 	ctx := cmd.Context()
 	// A person at a terminal gets a progress bar, and only warnings as log
 	// lines; anything else gets the structured log.
+	if err := checkSandboxOnly(cmd.Flags(), o.embedded); err != nil {
+		return err
+	}
 	showBar := progress.IsTerminal(a.stderr) && !a.quiet && a.logFormat == "text"
 	if showBar {
 		a.quiet = true
@@ -308,7 +316,11 @@ func (a *app) runRemote(cmd *cobra.Command, o *remoteOptions, command string) er
 	if err != nil {
 		return err
 	}
-	bar := progress.New(a.stderr, showBar)
+	mode := progress.Run
+	if command == "extract" {
+		mode = progress.Extract
+	}
+	bar := progress.New(a.stderr, showBar, mode)
 	defer bar.Done()
 	cfg.Hooks = remoteHooks(bar, cfg.Log)
 	started := time.Now()
@@ -324,18 +336,30 @@ func (a *app) runRemote(cmd *cobra.Command, o *remoteOptions, command string) er
 	}
 	dur := time.Since(started)
 	job := sum.Job.Job
-	var msg string
-	if command == "run" {
-		msg = fmt.Sprintf("run succeeded: job %s, %s; next --since auto: %s", job.ID, describe(sum, dur, a.out), job.KickoffAt.UTC().Format(time.RFC3339))
-	} else {
-		t := sum.Totals()
-		msg = fmt.Sprintf("extract succeeded: job %s, %s landed and verified, %.1f MB in %s, in %s/landing/%s; load them with: ab2d-etl run (resumes this job) or ab2d-etl load --out %s %s/landing/%s",
-			job.ID, plural(len(sum.Files), "file"), float64(t.Bytes)/1e6, dur.Round(time.Millisecond), a.out, job.ID, a.out, a.out, job.ID)
+	status, exportErrors := "succeeded", sum.HasExportErrors()
+	if exportErrors {
+		status = load.StatusExportErrors
 	}
-	a.summary(msg, summaryAttrs(command, "succeeded", sum, dur)...)
+	var msg string
+	switch {
+	case command == "run" && exportErrors:
+		msg = fmt.Sprintf("run finished with export errors: job %s, %s; %s (next --since auto: %s)",
+			job.ID, describe(sum, dur, a.out), sum.ExportErrorsText(), sinceText(sum.Job.Since))
+	case command == "run":
+		msg = fmt.Sprintf("run succeeded: job %s, %s; next --since auto: %s", job.ID, describe(sum, dur, a.out), job.KickoffAt.UTC().Format(time.RFC3339))
+	default:
+		t := sum.Totals()
+		verb, note := "succeeded", ""
+		if exportErrors {
+			verb, note = "finished with export errors", "; "+sum.ExportErrorsText()
+		}
+		msg = fmt.Sprintf("extract %s: job %s, %s landed and verified, %.1f MB in %s, in %s%s; next: %s",
+			verb, job.ID, plural(len(sum.Files), "file"), float64(t.Bytes)/1e6, dur.Round(time.Millisecond), sum.Job.Dir(), note, nextStep(cmd, o, a.out, sum.Job))
+	}
+	a.summary(msg, summaryAttrs(command, status, sum, dur)...)
 	if a.logFormat == "text" && command == "run" {
 		for _, t := range sum.Tables() {
-			fmt.Fprintf(a.stdout, "  %-22s %d rows\n", t.Table, t.Rows)
+			fmt.Fprintf(a.stdout, "  %-22s %s\n", t.Table, plural(int(t.Rows), "row"))
 		}
 	}
 	if o.report {
@@ -344,6 +368,9 @@ func (a *app) runRemote(cmd *cobra.Command, o *remoteOptions, command string) er
 			return fmt.Errorf("the run succeeded, the report failed: %w", err)
 		}
 		a.summary("report: "+output, "command", "report", "file", output)
+	}
+	if exportErrors {
+		return exitCode(exitExportErrors)
 	}
 	return nil
 }

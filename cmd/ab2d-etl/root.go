@@ -14,12 +14,16 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// Exit codes, as the SPEC fixes them.
+// Exit codes, as the SPEC fixes them, and exitExportErrors: the run
+// loaded what AB2D delivered, but AB2D reported export errors, so --since
+// auto did not move (the next run asks again), as rsync's 23 says that a
+// transfer was partial.
 const (
-	exitOK          = 0
-	exitFailed      = 1
-	exitUsage       = 2
-	exitInterrupted = 130
+	exitOK           = 0
+	exitFailed       = 1
+	exitUsage        = 2
+	exitExportErrors = 3
+	exitInterrupted  = 130
 )
 
 // usageError marks errors in the command line or configuration (exit 2).
@@ -30,9 +34,16 @@ func (e usageError) Error() string { return e.msg }
 // usagef returns a usageError.
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
+// exitCode ends a command with a given exit code; a command returns it
+// after its summary line has said why, so nothing more is printed.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit code %d", int(e)) }
+
 // app is one invocation: its output streams and the flags every command
 // takes.
 type app struct {
+	stdin          io.Reader // `query` reads SQL from it
 	stdout, stderr io.Writer
 	out            string // --out
 	logFormat      string // --log-format
@@ -41,16 +52,34 @@ type app struct {
 
 // run parses args, runs the command and maps its outcome to an exit code.
 // Flags may come anywhere: before, between or after the arguments.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// Protected health information: whatever the caller's umask, what this
 	// process creates (folders, Parquet, DuckDB's own files and WAL, the
 	// landing zone) is readable by its owner only.
 	syscall.Umask(0o077)
-	a := &app{stdout: stdout, stderr: stderr}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := a.root()
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
+	if err != nil && jsonLogRequested(args) {
+		// Flags are parsed in order: one that failed before --log-format
+		// json left it unset, and the error must still be a JSON line.
+		a.logFormat = "json"
+	}
 	return a.exit(ctx, cmd, err)
+}
+
+// jsonLogRequested reports whether args ask for --log-format json.
+func jsonLogRequested(args []string) bool {
+	for i, s := range args {
+		switch {
+		case s == "--":
+			return false
+		case s == "--log-format=json", s == "--log-format" && i+1 < len(args) && args[i+1] == "json":
+			return true
+		}
+	}
+	return false
 }
 
 // root builds the command tree.
@@ -60,10 +89,12 @@ func (a *app) root() *cobra.Command {
 		Short: "AB2D claims into Parquet and DuckDB",
 		Long: `ab2d-etl takes Medicare claims from the CMS AB2D bulk-export API (or NDJSON files you have)
 into an analytics warehouse: Parquet files and DuckDB tables you can query in SQL.`,
-		Version:       version(),
-		SilenceErrors: true, // exit prints them once, in the log format
-		SilenceUsage:  true,
-		Args:          cobra.NoArgs,
+		Version: version(),
+		// Suggest commands at most two edits away, as cobra does by default.
+		SuggestionsMinimumDistance: 2,
+		SilenceErrors:              true, // exit prints them once, in the log format
+		SilenceUsage:               true,
+		Args:                       unknownCommand,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cmd.SetOut(a.stderr)
 			_ = cmd.Usage() // a help text: nothing to do on error
@@ -72,9 +103,14 @@ into an analytics warehouse: Parquet files and DuckDB tables you can query in SQ
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			switch a.logFormat {
 			case "text", "json":
-				return nil
+			default:
+				return usagef("--log-format %q: want text or json", a.logFormat)
 			}
-			return usagef("--log-format %q: want text or json", a.logFormat)
+			switch cmd.Name() {
+			case "run", "extract", "load", "query", "runs", "report": // the commands of the warehouse in --out
+				return checkOut(a.out)
+			}
+			return nil
 		},
 	}
 	root.SetOut(a.stdout)
@@ -88,6 +124,19 @@ into an analytics warehouse: Parquet files and DuckDB tables you can query in SQ
 	root.AddCommand(a.runCommand(), a.extractCommand(), a.loadCommand(), a.queryCommand(),
 		a.schemaCommand(), a.runsCommand(), a.reportCommand(), a.sandboxCommand())
 	return root
+}
+
+// unknownCommand refuses an argument of the root command, which can only
+// be a mistyped command, with cobra's suggestion.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q", args[0])
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
+	}
+	return usagef("%s; see '%s --help'", msg, cmd.CommandPath())
 }
 
 // version is the module version and VCS revision the binary was built
@@ -166,6 +215,10 @@ func (a *app) exit(ctx context.Context, cmd *cobra.Command, err error) int {
 	if cmd != nil && cmd != cmd.Root() {
 		name = cmd.CommandPath()
 	}
+	var ec exitCode
+	if errors.As(err, &ec) {
+		return int(ec)
+	}
 	code, msg := exitFailed, err.Error()
 	var ue usageError
 	switch {
@@ -197,10 +250,17 @@ func (a *app) logger() *slog.Logger {
 }
 
 // summary prints a command's last line: text on stdout, or, with
-// --log-format json, one JSON object on stderr like every other line.
+// --log-format json, one JSON object on stderr like every other line: a
+// warning when its attributes hold a status other than succeeded.
 func (a *app) summary(msg string, attrs ...any) {
 	if a.logFormat == "json" {
-		slog.New(slog.NewJSONHandler(a.stderr, nil)).Info(msg, attrs...)
+		level := slog.LevelInfo
+		for i := 0; i+1 < len(attrs); i += 2 {
+			if attrs[i] == "status" && attrs[i+1] != "succeeded" {
+				level = slog.LevelWarn
+			}
+		}
+		slog.New(slog.NewJSONHandler(a.stderr, nil)).Log(context.Background(), level, msg, attrs...)
 		return
 	}
 	fmt.Fprintln(a.stdout, msg)

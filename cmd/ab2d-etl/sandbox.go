@@ -83,7 +83,11 @@ func clientsHelp(scale float64) string {
 	var b strings.Builder
 	b.WriteString("Clients (the public sandbox credentials of AB2D's getting-started guide; HTTP Basic id:secret):\n")
 	for _, c := range sandbox.Clients() {
-		fmt.Fprintf(&b, "  %-9s %s  %s:%s  %d beneficiaries\n", c.Sponsor, c.Contract, c.ID, c.Secret, int(float64(c.Beneficiaries)*scale))
+		n, noun := int(float64(c.Beneficiaries)*scale), "beneficiaries"
+		if n == 1 {
+			noun = "beneficiary"
+		}
+		fmt.Fprintf(&b, "  %-9s %s  %s:%s  %d %s\n", c.Sponsor, c.Contract, c.ID, c.Secret, n, noun)
 	}
 	return b.String()
 }

@@ -10,12 +10,8 @@ import (
 
 // describe is the text of a summary line: what was moved, how fast, where.
 func describe(sum pipeline.Summary, dur time.Duration, out string) string {
-	t := sum.Totals()
-	mb := float64(t.Bytes) / 1e6
-	return fmt.Sprintf("%s, %.1f MB, %s, %s, %s, %s in %s (%.1f MB/s) into %s",
-		plural(len(sum.Files), "file"), mb, plural(int(t.EOBs), "EOB"), plural(int(t.Issues), "export error"),
-		plural(int(t.Rejects), "reject"), plural(int(t.Fields), "field issue"),
-		dur.Round(time.Millisecond), mb/max(dur.Seconds(), 1e-3), out)
+	mb := float64(sum.Totals().Bytes) / 1e6
+	return fmt.Sprintf("%s in %s (%.1f MB/s) into %s", sum.Counts(), dur.Round(time.Millisecond), mb/max(dur.Seconds(), 1e-3), out)
 }
 
 // summaryAttrs are the fields of a summary as a JSON log record.

@@ -132,6 +132,8 @@ func (s *Server) now() time.Time { return s.cfg.Now() }
 // ServeHTTP serves a request; see [Server.routes] for the routing.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.log.Debug("sandbox request", "method", r.Method, "path", r.URL.Path)
+	w, rec := record(w)
+	defer logRefusal(s.log, r, rec)
 	s.mux.ServeHTTP(w, r)
 }
 

@@ -14,6 +14,10 @@ type Run struct {
 	StartedAt                                             time.Time
 }
 
+// StatusExportErrors is the status of a run that completed but whose
+// export had AB2D error files; see LastKickoff.
+const StatusExportErrors = "succeeded_with_export_errors"
+
 // StartRun records a run as running.
 func (w *Warehouse) StartRun(ctx context.Context, r Run) error {
 	_, err := w.db.ExecContext(ctx, `INSERT INTO runs (run_id, command, client_id, contract, api_version, job_id, since, until, started_at, status)
@@ -26,7 +30,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')`,
 	return nil
 }
 
-// FinishRun records how a run ended: succeeded, failed or interrupted.
+// FinishRun records how a run ended: succeeded, StatusExportErrors,
+// failed or interrupted.
 func (w *Warehouse) FinishRun(ctx context.Context, runID, status, message string) error {
 	_, err := w.db.ExecContext(ctx, `UPDATE runs SET finished_at = now(), status = ?, message = ? WHERE run_id = ?`,
 		status, message, runID)
@@ -47,17 +52,33 @@ func (w *Warehouse) UpdateRun(ctx context.Context, runID, jobID, contract string
 	return nil
 }
 
-// LastKickoff returns the kick-off time of the last successful run for this
-// client and API version, or the zero time when there is none: the _since
-// of the next incremental run.
+// LastKickoff returns the _since of the next incremental run for this
+// client and API version: the kick-off time of the last successful run,
+// or the zero time when there is none. A run whose export had AB2D error
+// files (status succeeded_with_export_errors) does not count, and holds
+// the watermark at its own _since until a later successful run asked from
+// that time or earlier: the claims AB2D could not export are asked for
+// again (the loads are idempotent).
 func (w *Warehouse) LastKickoff(ctx context.Context, clientID, apiVersion string) (time.Time, error) {
-	var t sql.NullTime
-	err := w.db.QueryRowContext(ctx, `SELECT max(kickoff_at) FROM runs
-WHERE command = 'run' AND status = 'succeeded' AND client_id = ? AND api_version = ?`, clientID, apiVersion).Scan(&t)
+	var last, held sql.NullTime
+	var pending, everything bool
+	err := w.db.QueryRowContext(ctx, `WITH r AS (SELECT * FROM runs WHERE command = 'run' AND client_id = ? AND api_version = ?),
+pending AS (SELECT e.since FROM r e WHERE e.status = ? AND NOT EXISTS (
+  SELECT 1 FROM r c WHERE c.status = 'succeeded' AND c.kickoff_at > e.kickoff_at AND (c.since IS NULL OR c.since <= e.since)))
+SELECT (SELECT max(kickoff_at) FROM r WHERE status = 'succeeded'), count(*) > 0, coalesce(bool_or(since IS NULL), false), min(since)
+FROM pending`, clientID, apiVersion, StatusExportErrors).Scan(&last, &pending, &everything, &held)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("runs ledger: %w", err)
 	}
-	return t.Time, nil
+	switch {
+	case !pending:
+		return last.Time, nil
+	case everything: // a full export had errors: everything again
+		return time.Time{}, nil
+	case held.Time.Before(last.Time):
+		return held.Time, nil
+	}
+	return last.Time, nil
 }
 
 func nullStr(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

@@ -1,0 +1,49 @@
+package pipeline
+
+import "fmt"
+
+// ExportErrors returns the error files of the export's manifest and the
+// OperationOutcome lines loaded from them.
+func (s Summary) ExportErrors() (files int, lines int64) {
+	if s.Job != nil && s.Job.Manifest != nil {
+		for _, f := range s.Job.Manifest.Files {
+			if f.Error {
+				files++
+			}
+		}
+	}
+	return files, s.Totals().Issues
+}
+
+// HasExportErrors reports whether the export had error files or
+// OperationOutcome lines were loaded.
+func (s Summary) HasExportErrors() bool {
+	files, lines := s.ExportErrors()
+	return files > 0 || lines > 0
+}
+
+// ExportErrorsText says what a run or extract with export errors means.
+func (s Summary) ExportErrorsText() string {
+	files, lines := s.ExportErrors()
+	what := plural(int64(files), "error file")
+	if lines > 0 {
+		what = plural(lines, "OperationOutcome line") + " in " + what
+	}
+	return "AB2D reported export errors (" + what + ", see the export_errors table): some claims were not exported; --since auto does not move past this export, so the next run asks for them again"
+}
+
+// Counts describes what was moved: "2 files, 1.5 MB, 1 EOB, 0 export
+// errors, 0 rejects, 0 field issues".
+func (s Summary) Counts() string {
+	t := s.Totals()
+	return fmt.Sprintf("%s, %.1f MB, %s, %s, %s, %s", plural(int64(len(s.Files)), "file"), float64(t.Bytes)/1e6,
+		plural(t.EOBs, "EOB"), plural(t.Issues, "export error"), plural(t.Rejects, "reject"), plural(t.Fields, "field issue"))
+}
+
+// plural is "1 file", "2 files".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
