@@ -29,6 +29,9 @@ demo: build clean-demo
 	@echo
 	@echo "== places of service, labelled from the codes dimension =="
 	$(BIN) query --out $(DEMO_OUT) "SELECT l.place_of_service AS code, split_part(k.display, '.', 1) AS place, count(*) AS lines FROM claim_lines l JOIN codes k ON k.system = 'https://bluebutton.cms.gov/resources/variables/line_place_of_srvc_cd' AND k.code = l.place_of_service GROUP BY ALL ORDER BY lines DESC LIMIT 5"
+	@echo
+	@echo "== the warehouse at a glance: open it in a browser =="
+	$(BIN) report --out $(DEMO_OUT)
 
 # Go benchmarks, load vs the DuckDB-only peer per BENCH_SIZE, extract vs curl,
 # sandbox at --scale 50 (BENCH_SANDBOX_SCALE=0 skips it); see bench/bench.sh.

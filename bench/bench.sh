@@ -8,6 +8,7 @@
 #      BENCH_SHAPE=ab2d-sample, BENCH_RUNS=3 rounds)
 #   4. `ab2d-etl extract` vs curl on loopback   bench/extract.sh
 #   5. sandbox generation rate and peak RSS     bench/sandbox.sh
+#   6. ab2d-etl report on the largest warehouse  bench/report.sh
 #
 # Usage: bench/bench.sh [SIZE...]     (default: 300MB 2GB)
 #
@@ -23,7 +24,7 @@ source bench/lib.sh
 
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(300MB 2GB)
-steps=${BENCH_STEPS:-1 2 4 5}
+steps=${BENCH_STEPS:-1 2 4 5 6}
 
 [ ! -e "$BENCH_RESULTS" ] || mv "$BENCH_RESULTS" "${BENCH_RESULTS%.tsv}-previous.tsv"
 : >"$BENCH_RESULTS"
@@ -56,6 +57,7 @@ run_step 1 "Go benchmarks (-benchmem)" bash bench/gobench.sh
 run_step 2 "ab2d-etl load vs the DuckDB-only peer, ${sizes[*]}" bash bench/load.sh "${sizes[@]}"
 run_step 4 "ab2d-etl extract vs curl on loopback" bash bench/extract.sh
 run_step 5 "sandbox generation rate and peak RSS" bash bench/sandbox.sh
+run_step 6 "ab2d-etl report on the ${sizes[-1]} warehouse" env REPORT_SIZE="${sizes[-1]}" bash bench/report.sh
 
 # ---- summary ----
 declare -A R

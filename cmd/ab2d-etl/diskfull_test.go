@@ -123,11 +123,11 @@ func TestDiskFullDuringDownload(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = exec.Command("umount", "-l", mnt).Run() })
 	out := filepath.Join(mnt, "wh")
-	empty := filepath.Join(mnt, "empty.ndjson")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+	first := filepath.Join(mnt, "first.ndjson")
+	if err := os.WriteFile(first, []byte(goodEOB+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	mustCLI(t, "load", "--out", out, empty) // the warehouse exists; now the disk fills up
+	mustCLI(t, "load", "--out", out, first) // the warehouse exists; now the disk fills up
 	filler := filepath.Join(mnt, "filler")
 	fill(t, filler, mnt, 256<<10)
 	code, _, stderr := cli(t, "run", "--sandbox", "--sandbox-job-seconds", "0", "--out", out)

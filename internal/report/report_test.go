@@ -65,7 +65,7 @@ func buildWarehouse(t *testing.T, extra func(*sql.DB)) testWarehouse {
 	first := append([]string{demo}, r4...)
 	first = append(first,
 		filepath.Join(bad, "01-broken-json.ndjson"),
-		filepath.Join(bad, "09-eob-without-id.ndjson"),
+		filepath.Join(bad, "07-patient-resource.ndjson"),
 		filepath.Join(bad, "35-operation-outcome.ndjson"),
 	)
 	tw.replacementFile = writeReplacement(t, demo)
