@@ -123,8 +123,9 @@ func TestDiskFullDuringDownload(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = exec.Command("umount", "-l", mnt).Run() })
 	out := filepath.Join(mnt, "wh")
+	// An export error only: the tables compared below stay as a clean run's.
 	first := filepath.Join(mnt, "first.ndjson")
-	if err := os.WriteFile(first, []byte(goodEOB+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(first, []byte(`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception","details":{"text":"x"}}]}`+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	mustCLI(t, "load", "--out", out, first) // the warehouse exists; now the disk fills up
