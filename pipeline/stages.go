@@ -791,7 +791,6 @@ func notResources(head []byte) error {
 	return fmt.Errorf("is not NDJSON of FHIR resources: it starts with %q", sample)
 }
 
-
 // explainRead turns a decompression failure into an actionable message.
 func explainRead(err error, gz bool) error {
 	if gz {
