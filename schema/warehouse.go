@@ -225,8 +225,8 @@ func Warehouse() Catalog {
 				Columns: withLineage(
 					eobID(),
 					Column{Name: "line_number", Type: Int64, Description: "item.sequence of the line the extension belongs to; NULL for header-level extensions.", R4: "item.sequence", STU3: "item.sequence", V3: "item.sequence"},
-					Column{Name: "element", Type: String, Required: true, LowCardinality: true, Description: "Element that carries the extension, e.g. `ExplanationOfBenefit`, `billablePeriod`, `careTeam`, `diagnosis`, `item`, `item.revenue`, `item.locationCodeableConcept`, `item.adjudication`."},
-					Column{Name: "element_sequence", Type: Int64, Description: "Sequence of the careTeam / diagnosis member, or 1-based position of the item.adjudication, the extension belongs to; NULL otherwise."},
+					Column{Name: "element", Type: String, Required: true, LowCardinality: true, Description: "Element that carries the extension, e.g. `ExplanationOfBenefit`, `billablePeriod`, `careTeam`, `diagnosis`, `item`, `item.revenue`, `item.locationCodeableConcept`, `item.adjudication`; in v3 also `insurance` and `adjudication` (the header's)."},
+					Column{Name: "element_sequence", Type: Int64, Description: "Sequence of the careTeam / diagnosis member, or 1-based position of the item.adjudication (or v3 header adjudication), the extension belongs to; NULL otherwise."},
 					Column{Name: "url", Type: String, Required: true, LowCardinality: true, Description: "Extension URL, e.g. https://bluebutton.cms.gov/resources/variables/carr_clm_pmt_dnl_cd.", R4: "….extension.url", STU3: "….extension.url", V3: "….extension.url"},
 					Column{Name: "value_code", Type: String, LowCardinality: true, Description: "valueCoding.code, valueQuantity.code, valueMoney.currency or valueCode.", R4: "….extension.valueCoding.code", STU3: "….extension.valueCoding.code", V3: "….extension.valueCoding.code"},
 					Column{Name: "value_system", Type: String, LowCardinality: true, Description: "valueCoding.system, valueIdentifier.system or valueQuantity.system.", R4: "….extension.valueCoding.system", STU3: "….extension.valueCoding.system", V3: "….extension.valueCoding.system"},
@@ -391,12 +391,37 @@ func Warehouse() Catalog {
 		},
 		Views: []View{
 			{
-				Name:        "claims_current",
-				Description: "One row per claim group: the active version, or the newest one when no version is active.",
-				SQL: `SELECT * FROM claims
-QUALIFY row_number() OVER (
-  PARTITION BY coalesce(claim_group_id, eob_id)
-  ORDER BY (status = 'active') DESC NULLS LAST, last_updated DESC NULLS LAST, eob_id DESC) = 1`,
+				Name: "claims_current",
+				Description: "One row per claim: for AB2D v1/v2 claims, one per claim group (the active version, or the newest one when no version is active); " +
+					"for v3 claims, which have no claim group and whose ids are unrelated to v1/v2's, one per claim as the cut-over match identifies it " +
+					"(the newest), and a v1/v2 claim group whose current version a counted v3 claim matches is left out, so that a contract moved from " +
+					"v2 to v3 counts each claim once. The match: the same MBI, claim_type_code, billable_period_start and billable_period_end " +
+					"(all present), and the same attending_npi and rendering_npi (both NULL counts as the same). v3 claims with an excluded_reason are left out.",
+				SQL: `WITH counted AS (
+  SELECT * FROM claims WHERE excluded_reason IS NULL
+),
+v12 AS (
+  SELECT * FROM counted WHERE api_version IS DISTINCT FROM 'v3'
+  QUALIFY row_number() OVER (
+    PARTITION BY coalesce(claim_group_id, eob_id)
+    ORDER BY (status = 'active') DESC NULLS LAST, last_updated DESC NULLS LAST, eob_id DESC) = 1
+),
+v3 AS (
+  SELECT * FROM counted WHERE api_version = 'v3'
+  QUALIFY row_number() OVER (
+    PARTITION BY coalesce(claim_group_id,
+      CASE WHEN mbi IS NULL OR claim_type_code IS NULL OR billable_period_start IS NULL OR billable_period_end IS NULL THEN 'eob ' || eob_id
+      ELSE concat_ws('|', mbi, claim_type_code, billable_period_start, billable_period_end, coalesce(attending_npi, '-'), coalesce(rendering_npi, '-')) END)
+    ORDER BY last_updated DESC NULLS LAST, eob_id DESC) = 1
+)
+SELECT * FROM v12 o
+WHERE NOT EXISTS (
+  SELECT 1 FROM v3 n
+  WHERE n.mbi = o.mbi AND n.claim_type_code = o.claim_type_code
+    AND n.billable_period_start = o.billable_period_start AND n.billable_period_end = o.billable_period_end
+    AND n.attending_npi IS NOT DISTINCT FROM o.attending_npi AND n.rendering_npi IS NOT DISTINCT FROM o.rendering_npi)
+UNION ALL
+SELECT * FROM v3`,
 			},
 			{
 				Name:        "claim_lines_detail",

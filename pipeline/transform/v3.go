@@ -207,11 +207,22 @@ func v3Header(f *Flattener, root *fastjson.Value) {
 		f.extensions(ins, extCtx{element: elemInsurance}, nil)
 		f.leave()
 	}
+	// The header adjudication's extensions (BFD's older v3 shape: the DRG
+	// weight), which no column claims.
+	for i, adj := range f.arr(root, "adjudication") {
+		if !f.enterElem("adjudication", i, adj) {
+			break
+		}
+		f.extensions(adj, extCtx{element: elemHeaderAdjudication, seq: Int{int64(i + 1), true}}, nil)
+		f.leave()
+	}
 }
 
-// elemInsurance is the claim_extensions element of v3's insurance
-// extensions.
-const elemInsurance = "insurance"
+// The claim_extensions elements of extensions only v3 data has.
+const (
+	elemInsurance          = "insurance"
+	elemHeaderAdjudication = "adjudication"
+)
 
 // v3ClaimTypeOf returns the claim type (the EOB-TYPE code) a CLM-TYPE-CD
 // stands for, for the v3 claims without an EOB-TYPE coding: the NCH claim
