@@ -17,24 +17,30 @@ var dictionaries = []string{
 	"CMSgov-ab2d-website__stu3-v1.json",
 }
 
-// readDictionary returns the section titles of one data dictionary.
-func readDictionary(t *testing.T, name string) []string {
+// readReference decodes the JSON file testdata/reference/name into v.
+func readReference(t *testing.T, name string, v any) {
 	t.Helper()
 	path := testinputs.Dir(t, "reference", name)
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// readDictionary returns the section titles of one data dictionary.
+func readDictionary(t *testing.T, name string) []string {
+	t.Helper()
 	var doc struct {
 		Sections []struct {
 			Title string `json:"title"`
 		} `json:"sections"`
 	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	readReference(t, name, &doc)
 	if len(doc.Sections) == 0 {
-		t.Fatalf("%s: no sections", path)
+		t.Fatalf("%s: no sections", name)
 	}
 	titles := make([]string, len(doc.Sections))
 	for i, s := range doc.Sections {
@@ -111,19 +117,12 @@ type migrationField struct {
 // dictionary (testdata/reference/ab2d-v3-migration-dictionary.json).
 func readMigrationDictionary(t *testing.T) []migrationField {
 	t.Helper()
-	path := testinputs.Dir(t, "reference", "ab2d-v3-migration-dictionary.json")
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var doc struct {
 		Fields []migrationField `json:"fields"`
 	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	readReference(t, "ab2d-v3-migration-dictionary.json", &doc)
 	if len(doc.Fields) == 0 {
-		t.Fatalf("%s: no fields", path)
+		t.Fatal("the v3 migration dictionary has no fields")
 	}
 	return doc.Fields
 }
@@ -155,7 +154,7 @@ func TestV3DictionaryCoverage(t *testing.T) {
 	}
 	fields := readMigrationDictionary(t)
 	known := map[string]bool{}
-	mapped, removed := 0, 0
+	mapped, removed, unclaimed := 0, 0, 0
 	for _, f := range fields {
 		known[f.Field] = true
 		if f.removed() {
@@ -177,9 +176,10 @@ func TestV3DictionaryCoverage(t *testing.T) {
 		}
 		if !ok {
 			t.Errorf("field %q (v3 %s) is carried by no column with a v3 path", f.Field, f.V3Element)
+			unclaimed++
 		}
 	}
-	t.Logf("%d fields: %d mapped in v3, all claimed; %d removed, NULL in v3", len(fields), mapped, removed)
+	t.Logf("%d fields: %d mapped in v3, %d of them claimed; %d removed, NULL in v3", len(fields), mapped, mapped-unclaimed, removed)
 	if mapped == 0 || removed == 0 {
 		t.Errorf("%d mapped and %d removed fields: the dictionary did not read as expected", mapped, removed)
 	}

@@ -348,28 +348,14 @@ func v3LineNDC(f *Flattener, item *fastjson.Value) []byte {
 }
 
 // v3CareTeamRoles normalizes the v3 roles (claimcareteamrole and
-// C4BBClaimCareTeamRole, the same codes): attending, operating and
-// referring stay; otheroperating and supervisor (OT_PHYSN_NPI, migration
-// dictionary) become other; rendering and performing become rendering;
-// primary becomes organization, as in R4. Other codes are kept.
+// C4BBClaimCareTeamRole, the same codes) as r4CareTeamRoles does, and
+// supervisor, which the migration dictionary maps to OT_PHYSN_NPI beside
+// otheroperating, to other.
 func v3CareTeamRoles(f *Flattener) {
+	r4CareTeamRoles(f)
 	for i := range f.rec.ClaimCareTeam {
-		m := &f.rec.ClaimCareTeam[i]
-		switch m.Role {
-		case "attending":
-			m.RoleNormalized = roleAttending
-		case "operating":
-			m.RoleNormalized = roleOperating
-		case "otheroperating", "supervisor":
+		if m := &f.rec.ClaimCareTeam[i]; m.Role == "supervisor" {
 			m.RoleNormalized = roleOther
-		case "rendering", "performing":
-			m.RoleNormalized = roleRendering
-		case "referring":
-			m.RoleNormalized = roleReferring
-		case "primary":
-			m.RoleNormalized = roleOrganization
-		default:
-			m.RoleNormalized = m.Role
 		}
 	}
 }
