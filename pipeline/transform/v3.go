@@ -40,31 +40,26 @@ const (
 	sysCLIA          = "http://terminology.hl7.org/NamingSystem/CLIA"
 )
 
-// v3Dialect holds the AB2D v3 rules. What v2 reads the same way (billable
-// period, MBI extension, diagnoses and their onAdmission, procedures, item
-// sequences, dates, quantities and links, supportingInfo and contained
-// rows) is read by the shared code.
-var v3Dialect = dialect{
-	name:                versionR4,
-	api:                 "v3",
-	hcpcs:               []string{sysV3HCPCS, sysCPT, sysHCPCS},
-	placeOfService:      sysV3POS,
-	productKey:          "productOrService",
-	productElem:         "item.productOrService",
-	careTeamLinkKey:     "careTeamSequence",
-	infoKey:             "supportingInfo",
-	diagnosisLinkKey:    "diagnosisSequence",
-	providerIDType:      r4ProviderIDType,
-	drg:                 v3DRG,
-	lineNDC:             v3LineNDC,
-	isLineRenderingRole: r4IsRenderingRole,
-	careTeamRoles:       v3CareTeamRoles,
-	resourceID:          v3ResourceID,
-	header:              v3Header,
-	providerRef:         v3ProviderRef,
-	lineExtension:       v3LineExtension,
-	finish:              v3Finish,
-}
+// v3Dialect holds the AB2D v3 rules: R4's (the same element names and
+// links, and what v2 reads the same way: billable period, MBI extension,
+// diagnoses and their onAdmission, procedures, item sequences, dates,
+// quantities and links, supportingInfo and contained rows) with v3's code
+// systems and the hooks for what v3 holds elsewhere.
+var v3Dialect = func() dialect {
+	d := r4Dialect
+	d.api = "v3"
+	d.hcpcs = []string{sysV3HCPCS, sysCPT, sysHCPCS}
+	d.placeOfService = sysV3POS
+	d.drg = v3DRG
+	d.lineNDC = v3LineNDC
+	d.careTeamRoles = v3CareTeamRoles
+	d.resourceID = v3ResourceID
+	d.header = v3Header
+	d.providerRef = v3ProviderRef
+	d.lineExtension = v3LineExtension
+	d.finish = v3Finish
+	return d
+}()
 
 // isV3 applies the v3 rule of detectVersion.
 func isV3(root *fastjson.Value) bool {
