@@ -67,10 +67,19 @@ type Column struct {
 	// is taken from in AB2D v2 and v1 output; empty for derived columns.
 	R4   string `json:"r4_path,omitempty"`
 	STU3 string `json:"stu3_path,omitempty"`
+	// V3 is the FHIR path in AB2D v3 output (FHIR R4 with CARIN Blue
+	// Button 2.x profiles and the code systems of CMS's IDR); empty for
+	// derived columns and for the columns v3 leaves NULL.
+	V3 string `json:"v3_path,omitempty"`
 	// Dictionary lists the AB2D data-dictionary sections (their titles,
 	// exactly as in the R4 v2 and STU3 v1 dictionaries) whose fields the
 	// column carries, wholly or in part.
 	Dictionary []string `json:"dictionary,omitempty"`
+	// V3Fields lists the fields of AB2D's v2 → v3 migration dictionary
+	// (their names, exactly as there) whose values the column carries in
+	// v3. A field the dictionary marks "Element Removed" is listed by the
+	// column that holds it in v1 and v2, which is NULL in v3 (V3 empty).
+	V3Fields []string `json:"v3_dictionary,omitempty"`
 	// LowCardinality marks columns worth dictionary-encoding in Parquet.
 	LowCardinality bool `json:"-"`
 	// Lineage marks columns that say where a row came from (the load, the

@@ -25,7 +25,7 @@ import (
 // names (Go's naming convention: EOBID, not EobId).
 var initialisms = map[string]bool{
 	"id": true, "npi": true, "upin": true, "mbi": true, "eob": true, "ndc": true, "hcpcs": true,
-	"drg": true, "clia": true, "fhir": true, "json": true, "url": true, "mbis": false,
+	"drg": true, "clia": true, "fhir": true, "json": true, "url": true, "api": true, "mbis": false,
 }
 
 // GoName returns the exported Go name of a snake_case schema name, e.g.

@@ -437,6 +437,7 @@ func TestFlattenAgree(t *testing.T) {
 			referring++
 		}
 		ca.FHIRVersion, cb.FHIRVersion = "", ""
+		ca.APIVersion, cb.APIVersion = "", "" // by definition, as FHIRVersion
 		blank(&ca, schema.Claims, disagreeing)
 		blank(&cb, schema.Claims, disagreeing)
 		blankOneSided(&ca, &cb, schema.Claims)
@@ -556,12 +557,16 @@ func TestFlattenAgree(t *testing.T) {
 // UPINs (neither the STU3 data dictionary nor the v1 fixtures have them;
 // the generator emits neither in R4 either); AB2D removes item.revenue in
 // both versions; the generator sends no NUCC taxonomy in either version;
-// see oneSided for the anesthesia units.
+// see oneSided for the anesthesia units; the v3 facts are v3's only.
 var notInSTU3 = map[string]bool{
 	"ClaimsRow.ReferringNPI": true, "ClaimsRow.Profile": true, "ClaimsRow.ClaimSubType": true,
 	"ClaimsRow.AttendingUPIN": true, "ClaimsRow.OperatingUPIN": true, "ClaimsRow.OtherUPIN": true, "ClaimsRow.RenderingUPIN": true,
 	"ClaimLinesRow.RevenueCenterCode": true, "ClaimLinesRow.AnesthesiaUnitCount": true,
 	"ClaimCareTeamRow.TaxonomyCode": true,
+	// The facts only v3 sends (see TestFlattenAgreeV3).
+	"ClaimsRow.ClaimControlNumber": true, "ClaimsRow.BeneficiarySourceKey": true, "ClaimsRow.ClaimEffectiveDate": true,
+	"ClaimsRow.Outcome": true, "ClaimsRow.ClaimUse": true, "ClaimsRow.InsuranceCoverage": true, "ClaimsRow.ClaimSource": true,
+	"ClaimsRow.ClaimSystemType": true, "ClaimsRow.FinalAction": true, "ClaimsRow.ExcludedReason": true,
 }
 
 // TestSTU3ClaimNPIRules checks the care-team cases the STU3 flattener

@@ -25,6 +25,12 @@ func (f *Flattener) careTeam(root *fastjson.Value) {
 			row.ProviderIDType = f.d.providerIDType(f, system, code)
 			f.leave()
 			f.leave()
+		} else if f.d.providerRef != nil {
+			value, system, code := f.d.providerRef(f, root, m)
+			row.ProviderID = f.copyString(value)
+			if len(value) > 0 {
+				row.ProviderIDType = f.d.providerIDType(f, system, code)
+			}
 		}
 		role, _, roleDisplay := f.coding(m, "role", nil)
 		row.Role = f.in(role)
@@ -66,9 +72,11 @@ const (
 	roleAttendingRendering = "attending,rendering"
 )
 
-// isSpecialtySystem says whether system is the BFD provider specialty code
-// system (PRVDR_SPCLTY).
-func isSpecialtySystem(system []byte) bool { return string(system) == sysPrvdrSpclty }
+// isSpecialtySystem says whether system is a BFD provider specialty code
+// system (PRVDR_SPCLTY; v3 CLM-PRVDR-SPCLTY-CD).
+func isSpecialtySystem(system []byte) bool {
+	return string(system) == sysPrvdrSpclty || string(system) == sysV3Spclty
+}
 
 // member returns the first care-team row with the given sequence, or nil.
 func (f *Flattener) member(seq int64) *ClaimCareTeamRow {

@@ -4,3 +4,5 @@
 // v1, detected per resource) or OperationOutcome into the flat rows of the
 // warehouse tables defined in package schema.
 package transform
+
+//go:generate go run gen_rows.go

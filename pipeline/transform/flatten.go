@@ -310,14 +310,20 @@ func (f *Flattener) eob(root *fastjson.Value) {
 	if f.err != nil {
 		return
 	}
+	f.d = detectVersion(root)
+	if c.EOBID == "" && f.d.resourceID != nil {
+		c.EOBID = f.d.resourceID(f, root)
+	}
 	if c.EOBID == "" {
 		f.err = errors.New("ExplanationOfBenefit without id")
 		return
 	}
-	f.d = detectVersion(root)
-	c.FHIRVersion = f.d.name
+	c.FHIRVersion, c.APIVersion = f.d.name, f.d.api
 
 	f.header(root)
+	if f.d.header != nil {
+		f.d.header(f, root)
+	}
 	f.rootExtensions(root)
 	f.careTeam(root)
 	f.diagnoses(root)
@@ -328,6 +334,9 @@ func (f *Flattener) eob(root *fastjson.Value) {
 	f.claimNPIs()
 	f.supportingInfo(root)
 	f.contained(root)
+	if f.d.finish != nil {
+		f.d.finish(f, root)
+	}
 	f.codings(root)
 	f.rec.setEOBID(c.EOBID)
 	f.mbiRows()

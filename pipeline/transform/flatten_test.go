@@ -34,18 +34,19 @@ func fixturesDir(tb testing.TB) string {
 
 // fixture is one input line taken from a fixture file.
 type fixture struct {
-	dir  string // r4 or stu3
+	dir  string // r4, stu3 or v3
 	file string // base name
 	line int    // 1-based line for NDJSON, 0 for single-resource files
 	data []byte // one compact JSON resource
 }
 
-// loadFixtures returns every single-EOB fixture (compacted to one line, as
-// in NDJSON) and the first 500 lines of the NDJSON sample.
+// loadFixtures returns every single-EOB fixture of AB2D v2 (r4), v1 (stu3)
+// and v3 (compacted to one line, as in NDJSON) and the first 500 lines of
+// the NDJSON sample.
 func loadFixtures(tb testing.TB) (single []fixture, sample []fixture) {
 	tb.Helper()
 	dir := fixturesDir(tb)
-	for _, sub := range []string{"r4", "stu3"} {
+	for _, sub := range []string{"r4", "stu3", "v3"} {
 		paths, err := filepath.Glob(filepath.Join(dir, sub, "*.json"))
 		if err != nil {
 			tb.Fatal(err)
@@ -268,20 +269,40 @@ func TestFixturesIndependent(t *testing.T) {
 				t.Errorf("%s: %s = %v, want %v", name, what, got, want)
 			}
 		}
+		v3 := fx.dir == "v3"
 		check("kind", rec.Kind, KindEOB)
-		check("eob_id", c.EOBID, text(doc["id"]))
-		wantVersion := map[string]string{"r4": "R4", "stu3": "STU3"}[fx.dir]
+		id := text(doc["id"])
+		if v3 && id == "" { // BFD's v3 samples: the uc identifier
+			for _, ident := range list(doc["identifier"]) {
+				for _, cd := range list(obj(obj(ident, "type"), "coding")) {
+					if text(obj(cd, "code")) == "uc" {
+						id = text(obj(ident, "value"))
+					}
+				}
+			}
+		}
+		check("eob_id", c.EOBID, id)
+		wantVersion := map[string]string{"r4": "R4", "stu3": "STU3", "v3": "R4"}[fx.dir]
 		check("fhir_version", c.FHIRVersion, wantVersion)
+		check("api_version", c.APIVersion, map[string]string{"r4": "v2", "stu3": "v1", "v3": "v3"}[fx.dir])
 
 		var eobType string
 		for _, cd := range list(obj(doc["type"], "coding")) {
-			if text(obj(cd, "system")) == sysEOBType {
+			switch text(obj(cd, "system")) {
+			case sysEOBType, "https://bluebutton.cms.gov/fhir/CodeSystem/EOB-TYPE":
 				eobType = text(obj(cd, "code"))
 			}
 		}
-		check("claim_type", c.ClaimType, eobType)
+		if eobType != "" || !v3 { // else derived from CLM-TYPE-CD
+			check("claim_type", c.ClaimType, eobType)
+		}
 		check("status", c.Status, text(doc["status"]))
-		check("beneficiary_id", "Patient/"+c.BeneficiaryID, text(obj(doc["patient"], "reference")))
+		patient := c.BeneficiaryID
+		if v3 {
+			patient = c.BeneficiarySourceKey
+			check("beneficiary_id", c.BeneficiaryID, "")
+		}
+		check("patient", "Patient/"+patient, text(obj(doc["patient"], "reference")))
 		check("billable_period_start", c.BillablePeriodStart.String(), text(obj(doc["billablePeriod"], "start")))
 		check("billable_period_end", c.BillablePeriodEnd.String(), text(obj(doc["billablePeriod"], "end")))
 		lu := text(obj(doc["meta"], "lastUpdated"))
@@ -302,7 +323,11 @@ func TestFixturesIndependent(t *testing.T) {
 			check("diagnosis sequence", float64(rec.ClaimDiagnoses[i].Sequence.V), obj(dx[i], "sequence"))
 			found := false
 			for _, cd := range list(obj(obj(dx[i], "diagnosisCodeableConcept"), "coding")) {
-				found = found || text(obj(cd, "code")) == rec.ClaimDiagnoses[i].Code
+				code := text(obj(cd, "code"))
+				if v3 { // ICD codes without their dot, as v1 and v2 send them
+					code = strings.ReplaceAll(code, ".", "")
+				}
+				found = found || code == rec.ClaimDiagnoses[i].Code
 			}
 			check("diagnosis code among the codings", found, true)
 		}
@@ -335,7 +360,8 @@ func TestFixturesIndependent(t *testing.T) {
 			if npi == "" {
 				continue
 			}
-			ok := false
+			// v3 DME claims: the supplier, their billing provider.
+			ok := v3 && c.ClaimType == "DME" && npi == c.RenderingNPI && npi == c.ProviderID
 			for _, m := range rec.ClaimCareTeam {
 				ok = ok || (m.ProviderID == npi && m.ProviderIDType == "npi")
 			}

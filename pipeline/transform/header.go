@@ -44,7 +44,7 @@ func (f *Flattener) header(root *fastjson.Value) {
 		c.BillablePeriodStart = f.date(colClaimsBillablePeriodStart, bp, "start")
 		c.BillablePeriodEnd = f.date(colClaimsBillablePeriodEnd, bp, "end")
 		f.extensions(bp, extCtx{element: elemBillablePeriod}, func(url []byte, ext *fastjson.Value) bool {
-			if string(url) == urlClaimQuery {
+			if string(url) == urlClaimQuery || string(url) == urlV3QueryCd {
 				c.ClaimQueryCode = f.in(f.extValueCode(ext))
 				return true
 			}

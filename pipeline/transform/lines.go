@@ -21,7 +21,7 @@ func (f *Flattener) items(root *fastjson.Value) {
 		row.LineNumber = f.seq(colClaimLinesLineNumber, it, "sequence")
 		ctx := extCtx{line: row.LineNumber}
 
-		row.HCPCSCode = f.copyString(f.codeBySystem(it, f.d.productKey, sysHCPCS, sysHCPCSVar))
+		row.HCPCSCode = f.copyString(f.codeBySystem(it, f.d.productKey, f.d.hcpcs...))
 		row.NDCCode = f.copyString(f.d.lineNDC(f, it))
 		row.ServiceDate = f.date(colClaimLinesServiceDate, it, "servicedDate")
 		row.ServiceStart = f.date(colClaimLinesServiceStart, it, "servicedPeriod", "start")
@@ -76,7 +76,7 @@ func (f *Flattener) items(root *fastjson.Value) {
 			f.leave()
 		}
 		if loc := f.get(it, "locationCodeableConcept"); loc != nil {
-			code, _, display := f.codingBySystem(it, "locationCodeableConcept", sysPlaceOfSrvc)
+			code, _, display := f.codingBySystem(it, "locationCodeableConcept", f.d.placeOfService)
 			row.PlaceOfService = f.in(code)
 			row.PlaceOfServiceDisplay = f.in(display)
 			f.enter("locationCodeableConcept")
@@ -164,7 +164,7 @@ func (f *Flattener) lineExtension(row *ClaimLinesRow, url []byte, ext *fastjson.
 	case sysNDC, urlRevCntrNDC:
 		// ndc_code, read by the dialect's lineNDC
 	default:
-		return false
+		return f.d.lineExtension != nil && f.d.lineExtension(f, row, url, ext)
 	}
 	return true
 }

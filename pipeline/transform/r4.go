@@ -9,6 +9,9 @@ import (
 // r4Dialect holds the FHIR R4 (AB2D v2, BFD v2, CARIN Blue Button) rules.
 var r4Dialect = dialect{
 	name:                versionR4,
+	api:                 "v2",
+	hcpcs:               []string{sysHCPCS, sysHCPCSVar},
+	placeOfService:      sysPlaceOfSrvc,
 	productKey:          "productOrService",
 	productElem:         "item.productOrService",
 	careTeamLinkKey:     "careTeamSequence",

@@ -53,6 +53,17 @@ const (
 	colClaimsRenderingNPI                 column = "claims.rendering_npi"
 	colClaimsRenderingUPIN                column = "claims.rendering_upin"
 	colClaimsReferringNPI                 column = "claims.referring_npi"
+	colClaimsAPIVersion                   column = "claims.api_version"
+	colClaimsClaimControlNumber           column = "claims.claim_control_number"
+	colClaimsBeneficiarySourceKey         column = "claims.beneficiary_source_key"
+	colClaimsClaimEffectiveDate           column = "claims.claim_effective_date"
+	colClaimsOutcome                      column = "claims.outcome"
+	colClaimsClaimUse                     column = "claims.claim_use"
+	colClaimsInsuranceCoverage            column = "claims.insurance_coverage"
+	colClaimsClaimSource                  column = "claims.claim_source"
+	colClaimsClaimSystemType              column = "claims.claim_system_type"
+	colClaimsFinalAction                  column = "claims.final_action"
+	colClaimsExcludedReason               column = "claims.excluded_reason"
 	colClaimLinesEOBID                    column = "claim_lines.eob_id"
 	colClaimLinesLineNumber               column = "claim_lines.line_number"
 	colClaimLinesHCPCSCode                column = "claim_lines.hcpcs_code"
@@ -195,6 +206,17 @@ type ClaimsRow struct {
 	RenderingNPI              string  // rendering_npi
 	RenderingUPIN             string  // rendering_upin
 	ReferringNPI              string  // referring_npi
+	APIVersion                string  // api_version
+	ClaimControlNumber        string  // claim_control_number
+	BeneficiarySourceKey      string  // beneficiary_source_key
+	ClaimEffectiveDate        Date    // claim_effective_date
+	Outcome                   string  // outcome
+	ClaimUse                  string  // claim_use
+	InsuranceCoverage         string  // insurance_coverage
+	ClaimSource               string  // claim_source
+	ClaimSystemType           string  // claim_system_type
+	FinalAction               string  // final_action
+	ExcludedReason            string  // excluded_reason
 }
 
 // ClaimLinesRow is one row of table claim_lines: one EOB item (claim line).
@@ -450,10 +472,21 @@ type claimsCols struct {
 	c32 *array.StringBuilder    // rendering_npi
 	c33 *array.StringBuilder    // rendering_upin
 	c34 *array.StringBuilder    // referring_npi
-	c35 *array.StringBuilder    // load_id
-	c36 *array.StringBuilder    // source_file
-	c37 *array.Int64Builder     // source_line
-	c38 *array.Int64Builder     // source_entry
+	c35 *array.StringBuilder    // api_version
+	c36 *array.StringBuilder    // claim_control_number
+	c37 *array.StringBuilder    // beneficiary_source_key
+	c38 *array.Date32Builder    // claim_effective_date
+	c39 *array.StringBuilder    // outcome
+	c40 *array.StringBuilder    // claim_use
+	c41 *array.StringBuilder    // insurance_coverage
+	c42 *array.StringBuilder    // claim_source
+	c43 *array.StringBuilder    // claim_system_type
+	c44 *array.StringBuilder    // final_action
+	c45 *array.StringBuilder    // excluded_reason
+	c46 *array.StringBuilder    // load_id
+	c47 *array.StringBuilder    // source_file
+	c48 *array.Int64Builder     // source_line
+	c49 *array.Int64Builder     // source_entry
 }
 
 func (c *claimsCols) bind(rb *array.RecordBuilder) {
@@ -494,8 +527,19 @@ func (c *claimsCols) bind(rb *array.RecordBuilder) {
 	c.c34 = rb.Field(34).(*array.StringBuilder)
 	c.c35 = rb.Field(35).(*array.StringBuilder)
 	c.c36 = rb.Field(36).(*array.StringBuilder)
-	c.c37 = rb.Field(37).(*array.Int64Builder)
-	c.c38 = rb.Field(38).(*array.Int64Builder)
+	c.c37 = rb.Field(37).(*array.StringBuilder)
+	c.c38 = rb.Field(38).(*array.Date32Builder)
+	c.c39 = rb.Field(39).(*array.StringBuilder)
+	c.c40 = rb.Field(40).(*array.StringBuilder)
+	c.c41 = rb.Field(41).(*array.StringBuilder)
+	c.c42 = rb.Field(42).(*array.StringBuilder)
+	c.c43 = rb.Field(43).(*array.StringBuilder)
+	c.c44 = rb.Field(44).(*array.StringBuilder)
+	c.c45 = rb.Field(45).(*array.StringBuilder)
+	c.c46 = rb.Field(46).(*array.StringBuilder)
+	c.c47 = rb.Field(47).(*array.StringBuilder)
+	c.c48 = rb.Field(48).(*array.Int64Builder)
+	c.c49 = rb.Field(49).(*array.Int64Builder)
 }
 
 func (c *claimsCols) append(rows []ClaimsRow, l *Lineage) {
@@ -536,10 +580,21 @@ func (c *claimsCols) append(rows []ClaimsRow, l *Lineage) {
 		appendString(c.c32, r.RenderingNPI)
 		appendString(c.c33, r.RenderingUPIN)
 		appendString(c.c34, r.ReferringNPI)
-		c.c35.Append(l.LoadID)
-		c.c36.Append(l.SourceFile)
-		c.c37.Append(l.SourceLine)
-		appendInt(c.c38, l.SourceEntry)
+		c.c35.Append(r.APIVersion)
+		appendString(c.c36, r.ClaimControlNumber)
+		appendString(c.c37, r.BeneficiarySourceKey)
+		appendDate(c.c38, r.ClaimEffectiveDate)
+		appendString(c.c39, r.Outcome)
+		appendString(c.c40, r.ClaimUse)
+		appendString(c.c41, r.InsuranceCoverage)
+		appendString(c.c42, r.ClaimSource)
+		appendString(c.c43, r.ClaimSystemType)
+		appendString(c.c44, r.FinalAction)
+		appendString(c.c45, r.ExcludedReason)
+		c.c46.Append(l.LoadID)
+		c.c47.Append(l.SourceFile)
+		c.c48.Append(l.SourceLine)
+		appendInt(c.c49, l.SourceEntry)
 	}
 }
 

@@ -41,8 +41,8 @@ var neverFilled = map[string]string{
 	"claims.other_upin":     "as attending_upin",
 }
 
-// TestEveryColumnFilled flattens every fixture, the sandbox's synthetic R4
-// and STU3 exports and a few lines for the tables of what goes wrong
+// TestEveryColumnFilled flattens every fixture, the sandbox's synthetic R4,
+// STU3 and v3 exports (with the v3 claims AB2D should not send) and a few lines for the tables of what goes wrong
 // (rejects, export_errors, field_issues), and fails when a column of a
 // Parquet table never gets a value: a column defined in package schema
 // that no code fills, or whose filling broke.
@@ -63,7 +63,10 @@ func TestEveryColumnFilled(t *testing.T) {
 	}
 	lines = append(lines, append(bundle, "]}"...))
 	for e := range synth.NewContract(synth.ContractOptions{Seed: 1, Contract: "Z0000", Beneficiaries: 100}).EOBs() {
-		lines = append(lines, e.AppendR4(nil), e.AppendSTU3(nil))
+		lines = append(lines, e.AppendR4(nil), e.AppendSTU3(nil), e.AppendV3(nil))
+		if e.BeneficiaryIndex() < 7 {
+			lines = append(lines, e.AppendV3Stray(nil, synth.V3SharedSystem), e.AppendV3Stray(nil, synth.V3PartD))
+		}
 	}
 	lines = append(lines,
 		[]byte(`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception","details":{"text":"x"}}]}`),

@@ -9,6 +9,9 @@ import (
 // stu3Dialect holds the FHIR STU3 (AB2D v1, BFD v1) rules.
 var stu3Dialect = dialect{
 	name:                versionSTU3,
+	api:                 "v1",
+	hcpcs:               []string{sysHCPCS, sysHCPCSVar},
+	placeOfService:      sysPlaceOfSrvc,
 	productKey:          "service",
 	productElem:         "item.service",
 	careTeamLinkKey:     "careTeamLinkId",

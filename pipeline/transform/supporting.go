@@ -33,12 +33,12 @@ func (f *Flattener) supportingInfo(root *fastjson.Value) {
 		row.Sequence = f.seq(colClaimSupportingInfoSequence, si, "sequence")
 		for i, c := range si.GetArray("category", "coding") {
 			sys := c.GetStringBytes("system")
-			if i == 0 || string(sys) == sysInformation {
+			if i == 0 || string(sys) == sysInformation || string(sys) == sysV3SupportInfo {
 				row.Category = f.in(c.GetStringBytes("code"))
 				row.CategorySystem = f.in(sys)
 				row.CategoryDisplay = f.in(c.GetStringBytes("display"))
 			}
-			if string(sys) != sysInformation && row.CategoryType == "" {
+			if string(sys) != sysInformation && string(sys) != sysV3SupportInfo && row.CategoryType == "" {
 				row.CategoryType = f.in(c.GetStringBytes("code"))
 			}
 		}

@@ -10,9 +10,25 @@ import (
 
 // ---- FHIR version detection ----
 
-// detectVersion decides per resource whether an EOB is R4 or STU3.
+// detectVersion decides per resource whether an EOB is AB2D v3 (R4 with
+// the IDR code systems), R4 (v2) or STU3 (v1).
 //
-// Rule: the EOB is R4 when any element or code system that only R4 uses is
+// Rule for v3, tested first: the EOB is v3 when a code system, identifier
+// system or profile of BFD's v3 server is present (see isV3):
+//   - type.coding[].system or meta.tag[].system starting with
+//     https://bluebutton.cms.gov/fhir/ (CLM-TYPE-CD, EOB-TYPE, Final-Action,
+//     System-Type, Adjudication-Status);
+//   - identifier[].system https://bluebutton.cms.gov/identifiers/CLM-CNTL-NUM;
+//   - meta.profile[] starting with https://bluebutton.cms.gov/fhir/ (the CMS
+//     profiles of current BFD).
+//
+// BFD v1 and v2 name every code system of theirs under
+// https://bluebutton.cms.gov/resources/, never under …/fhir/, and AB2D's v3
+// trimmer keeps meta, identifier and type, so an AB2D v3 EOB always carries
+// the CLM-TYPE-CD coding and the CLM-CNTL-NUM identifier; AB2D's older v3
+// samples (no EOB-TYPE, no Final-Action tag) carry them too.
+//
+// Rule for R4: the EOB is R4 when any element or code system that only R4 uses is
 // present:
 //   - meta.profile[] containing "/us/carin-bb/" (BFD v2 always sets a C4BB profile);
 //   - type.coding[].system http://terminology.hl7.org/CodeSystem/claim-type
@@ -30,6 +46,9 @@ import (
 // carries none of them. Malformed parts are ignored here; they are reported
 // when the fields are read.
 func detectVersion(root *fastjson.Value) *dialect {
+	if isV3(root) {
+		return &v3Dialect
+	}
 	if isR4(root) {
 		return &r4Dialect
 	}
@@ -95,14 +114,18 @@ func arrayOf(v *fastjson.Value) []*fastjson.Value {
 	return a
 }
 
-// dialect holds what differs between the FHIR versions.
+// dialect holds what differs between the FHIR versions (and AB2D API
+// versions: v3 is R4 with other code systems).
 type dialect struct {
-	name             string // Claim.FHIRVersion
-	productKey       string // item element holding the HCPCS coding
-	productElem      string // "item." + productKey, for claim_extensions.element
-	careTeamLinkKey  string // item element listing care-team sequences
-	diagnosisLinkKey string // item element listing diagnosis sequences
-	infoKey          string // supportingInfo (R4) or information (STU3)
+	name             string   // Claim.FHIRVersion
+	api              string   // Claim.APIVersion
+	hcpcs            []string // code systems of item HCPCS/CPT codings
+	placeOfService   string   // code system of item.locationCodeableConcept's place of service
+	productKey       string   // item element holding the HCPCS coding
+	productElem      string   // "item." + productKey, for claim_extensions.element
+	careTeamLinkKey  string   // item element listing care-team sequences
+	diagnosisLinkKey string   // item element listing diagnosis sequences
+	infoKey          string   // supportingInfo (R4) or information (STU3)
 
 	// providerIDType classifies a care-team provider identifier.
 	providerIDType func(f *Flattener, system, typeCode []byte) string
@@ -117,4 +140,20 @@ type dialect struct {
 	// (from its role, and f.lnk); the claim's provider columns follow from
 	// them (see claimNPIs).
 	careTeamRoles func(f *Flattener)
+
+	// What a dialect reads beyond the shared code (v3; nil for the
+	// others), see v3.go.
+	//
+	// resourceID returns the id of an EOB without one.
+	resourceID func(f *Flattener, root *fastjson.Value) string
+	// header reads the dialect's own header elements, after header.
+	header func(f *Flattener, root *fastjson.Value)
+	// providerRef returns the identifier of a care-team member whose
+	// provider is a reference to a contained resource.
+	providerRef func(f *Flattener, root, member *fastjson.Value) (value, system, typeCode []byte)
+	// lineExtension takes an item extension for a claim_lines column, as
+	// lineExtension does for the shared ones.
+	lineExtension func(f *Flattener, row *ClaimLinesRow, url []byte, ext *fastjson.Value) bool
+	// finish completes the record once everything else is read.
+	finish func(f *Flattener, root *fastjson.Value)
 }
