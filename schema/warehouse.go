@@ -144,6 +144,7 @@ func Warehouse() Catalog {
 					Column{Name: "excluded_reason", Type: String, LowCardinality: true, Description: "Why the claim is kept out of claims_current, comma-separated when several: `part_d` (CLM-TYPE-CD 1 to 4, EOB-TYPE PDE or source DDPS), " +
 						"`shared_system` (source FISS, MCS or VMS, or the System-Type tag SharedSystem), `not_final_action` (Final-Action tag NotFinalAction). NULL for the claims it counts. " +
 						"AB2D asks BFD for final-action NCH claims only, but its Part D filter cannot match v3 codes; such claims stay visible here. Set on v3 claims only (NULL for v1/v2 rows, whose PDE events raw BFD data may hold count as before)."},
+					Column{Name: "claim_category", Type: String, LowCardinality: true, Description: "The claim's category in FHIR's claim-type vocabulary: institutional, professional, pharmacy, … (the C4BB claim form; BFD v2 labels DME claims institutional and HHA claims professional).", R4: "type.coding[system=http://terminology.hl7.org/CodeSystem/claim-type].code", STU3: "type.coding[system=http://hl7.org/fhir/ex-claimtype].code", V3: "type.coding[system=http://terminology.hl7.org/CodeSystem/claim-type].code"},
 				),
 			},
 			{

@@ -28,9 +28,9 @@ var initialisms = map[string]bool{
 	"drg": true, "clia": true, "fhir": true, "json": true, "url": true, "api": true, "mbis": false,
 }
 
-// GoName returns the exported Go name of a snake_case schema name, e.g.
-// "billable_period_start" → "BillablePeriodStart", "eob_id" → "EOBID",
-// "beneficiary_mbis" → "BeneficiaryMBIs".
+// GoName returns the exported Go name of a snake_case schema name: each
+// word capitalized, initialisms in capitals ("x_id" → "XID", "y_npi" →
+// "YNPI"), "mbis" as "MBIs".
 func GoName(snake string) string {
 	var b strings.Builder
 	for _, w := range strings.Split(snake, "_") {

@@ -291,6 +291,7 @@ var disagreeing = map[string]string{
 		"referring, primary (organization) vs STU3 claimcareteamrole primary, assist, other (role_normalized agrees)",
 	"claim_care_team.role_display":    "the display of role",
 	"claim_lines.care_team_sequences": "follows from claim_care_team.sequence; R4 carrier lines also link the organization member",
+	"claims.claim_category":           "different vocabularies: BFD v2's C4BB claim-type (institutional, professional) and BFD v1's ex-claimtype (professional on institutional outpatient claims too)",
 }
 
 // Columns only one version fills, and why: compared where both have a value.

@@ -32,6 +32,7 @@ var v3Differs = map[string]string{
 	"claim_procedures.eob_id":         "as claims.eob_id",
 	"claim_care_team.eob_id":          "as claims.eob_id",
 	"claims.api_version":              "by definition",
+	"claims.claim_category":           "BFD v2 labels HHA claims professional, BFD v3 institutional (C4BB 2.x)",
 	"claims.profile":                  "v3 declares C4BB 2.2.0 and CMS profiles, v2 C4BB's unversioned one",
 	"claims.claim_type_display":       "different vocabularies: v3 shows IDR's CLM-TYPE-CD displays (MEDICARE INPATIENT CLAIM), v2 the CCW's (Inpatient claim); claim_type_code agrees",
 	"claim_diagnoses.code_system":     "v2 names ICD-10 diagnoses' system …/sid/icd-10 (AB2D's R4 samples), v3 …/sid/icd-10-cm; the codes agree (v3's dots removed)",

@@ -138,6 +138,10 @@ func (f *Flattener) claimType(root *fastjson.Value) {
 			c.NearLineRecordCode = f.in(f.strb(cd, "code"))
 		case urlSrvcClsfctn:
 			c.ServiceClassificationCode = f.in(f.strb(cd, "code"))
+		case "http://terminology.hl7.org/CodeSystem/claim-type", "http://hl7.org/fhir/ex-claimtype": // R4 and v3, STU3
+			if c.ClaimCategory == "" {
+				c.ClaimCategory = f.code(colClaimsClaimCategory, cd, "code")
+			}
 		}
 		f.leave()
 	}

@@ -38,9 +38,12 @@ func TestSamplePairsAgree(t *testing.T) {
 			"Diagnosis.DiagnosisRole": "BFD v2 types the external-cause diagnoses R2222 and R3333 `secondary`, " +
 				"BFD v1 `external-first` and `external`",
 		},
-		"Hospice":    {"Line.Quantity": "R4 item.quantity is the NDC quantity on institutional lines"},
-		"Inpatient":  {"Line.Quantity": "R4 item.quantity is the NDC quantity on institutional lines"},
-		"Outpatient": {"Line.Quantity": "R4 item.quantity is the NDC quantity on institutional lines"},
+		"Hospice":   {"Line.Quantity": "R4 item.quantity is the NDC quantity on institutional lines"},
+		"Inpatient": {"Line.Quantity": "R4 item.quantity is the NDC quantity on institutional lines"},
+		"Outpatient": {
+			"Line.Quantity":       "R4 item.quantity is the NDC quantity on institutional lines",
+			"Claim.ClaimCategory": "BFD v1 labels outpatient claims professional, BFD v2 institutional",
+		},
 		"SNF": {
 			"Line.Quantity": "R4 item.quantity is the NDC quantity on institutional lines",
 			"Diagnosis.DiagnosisRole": "BFD v2 types the admitting diagnosis R4444 `other`, BFD v1 `admitting` " +
@@ -53,7 +56,7 @@ func TestSamplePairsAgree(t *testing.T) {
 		"BFD Hha":        {"Line.Quantity": "as in HHA", "Diagnosis.DiagnosisRole": "as in HHA"},
 		"BFD Hospice":    {"Line.Quantity": "as in Hospice"},
 		"BFD Inpatient":  {"Line.Quantity": "as in Inpatient"},
-		"BFD Outpatient": {"Line.Quantity": "as in Outpatient"},
+		"BFD Outpatient": {"Line.Quantity": "as in Outpatient", "Claim.ClaimCategory": "as in Outpatient"},
 		"BFD Snf":        {"Line.Quantity": "as in SNF", "Diagnosis.DiagnosisRole": "as in SNF"},
 	}
 	// Columns only one version fills in the samples, by pair or source, as
@@ -68,6 +71,10 @@ func TestSamplePairsAgree(t *testing.T) {
 			"Claim.ReferringNPI R4":       "AB2D v1 removes EOB.referral, where BFD v1 puts the referring provider",
 		},
 		"Carrier": {"Line.AnesthesiaUnitCount R4": "the STU3 sample has no carr_line_ansthsa_unit_cnt"},
+		"DME":     {"Claim.ClaimCategory R4": "BFD v1 gives DME claims no ex-claimtype coding"},
+		"HHA":     {"Claim.ClaimCategory R4": "BFD v1 gives HHA claims no ex-claimtype coding"},
+		"BFD Dme": {"Claim.ClaimCategory R4": "as in DME"},
+		"BFD Hha": {"Claim.ClaimCategory R4": "as in HHA"},
 		"Hospice": {"Claim.RenderingUPIN R4": "the R4 sample's extra performing member has the UPIN 0"},
 		"BFD *": {
 			"Claim.ClaimSubType R4":     "the C4BB institutional sub type is v2's",

@@ -64,6 +64,7 @@ const (
 	colClaimsClaimSystemType              column = "claims.claim_system_type"
 	colClaimsFinalAction                  column = "claims.final_action"
 	colClaimsExcludedReason               column = "claims.excluded_reason"
+	colClaimsClaimCategory                column = "claims.claim_category"
 	colClaimLinesEOBID                    column = "claim_lines.eob_id"
 	colClaimLinesLineNumber               column = "claim_lines.line_number"
 	colClaimLinesHCPCSCode                column = "claim_lines.hcpcs_code"
@@ -217,6 +218,7 @@ type ClaimsRow struct {
 	ClaimSystemType           string  // claim_system_type
 	FinalAction               string  // final_action
 	ExcludedReason            string  // excluded_reason
+	ClaimCategory             string  // claim_category
 }
 
 // ClaimLinesRow is one row of table claim_lines: one EOB item (claim line).
@@ -483,10 +485,11 @@ type claimsCols struct {
 	c43 *array.StringBuilder    // claim_system_type
 	c44 *array.StringBuilder    // final_action
 	c45 *array.StringBuilder    // excluded_reason
-	c46 *array.StringBuilder    // load_id
-	c47 *array.StringBuilder    // source_file
-	c48 *array.Int64Builder     // source_line
-	c49 *array.Int64Builder     // source_entry
+	c46 *array.StringBuilder    // claim_category
+	c47 *array.StringBuilder    // load_id
+	c48 *array.StringBuilder    // source_file
+	c49 *array.Int64Builder     // source_line
+	c50 *array.Int64Builder     // source_entry
 }
 
 func (c *claimsCols) bind(rb *array.RecordBuilder) {
@@ -538,8 +541,9 @@ func (c *claimsCols) bind(rb *array.RecordBuilder) {
 	c.c45 = rb.Field(45).(*array.StringBuilder)
 	c.c46 = rb.Field(46).(*array.StringBuilder)
 	c.c47 = rb.Field(47).(*array.StringBuilder)
-	c.c48 = rb.Field(48).(*array.Int64Builder)
+	c.c48 = rb.Field(48).(*array.StringBuilder)
 	c.c49 = rb.Field(49).(*array.Int64Builder)
+	c.c50 = rb.Field(50).(*array.Int64Builder)
 }
 
 func (c *claimsCols) append(rows []ClaimsRow, l *Lineage) {
@@ -591,10 +595,11 @@ func (c *claimsCols) append(rows []ClaimsRow, l *Lineage) {
 		appendString(c.c43, r.ClaimSystemType)
 		appendString(c.c44, r.FinalAction)
 		appendString(c.c45, r.ExcludedReason)
-		c.c46.Append(l.LoadID)
-		c.c47.Append(l.SourceFile)
-		c.c48.Append(l.SourceLine)
-		appendInt(c.c49, l.SourceEntry)
+		appendString(c.c46, r.ClaimCategory)
+		c.c47.Append(l.LoadID)
+		c.c48.Append(l.SourceFile)
+		c.c49.Append(l.SourceLine)
+		appendInt(c.c50, l.SourceEntry)
 	}
 }
 
