@@ -2,7 +2,6 @@ package queryfmt_test
 
 import (
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"github.com/rivo/uniseg"
 
 	"github.com/ab2d-etl/ab2d-etl/internal/queryfmt"
+	"github.com/ab2d-etl/ab2d-etl/internal/testinputs"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -48,20 +48,7 @@ func TestGolden(t *testing.T) {
 		{"vertical_one_row", "SELECT 1 AS a, 'x' AS long_column_name", queryfmt.Options{Format: queryfmt.Vertical}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got := render(t, db, c.q, c.o)
-			path := filepath.Join("testdata", c.name+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s (go test -update rewrites it)\n got:\n%s\nwant:\n%s", path, got, want)
-			}
+			testinputs.Golden(t, filepath.Join("testdata", c.name+".golden"), []byte(render(t, db, c.q, c.o)), *update)
 		})
 	}
 }

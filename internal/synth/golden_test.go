@@ -5,10 +5,11 @@ import (
 	"crypto/sha256"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ab2d-etl/ab2d-etl/internal/testinputs"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -64,34 +65,5 @@ func TestGolden(t *testing.T) {
 // -update.
 func checkGolden(t *testing.T, name string, b []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestGolden -update to create it)", err)
-	}
-	if !bytes.Equal(b, want) {
-		wl, gl := strings.Split(string(want), "\n"), strings.Split(string(b), "\n")
-		for i := range max(len(wl), len(gl)) {
-			var w, g string
-			if i < len(wl) {
-				w = wl[i]
-			}
-			if i < len(gl) {
-				g = gl[i]
-			}
-			if w != g {
-				t.Errorf("%s differs from the output at line %d (run with -update and review the diff):\nwant: %.300s\n got: %.300s", path, i+1, w, g)
-				return
-			}
-		}
-	}
+	testinputs.Golden(t, filepath.Join("testdata", "golden", name), b, *update)
 }

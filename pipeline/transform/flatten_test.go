@@ -160,41 +160,7 @@ func goldenRecord(tb testing.TB, rec *Record, line int, compact bool) []byte {
 // it with -update.
 func checkGolden(t *testing.T, name string, b []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name+".golden.json")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestGolden -update to create it)", err)
-	}
-	if !bytes.Equal(b, want) {
-		t.Errorf("%s differs from the golden file (run with -update and review the diff):\n%s", path, firstDiff(want, b))
-	}
-}
-
-// firstDiff shows the first differing line of two texts.
-func firstDiff(want, got []byte) string {
-	wl, gl := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
-	for i := 0; i < len(wl) || i < len(gl); i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			return "line " + strconv.Itoa(i+1) + ":\n  want: " + w + "\n  got:  " + g
-		}
-	}
-	return "(no line differs)"
+	testinputs.Golden(t, filepath.Join("testdata", "golden", name+".golden.json"), b, *update)
 }
 
 // TestGolden flattens every fixture and compares with testdata/golden.
