@@ -355,6 +355,7 @@ func Warehouse() Catalog {
 			{
 				Name:        "claims_current",
 				Description: "One row per claim group: the active version, or the newest one when no version is active.",
+				Sources:     []string{Claims},
 				SQL: `SELECT * FROM claims
 QUALIFY row_number() OVER (
   PARTITION BY coalesce(claim_group_id, eob_id)
@@ -363,6 +364,7 @@ QUALIFY row_number() OVER (
 			{
 				Name:        "claim_lines_detail",
 				Description: "Claim lines joined to their claim header, for BI tools.",
+				Sources:     []string{ClaimLines, Claims},
 				SQL: `SELECT l.*, c.claim_id, c.claim_group_id, c.status, c.claim_type, c.beneficiary_id, c.mbi,
   c.billable_period_start, c.billable_period_end, c.principal_diagnosis_code, c.last_updated
 FROM claim_lines l JOIN claims c USING (eob_id)`,

@@ -139,7 +139,7 @@ func (w *Warehouse) init(ctx context.Context) error {
 			return fmt.Errorf("create view %s: %w", v.Name, err)
 		}
 	}
-	return nil
+	return w.comment(ctx)
 }
 
 // OpenReadOnly opens the warehouse's DuckDB file for queries only, so that
