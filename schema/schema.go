@@ -87,7 +87,8 @@ type Table struct {
 	Columns     []Column `json:"columns"`
 	// Parquet is true for tables whose rows are also kept as Parquet
 	// history under parquet/<table>/load_id=<id>/. Ledger tables (loads,
-	// runs) live in DuckDB only.
+	// runs) have no history; like every table, they are in the
+	// current-state Parquet that each command publishes.
 	Parquet bool `json:"parquet"`
 	// Merge says how a load's rows of a Parquet table enter the current
 	// state in DuckDB.

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -86,11 +87,21 @@ type unitFile struct {
 
 // publishCurrent writes a new current-state snapshot and switches `latest`
 // to it (see the comment on CurrentDir).
-func (w *Warehouse) publishCurrent(ctx context.Context, p *Published) error {
+func (w *Warehouse) publishCurrent(ctx context.Context, p *Published) (err error) {
 	cur := filepath.Join(w.Dir, CurrentDir)
 	if err := os.MkdirAll(cur, 0o700); err != nil {
 		return err
 	}
+	// The merges are done: the Parquet writes get every core (25% faster
+	// with 2 than 1 on the 2 GB benchmark, the same peak RSS).
+	if _, err := w.db.ExecContext(ctx, fmt.Sprintf("SET threads = %d", runtime.GOMAXPROCS(0))); err != nil {
+		return err
+	}
+	defer func() {
+		if _, rerr := w.db.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("SET threads = %d", duckThreads)); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+	}()
 	prev, prevID, err := readManifest(cur)
 	if err != nil {
 		return err
