@@ -352,7 +352,13 @@ func TestKillDuringPublish(t *testing.T) {
 		for !publishing(out) && !isClosed(exited) {
 			time.Sleep(time.Millisecond)
 		}
-		time.Sleep(time.Duration(rnd.IntN(60)) * delay)
+		// Half the kills within the first steps (the database's copy, a
+		// MiB a step), the others anywhere (the Parquet snapshot).
+		steps := 60
+		if rnd.IntN(2) == 0 {
+			steps = 6
+		}
+		time.Sleep(time.Duration(rnd.IntN(steps)) * delay)
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		<-exited
 
@@ -408,4 +414,52 @@ func runsMinusOne(s string) string {
 	f := strings.Split(dbPart(s), "/")
 	n, _ := strconv.Atoi(f[2])
 	return f[0] + "/" + f[1] + "/" + strconv.Itoa(n-1)
+}
+
+// TestTakeOverWhileHeld: the first command of this version on a warehouse
+// of the previous one (DIR/warehouse.duckdb the writer's own file, no
+// DIR/.ab2d) while a dashboard holds that file read-only succeeds without
+// losing a row; the dashboard keeps its snapshot and a new connection sees
+// the old rows and the new.
+func TestTakeOverWhileHeld(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess")
+	}
+	dir := t.TempDir()
+	src, out := filepath.Join(dir, "src"), filepath.Join(dir, "wh")
+	a, b := filepath.Join(dir, "a.ndjson"), filepath.Join(dir, "b.ndjson")
+	writeEOBs(t, a, "a", 30)
+	writeEOBs(t, b, "b", 20)
+	mustCLI(t, "load", "--out", src, a)
+	// The previous version's layout: its database at DIR/warehouse.duckdb,
+	// beside the Parquet history.
+	if err := os.MkdirAll(out, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(filepath.Join(out, "parquet"), os.DirFS(filepath.Join(src, "parquet"))); err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadFile(filepath.Join(src, load.WriterDir, "writer.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, load.DBFile), old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const q = "SELECT count(*) FROM claims"
+	r := startReader(t, "hold", out, q)
+	if got := r.ask(); got != "30" {
+		t.Fatalf("the reader sees %q claims in the old warehouse, want 30", got)
+	}
+	mustCLI(t, "load", "--out", out, b)
+	if got := r.ask(); got != "30" {
+		t.Errorf("the held connection sees %q claims, want its 30", got)
+	}
+	if got := queryCSV(t, out, "SELECT (SELECT count(*) FROM claims) || '/' || (SELECT count(*) FROM loads)"); got != "50/2" {
+		t.Errorf("a new connection sees %q claims/loads, want 50/2", got)
+	}
+	if got := queryCSV(t, out, fmt.Sprintf("SELECT count(*) FROM read_parquet('%s')", filepath.Join(out, "parquet", "claims", "*", "*.parquet"))); got != "50" {
+		t.Errorf("Parquet history: %s claims, want 50", got)
+	}
+	r.stop()
 }
