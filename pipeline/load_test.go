@@ -534,7 +534,7 @@ WHERE c.system IN ('https://bluebutton.cms.gov/resources/codesystem/eob-type', '
 			t.Errorf("%s: codes\n got %q\nwant %q", st.name, got, want)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(wh.Dir, ".ab2d-staging")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(wh.Dir, load.WriterDir, "staging")); !os.IsNotExist(err) {
 		t.Errorf("staging folder left after the loads: %v", err)
 	}
 }

@@ -138,8 +138,27 @@ func LoadFiles(ctx context.Context, cfg LoadConfig, paths []string) (sum Summary
 		return sum, err
 	}
 	sum.Files, err = loadFiles(ctx, wh, cfg, sum.RunID, paths)
+	return sum, finish(ctx, wh, cfg.Log, err, sum)
+}
+
+// finish records how the command ended and publishes the warehouse for
+// readers (load.Warehouse.Publish), run record included. An interrupted
+// command does not wait for the copy: the next command publishes.
+func finish(ctx context.Context, wh *load.Warehouse, log *slog.Logger, err error, sum Summary) error {
 	status, msg := outcome(ctx, err, sum)
-	return sum, errors.Join(err, wh.FinishRun(context.WithoutCancel(ctx), sum.RunID, status, msg))
+	err = errors.Join(err, wh.FinishRun(context.WithoutCancel(ctx), sum.RunID, status, msg))
+	if status == "interrupted" {
+		log.Info("not published: interrupted (readers see the warehouse as of the last command that finished; the next one publishes)")
+		return err
+	}
+	p, perr := wh.Publish(ctx)
+	if perr != nil {
+		return errors.Join(err, fmt.Errorf("what this command loaded is committed, but not published for readers; the next command publishes it: %w", perr))
+	}
+	log.Info("published", "database", filepath.Join(wh.Dir, load.DBFile), "bytes", p.DBBytes, "database_seconds", p.DBTime.Seconds(),
+		"parquet", filepath.Join(wh.Dir, load.CurrentDir, p.Snapshot), "parquet_files_written", p.FilesWritten, "parquet_files_linked", p.FilesLinked,
+		"parquet_bytes_written", p.BytesWritten, "parquet_seconds", p.ParquetTime.Seconds())
+	return err
 }
 
 // loadFiles is the stage graph of LoadFiles on an open warehouse.
@@ -254,8 +273,7 @@ func remote(ctx context.Context, cfg RunConfig, command string) (sum Summary, er
 			err = errors.Join(err, uerr)
 		}
 	}
-	status, msg := outcome(ctx, err, sum)
-	return sum, errors.Join(err, wh.FinishRun(context.WithoutCancel(ctx), sum.RunID, status, msg))
+	return sum, finish(ctx, wh, cfg.Log, err, sum)
 }
 
 // run is the stage graph of Run.

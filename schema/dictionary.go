@@ -19,11 +19,11 @@ func (c Catalog) WriteMarkdown(w io.Writer) error {
 	b.WriteString("Paths abbreviate `https://bluebutton.cms.gov/resources/` as `…/` and `https://bluebutton.cms.gov/fhir/` as `…fhir/`. ")
 	b.WriteString("A column without a v3 path is NULL in AB2D v3 data, unless it is derived.\n\n")
 	for _, t := range c.Tables {
-		fmt.Fprintf(&b, "## `%s`\n\n%s\n\nGrain: %s.", t.Name, t.Description, t.Grain)
+		fmt.Fprintf(&b, "## `%s`\n\n%s\n\nGrain: %s. Current state in Parquet: `current/latest/%s/*.parquet`.", t.Name, t.Description, t.Grain, t.Name)
 		if t.Parquet {
-			fmt.Fprintf(&b, " Parquet: `parquet/%s/load_id=<id>/*.parquet`.", t.Name)
+			fmt.Fprintf(&b, " History: `parquet/%s/load_id=<id>/*.parquet`.", t.Name)
 		} else {
-			b.WriteString(" DuckDB only (ledger).")
+			b.WriteString(" No Parquet history (a ledger).")
 		}
 		b.WriteString("\n\n| column | type | null | description | R4 (v2) path | STU3 (v1) path | v3 path | AB2D data dictionary | v3 migration dictionary |\n|---|---|---|---|---|---|---|---|---|\n")
 		for _, col := range t.Columns {

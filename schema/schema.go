@@ -96,7 +96,8 @@ type Table struct {
 	Columns     []Column `json:"columns"`
 	// Parquet is true for tables whose rows are also kept as Parquet
 	// history under parquet/<table>/load_id=<id>/. Ledger tables (loads,
-	// runs) live in DuckDB only.
+	// runs) have no history; like every table, they are in the
+	// current-state Parquet that each command publishes.
 	Parquet bool `json:"parquet"`
 	// Merge says how a load's rows of a Parquet table enter the current
 	// state in DuckDB.
@@ -124,6 +125,23 @@ type View struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
 	SQL         string `json:"sql"`
+	// Sources are the tables whose columns the view passes through: a
+	// column of the view is described as the first of them that has a
+	// column of that name describes it (the warehouse's column comments).
+	Sources []string `json:"-"`
+}
+
+// ColumnDescription returns the description of a view's column: that of
+// the column of the same name in the first of its Sources that has one,
+// or "" when none has.
+func (c Catalog) ColumnDescription(v View, column string) string {
+	for _, name := range v.Sources {
+		t := c.Table(name)
+		if i := t.Index(column); i >= 0 {
+			return t.Columns[i].Description
+		}
+	}
+	return ""
 }
 
 // Index returns the position of the named column, or -1.

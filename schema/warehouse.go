@@ -401,7 +401,8 @@ func Warehouse() Catalog {
 		},
 		Views: []View{
 			{
-				Name: "claims_current",
+				Name:    "claims_current",
+				Sources: []string{Claims},
 				Description: "One row per claim: for AB2D v1/v2 claims, one per claim group (the active version, or the newest one when no version is active); " +
 					"for v3 claims, which have no claim group and whose ids are unrelated to v1/v2's, one per claim as the cut-over match identifies it " +
 					"(the newest), and a v1/v2 claim group whose current version a counted v3 claim matches is left out, so that a contract moved from " +
@@ -436,6 +437,7 @@ SELECT * FROM v3`,
 			{
 				Name:        "claim_lines_detail",
 				Description: "Claim lines joined to their claim header, for BI tools.",
+				Sources:     []string{ClaimLines, Claims},
 				SQL: `SELECT l.*, c.claim_id, c.claim_group_id, c.status, c.claim_type, c.beneficiary_id, c.mbi,
   c.billable_period_start, c.billable_period_end, c.principal_diagnosis_code, c.last_updated
 FROM claim_lines l JOIN claims c USING (eob_id)`,

@@ -16,10 +16,14 @@ import (
 )
 
 // TestMain lets tests run the real command in a subprocess (the test binary
-// re-executed with AB2D_ETL_MAIN=1), for SIGKILL tests.
+// re-executed with AB2D_ETL_MAIN=1), for SIGKILL tests, and a reader of the
+// published warehouse in another process (readerEnv, see publish_test.go).
 func TestMain(m *testing.M) {
 	if os.Getenv("AB2D_ETL_MAIN") == "1" {
 		main()
+	}
+	if mode := os.Getenv(readerEnv); mode != "" {
+		os.Exit(readerMain(mode, os.Args[1:]))
 	}
 	os.Exit(m.Run())
 }

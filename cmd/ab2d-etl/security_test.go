@@ -138,8 +138,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 	// Everything written under the warehouse: DuckDB, its WAL, Parquet,
 	// the landing zone and the job state.
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || p == credFile {
-			return err
+		if err != nil || !d.Type().IsRegular() || p == credFile {
+			return err // folders, and current/latest: a symlink to a folder read anyway
 		}
 		b, err := os.ReadFile(p)
 		captured.Write(b)
@@ -198,8 +198,13 @@ func TestFilesAtRest(t *testing.T) {
 			return err
 		}
 		want := fs.FileMode(0o600)
-		if d.IsDir() {
+		switch {
+		case d.IsDir():
 			want = 0o700
+		case d.Type()&fs.ModeSymlink != 0:
+			return nil // current/latest: a symlink's own mode means nothing on Linux
+		case p == filepath.Join(out, load.DBFile):
+			want = 0o400 // the published copy: read-only even for its owner
 		}
 		if fi.Mode().Perm() != want {
 			t.Errorf("%s: mode %v, want %v", p, fi.Mode().Perm(), want)
@@ -215,8 +220,12 @@ func TestFilesAtRest(t *testing.T) {
 	}
 }
 
-// TestDatabaseHeldByAnotherProcess: a DuckDB file held open by another
-// process (a BI tool) gives a clear message and exit 1, not a hang.
+// TestDatabaseHeldByAnotherProcess: the published file held read-write by
+// another process (a BI tool set up to write, which mode 0400 stops unless
+// it runs as root) blocks queries with a clear message, not the writer:
+// load publishes a new file, which queries then open. The writer's own
+// database held by another process (a second ab2d-etl) makes load fail
+// with a clear message and exit 1, not hang.
 func TestDatabaseHeldByAnotherProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess")
@@ -228,25 +237,55 @@ func TestDatabaseHeldByAnotherProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustCLI(t, "load", "--out", out, in)
-	// This test process plays the BI tool holding the file read-write.
-	db, err := sql.Open("duckdb", filepath.Join(out, load.DBFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Ping(); err != nil {
-		t.Fatal(err)
-	}
-	for _, args := range [][]string{{"load", "--force", "--out", out, in}, {"query", "--out", out, "SELECT 1"}} {
+	sub := func(args ...string) (int, string) {
 		cmd := exec.Command(os.Args[0], args...)
 		cmd.Env = append(os.Environ(), "AB2D_ETL_MAIN=1")
 		b, err := cmd.CombinedOutput()
 		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != exitFailed {
-			t.Errorf("%s: %v, want exit 1\n%s", args[0], err, b)
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), string(b)
 		}
-		if !strings.Contains(string(b), "in use by another process") {
-			t.Errorf("%s: unclear message: %s", args[0], b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0, string(b)
+	}
+	// A command and what it must end with.
+	type command struct {
+		args   []string
+		exit   int
+		output string
+	}
+	// This test process plays the other one, holding a file read-write
+	// through the commands of each step.
+	for _, step := range []struct {
+		file string
+		cmds []command
+	}{
+		{load.DBFile, []command{
+			{[]string{"query", "--out", out, "SELECT 1"}, exitFailed, "in use by another process"},
+			{[]string{"load", "--force", "--out", out, in}, 0, "load succeeded"},
+			{[]string{"query", "--out", out, "--format", "csv", "SELECT count(*) AS n FROM loads"}, 0, "n\n2\n"},
+		}},
+		{filepath.Join(load.WriterDir, "writer.duckdb"), []command{
+			{[]string{"load", "--force", "--out", out, in}, exitFailed, "being written by another ab2d-etl"},
+		}},
+	} {
+		db, err := sql.Open("duckdb", filepath.Join(out, step.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Ping(); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range step.cmds {
+			code, output := sub(c.args...)
+			if code != c.exit || !strings.Contains(output, c.output) {
+				t.Errorf("%s while %s is held: exit %d, want %d with %q:\n%s", c.args[0], step.file, code, c.exit, c.output, output)
+			}
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

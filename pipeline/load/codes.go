@@ -18,7 +18,7 @@ import (
 // stagingDir is where a load stages what it merges from a file of its own
 // (its codes); Open removes what a killed load left there, since nothing
 // there outlives a commit.
-func stagingDir(out string) string { return filepath.Join(out, ".ab2d-staging") }
+func stagingDir(out string) string { return filepath.Join(writerDir(out), "staging") }
 
 // stagedCodes is the name pattern of the staged codes files.
 const stagedCodes = "codes-*.parquet"

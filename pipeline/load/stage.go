@@ -163,5 +163,8 @@ func (e *PublishError) Unwrap() error { return e.Err }
 func NewID() string {
 	var b [4]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return time.Now().UTC().Format("20060102T150405.000000Z") + "-" + hex.EncodeToString(b[:])
+	return time.Now().UTC().Format(idTimeLayout) + "-" + hex.EncodeToString(b[:])
 }
+
+// idTimeLayout is the time at the start of an id of NewID.
+const idTimeLayout = "20060102T150405.000000Z"

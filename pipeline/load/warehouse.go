@@ -16,16 +16,17 @@ import (
 	"github.com/ab2d-etl/ab2d-etl/schema"
 )
 
-// DBFile is the DuckDB database's name inside the warehouse folder.
-const DBFile = "warehouse.duckdb"
-
 // Warehouse is the DuckDB database and Parquet folders under one --out
-// directory. It owns the merge of each load into the current state and the
-// ledger of loads and runs.
+// directory, as their one writer sees them. It owns the merge of each load
+// into the current state, the ledger of loads and runs, and the publishing
+// of what readers see (see Publish).
 type Warehouse struct {
-	Dir string
-	db  *sql.DB
-	cat schema.Catalog
+	Dir  string
+	path string // the writer's database
+	db   *sql.DB
+	cat  schema.Catalog
+	// stepDelay is the crash tests' pause at each step of Publish.
+	stepDelay time.Duration
 }
 
 // DuckDB settings, chosen by measurement (1 and 2 GB of NDJSON, 2 cores):
@@ -38,9 +39,13 @@ const (
 	duckMemoryLimit = "96MB"
 )
 
-// Open opens (creating if needed) the warehouse in dir: folders mode 0700,
-// the DuckDB file with every table and view of the catalog, and it finishes
-// or discards any load a killed process left half-done.
+// Open opens (creating if needed) the warehouse in dir for writing:
+// folders mode 0700, the writer's DuckDB file in DIR/.ab2d with every table
+// and view of the catalog, and it finishes or discards any load or publish
+// a killed process left half-done. A warehouse of an earlier version (whose
+// DIR/warehouse.duckdb was the writer's file) is taken over; a warehouse
+// never published yet is published at once, empty, so that readers find
+// it. Only one process at a time can have a warehouse open.
 func Open(ctx context.Context, dir string) (*Warehouse, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create warehouse folder: %w", err)
@@ -48,24 +53,40 @@ func Open(ctx context.Context, dir string) (*Warehouse, error) {
 	if err := checkWritable(dir); err != nil {
 		return nil, err
 	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("warehouse folder %s: %w", dir, err)
+	for _, d := range []string{dir, writerDir(dir)} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("create warehouse folder: %w", err)
+		}
+		if err := os.Chmod(d, 0o700); err != nil {
+			return nil, fmt.Errorf("warehouse folder %s: %w", d, err)
+		}
 	}
-	path := filepath.Join(dir, DBFile)
+	if err := takeOver(ctx, dir); err != nil {
+		return nil, err
+	}
+	path := writerPath(dir)
 	dsn := fmt.Sprintf("%s?threads=%d&memory_limit=%s&preserve_insertion_order=false", path, duckThreads, duckMemoryLimit)
 	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
-		return nil, explainOpen(path, err)
+		return nil, explainWriterOpen(dir, err)
 	}
-	w := &Warehouse{Dir: dir, db: db, cat: schema.Warehouse()}
+	w := &Warehouse{Dir: dir, path: path, db: db, cat: schema.Warehouse()}
+	if d, err := time.ParseDuration(os.Getenv(publishStepDelayEnv)); err == nil {
+		w.stepDelay = d
+	}
 	if err := w.init(ctx); err != nil {
-		return nil, errors.Join(explainOpen(path, err), db.Close())
+		return nil, errors.Join(explainWriterOpen(dir, err), db.Close())
 	}
 	if err := os.Chmod(path, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, errors.Join(err, db.Close())
 	}
 	if err := w.recover(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
+	}
+	if _, err := os.Stat(filepath.Join(dir, DBFile)); errors.Is(err, fs.ErrNotExist) {
+		if _, err := w.Publish(ctx); err != nil {
+			return nil, errors.Join(err, db.Close())
+		}
 	}
 	return w, nil
 }
@@ -86,6 +107,15 @@ func explainOpen(path string, err error) error {
 		return fmt.Errorf("%s is in use by another process (a BI tool or another ab2d-etl?); close it and retry: %w", path, err)
 	}
 	return fmt.Errorf("open %s: %w", path, err)
+}
+
+// explainWriterOpen explains a failure to open the writer's database: the
+// one reason it is locked is another ab2d-etl writing the same warehouse.
+func explainWriterOpen(dir string, err error) error {
+	if strings.Contains(err.Error(), "lock") {
+		return fmt.Errorf("the warehouse %s is being written by another ab2d-etl (load, run or extract; one at a time): wait for it to finish and retry: %w", dir, err)
+	}
+	return fmt.Errorf("open %s: %w", writerPath(dir), err)
 }
 
 // init creates the tables and views, and adds the columns a newer
@@ -147,12 +177,14 @@ func (w *Warehouse) init(ctx context.Context) error {
 			return fmt.Errorf("create view %s: %w", v.Name, err)
 		}
 	}
-	return nil
+	return w.comment(ctx)
 }
 
-// OpenReadOnly opens the warehouse's DuckDB file for queries only, so that
-// it can be read while nothing writes it. It fails with a clear message when
-// there is no warehouse in dir.
+// OpenReadOnly opens the warehouse's published DuckDB file for queries
+// only: the state after the last command that finished, readable while a
+// load or run writes the next one. It fails with a clear message when there
+// is no warehouse in dir. It is the one way readers (query, runs, report)
+// open a warehouse.
 func OpenReadOnly(ctx context.Context, dir string) (*sql.DB, error) {
 	path := filepath.Join(dir, DBFile)
 	if _, err := os.Stat(path); err != nil {
@@ -173,7 +205,8 @@ func OpenReadOnly(ctx context.Context, dir string) (*sql.DB, error) {
 // DB returns the database handle, for queries.
 func (w *Warehouse) DB() *sql.DB { return w.db }
 
-// Close checkpoints and closes the database.
+// Close checkpoints and closes the writer's database. It does not publish:
+// see Publish.
 func (w *Warehouse) Close() error {
 	_, cerr := w.db.Exec("CHECKPOINT")
 	if cerr != nil {
@@ -184,18 +217,25 @@ func (w *Warehouse) Close() error {
 
 // recover finishes what a killed process left: temporary Parquet files of
 // a load that committed in DuckDB are renamed into place; those of a load
-// that did not commit are removed, and so is what loads staged.
+// that did not commit are removed, and so is what loads staged and what a
+// publish or takeover left half-written.
 func (w *Warehouse) recover(ctx context.Context) error {
-	staged, err := filepath.Glob(filepath.Join(stagingDir(w.Dir), stagedCodes))
-	if err != nil {
-		return err
+	if err := removeTemps(w.Dir); err != nil {
+		return fmt.Errorf("recover: %w", err)
 	}
-	for _, f := range staged {
-		if err := os.Remove(f); err != nil {
-			return fmt.Errorf("recover: %w", err)
+	// An earlier version staged in DIR/.ab2d-staging.
+	for _, dir := range []string{stagingDir(w.Dir), filepath.Join(w.Dir, ".ab2d-staging")} {
+		staged, err := filepath.Glob(filepath.Join(dir, stagedCodes))
+		if err != nil {
+			return err
 		}
+		for _, f := range staged {
+			if err := os.Remove(f); err != nil {
+				return fmt.Errorf("recover: %w", err)
+			}
+		}
+		_ = os.Remove(dir) // only when empty
 	}
-	_ = os.Remove(stagingDir(w.Dir)) // only when empty
 	tmps, err := filepath.Glob(filepath.Join(w.Dir, "parquet", "*", "load_id=*", "*"+tmpSuffix))
 	if err != nil {
 		return err

@@ -1,0 +1,99 @@
+package load
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// comment puts the catalog's descriptions on every table, view and column
+// as DuckDB comments (COMMENT ON), which BI tools show beside the names
+// (DBeaver, Metabase, …) and duckdb_tables(), duckdb_views() and
+// duckdb_columns() return. A view's columns take the description of the
+// table column they pass through (schema.View.Sources). Only comments that
+// differ are written, so that opening a warehouse costs a few statements
+// (the views, recreated by init, lose theirs), not hundreds.
+func (w *Warehouse) comment(ctx context.Context) error {
+	have, err := w.comments(ctx)
+	if err != nil {
+		return fmt.Errorf("read comments: %w", err)
+	}
+	var stmts []string
+	set := func(kind, object, key, text string) {
+		if text != "" && have[key] != text {
+			stmts = append(stmts, fmt.Sprintf("COMMENT ON %s %s IS %s", kind, object, quote(text)))
+		}
+	}
+	for _, t := range w.cat.Tables {
+		set("TABLE", t.Name, t.Name, t.Description)
+		for _, c := range t.Columns {
+			set("COLUMN", t.Name+"."+c.Name, t.Name+"."+c.Name, c.Description)
+		}
+	}
+	for _, v := range w.cat.Views {
+		set("VIEW", v.Name, v.Name, v.Description)
+		cols, err := w.columns(ctx, v.Name)
+		if err != nil {
+			return err
+		}
+		for _, c := range cols {
+			set("COLUMN", v.Name+"."+c, v.Name+"."+c, w.cat.ColumnDescription(v, c))
+		}
+	}
+	if len(stmts) == 0 {
+		return nil
+	}
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	for _, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return errors.Join(fmt.Errorf("%s: %w", q, err), tx.Rollback())
+		}
+	}
+	return tx.Commit()
+}
+
+// comments returns the comments of the warehouse's tables and views (by
+// name) and columns (by table.column).
+func (w *Warehouse) comments(ctx context.Context) (map[string]string, error) {
+	rows, err := w.db.QueryContext(ctx, `
+SELECT table_name, comment FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'
+UNION ALL
+SELECT view_name, comment FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
+UNION ALL
+SELECT table_name || '.' || column_name, comment FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main'`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for rows.Next() {
+		var k string
+		var c sql.NullString
+		if err := rows.Scan(&k, &c); err != nil {
+			return nil, errors.Join(err, rows.Close())
+		}
+		out[k] = c.String
+	}
+	return out, errors.Join(rows.Err(), rows.Close())
+}
+
+// columns returns the column names of a table or view, in order.
+func (w *Warehouse) columns(ctx context.Context, name string) ([]string, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT column_name FROM duckdb_columns()
+WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ? ORDER BY column_index`, name)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, errors.Join(err, rows.Close())
+		}
+		out = append(out, c)
+	}
+	return out, errors.Join(rows.Err(), rows.Close())
+}
