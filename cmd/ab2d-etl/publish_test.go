@@ -384,8 +384,13 @@ func TestKillDuringPublish(t *testing.T) {
 // publishing reports whether a publish is under way in the warehouse: its
 // temporary copy or snapshot is in the writer's folder.
 func publishing(out string) bool {
-	found, _ := filepath.Glob(filepath.Join(out, load.WriterDir, "*.tmp"))
-	return len(found) > 0
+	for _, pattern := range []string{"publish-*.tmp", "takeover-*.tmp", "snapshot-*.tmp", "latest.tmp"} {
+		// Not *.tmp: DuckDB spills into writer.duckdb.tmp.
+		if found, _ := filepath.Glob(filepath.Join(out, load.WriterDir, pattern)); len(found) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // isClosed reports whether c is closed.
