@@ -85,6 +85,9 @@ type unitFile struct {
 	Hash string `json:"hash,omitempty"` // sum of the rows' hashes, where rows change in place
 }
 
+// publishMemoryLimit is DuckDB's memory limit while it writes the snapshot.
+const publishMemoryLimit = "256MB"
+
 // publishCurrent writes a new current-state snapshot and switches `latest`
 // to it (see the comment on CurrentDir).
 func (w *Warehouse) publishCurrent(ctx context.Context, p *Published) (err error) {
@@ -93,12 +96,14 @@ func (w *Warehouse) publishCurrent(ctx context.Context, p *Published) (err error
 		return err
 	}
 	// The merges are done: the Parquet writes get every core (25% faster
-	// with 2 than 1 on the 2 GB benchmark, the same peak RSS).
-	if _, err := w.db.ExecContext(ctx, fmt.Sprintf("SET threads = %d", runtime.GOMAXPROCS(0))); err != nil {
+	// with 2 than 1 on the 2 GB benchmark) and the memory the transform no
+	// longer uses: DuckDB's Parquet writer buffers a row group per thread,
+	// and the claims of a 2 GB load did not fit the merge's limit.
+	if _, err := w.db.ExecContext(ctx, fmt.Sprintf("SET threads = %d; SET memory_limit = '%s'", runtime.GOMAXPROCS(0), publishMemoryLimit)); err != nil {
 		return err
 	}
 	defer func() {
-		if _, rerr := w.db.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("SET threads = %d", duckThreads)); rerr != nil {
+		if _, rerr := w.db.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("SET threads = %d; SET memory_limit = '%s'", duckThreads, duckMemoryLimit)); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
 	}()
@@ -242,7 +247,7 @@ func (w *Warehouse) fingerprint(ctx context.Context, t schema.Table) (map[string
 // writeParquet writes a query's result to a Parquet file (zstd, as the
 // history), mode 0600 and synced, and returns its size.
 func (w *Warehouse) writeParquet(ctx context.Context, query, path string) (int64, error) {
-	if _, err := w.db.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)", query, quote(path))); err != nil {
+	if _, err := w.db.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE %d)", query, quote(path), rowGroupsz)); err != nil {
 		return 0, err
 	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
