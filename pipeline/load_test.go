@@ -5,15 +5,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"github.com/ab2d-etl/ab2d-etl/pipeline/extract"
-	"github.com/ab2d-etl/ab2d-etl/pipeline/load"
-	"golang.org/x/sync/errgroup"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ab2d-etl/ab2d-etl/pipeline/extract"
+	"github.com/ab2d-etl/ab2d-etl/pipeline/load"
+	"golang.org/x/sync/errgroup"
 
 	"go.uber.org/goleak"
 
@@ -674,5 +676,51 @@ func TestNotResources(t *testing.T) {
 	}
 	if got := queryStrings(t, wh, "SELECT source_entry FROM rejects"); !slices.Equal(got, []string{"2"}) {
 		t.Errorf("rejects entries %v", got)
+	}
+}
+
+// TestSnapshotLinksHistory: the current-state file of a load none of whose
+// rows were replaced is its history file (a hard link, no copy); once a
+// newer version replaces one of its EOBs, the load's current file is
+// written anew with the rows that remain.
+func TestSnapshotLinksHistory(t *testing.T) {
+	dir := t.TempDir()
+	wh := openWH(t, filepath.Join(dir, "wh"))
+	a := eob{id: "carrier-1", group: "g", updated: "2021-01-01T00:00:00Z", mbi: "1EG4TE5MK73", dx: []string{"I10"}, lines: 1}
+	b := eob{id: "carrier-2", group: "h", updated: "2021-01-01T00:00:00Z", mbi: "1EG4TE5MK74", dx: []string{"E119"}, lines: 1}
+	first := loadFile(t, wh, writeFile(t, dir, "a.ndjson", a.json(), b.json()), LoadConfig{})
+	same := func(table, loadID string) bool {
+		t.Helper()
+		hist, err := os.Stat(filepath.Join(wh.Dir, "parquet", table, "load_id="+loadID, "part-0.parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur, err := filepath.Glob(filepath.Join(wh.Dir, "current", "latest", table, "part-"+loadID+"-*.parquet"))
+		if err != nil || len(cur) != 1 {
+			t.Fatalf("%s: current files %v %v", table, cur, err)
+		}
+		fi, err := os.Stat(cur[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return os.SameFile(hist, fi)
+	}
+	if _, err := wh.Publish(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !same(schema.Claims, first.LoadID) || !same(schema.ClaimDiagnoses, first.LoadID) {
+		t.Error("an unchanged load's current files are not its history files")
+	}
+	a.updated = "2021-02-01T00:00:00Z"
+	loadFile(t, wh, writeFile(t, dir, "b.ndjson", a.json()), LoadConfig{})
+	if _, err := wh.Publish(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if same(schema.Claims, first.LoadID) {
+		t.Error("the current file of a load whose EOB was replaced is still its history file")
+	}
+	got := queryInt(t, wh, fmt.Sprintf("SELECT count(*) FROM read_parquet('%s')", filepath.Join(wh.Dir, "current", "latest", schema.Claims, "*.parquet")))
+	if got != 2 {
+		t.Errorf("current claims: %d rows, want 2 (carrier-2 of the first load, carrier-1 of the second)", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/ab2d-etl/ab2d-etl/schema"
@@ -119,4 +120,20 @@ func (tw *tableWriter) abort() {
 	}
 	_ = os.Remove(tw.path)
 	_ = os.Remove(filepath.Dir(tw.path)) // only if empty
+}
+
+// parquetShape returns the number of rows and the column names of a
+// Parquet file, from its footer.
+func parquetShape(path string) (int64, []string, error) {
+	r, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer r.Close() // read-only
+	sc := r.MetaData().Schema
+	cols := make([]string, sc.NumColumns())
+	for i := range cols {
+		cols[i] = sc.Column(i).Name()
+	}
+	return r.NumRows(), cols, nil
 }

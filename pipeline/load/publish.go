@@ -68,7 +68,7 @@ type Published struct {
 	Snapshot string
 	// FilesWritten and BytesWritten count the Parquet files the snapshot
 	// wrote; FilesLinked those it took over unchanged from the previous
-	// snapshot (hard links, no copy).
+	// snapshot or from a load's history (hard links, no copy).
 	FilesWritten, FilesLinked int
 	BytesWritten              int64
 	ParquetTime               time.Duration
