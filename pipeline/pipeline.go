@@ -178,9 +178,9 @@ type RunConfig struct {
 	LoadConfig
 	// Client talks to AB2D.
 	Client *extract.Client
-	// Since is the _since of the export: SinceAuto (the kick-off time of
-	// the last successful run for the same client and API version; on v3
-	// never before v3's floor), SinceNone, or a time.
+	// Since is the _since of the export: Auto (the kick-off time of the
+	// last successful run for the same client and API version; on v3 never
+	// before v3's floor), a time, or none (the zero value).
 	Since Since
 	// Until is the _until of the export (v2 and v3); zero: none.
 	Until time.Time
