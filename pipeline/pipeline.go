@@ -247,7 +247,7 @@ func remote(ctx context.Context, cfg RunConfig, command string) (sum Summary, er
 	apiVersion := cfg.Client.APIVersion()
 	req := extract.Request{Since: cfg.Since.Time, Until: cfg.Until, ServiceDates: cfg.ServiceDates}
 	if cfg.Since.Auto {
-		last, err := wh.LastKickoff(ctx, cfg.Client.ClientID(), apiVersion)
+		last, err := wh.LastKickoff(ctx, cfg.Client.ClientID(), apiVersion, req.TypeFilter())
 		if err != nil {
 			return sum, err
 		}
@@ -255,7 +255,7 @@ func remote(ctx context.Context, cfg RunConfig, command string) (sum Summary, er
 	}
 	sum.RunID = load.NewID()
 	if err := wh.StartRun(ctx, load.Run{RunID: sum.RunID, Command: command, ClientID: cfg.Client.ClientID(), APIVersion: apiVersion,
-		Since: req.Since, Until: req.Until, StartedAt: time.Now()}); err != nil {
+		Since: req.Since, Until: req.Until, TypeFilter: req.TypeFilter(), StartedAt: time.Now()}); err != nil {
 		return sum, err
 	}
 	opts := extract.Options{Landing: filepath.Join(cfg.Out, "landing"), MaxWait: cfg.MaxWait, NewJob: cfg.NewJob}

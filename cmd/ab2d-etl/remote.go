@@ -346,7 +346,11 @@ func (a *app) runRemote(cmd *cobra.Command, o *remoteOptions, command string) er
 		msg = fmt.Sprintf("run finished with export errors: job %s, %s; %s (next --since auto: %s)",
 			job.ID, describe(sum, dur, a.out), sum.ExportErrorsText(), sinceText(sum.Job.Since))
 	case command == "run":
-		msg = fmt.Sprintf("run succeeded: job %s, %s; next --since auto: %s", job.ID, describe(sum, dur, a.out), job.KickoffAt.UTC().Format(time.RFC3339))
+		next := job.KickoffAt // or the _until, when earlier (load.Warehouse.LastKickoff)
+		if u := sum.Job.Until; !u.IsZero() && u.Before(next) {
+			next = u
+		}
+		msg = fmt.Sprintf("run succeeded: job %s, %s; next --since auto: %s", job.ID, describe(sum, dur, a.out), next.UTC().Format(time.RFC3339))
 	default:
 		t := sum.Totals()
 		verb, note := "succeeded", ""

@@ -135,15 +135,22 @@ func TestRunSandbox(t *testing.T) {
 	}
 }
 
-// TestRunSinceUntil: an export cut in two by --until and --since gives the
-// same warehouse as one export of everything.
+// TestRunSinceUntil: an export cut in two by --until and then --since auto
+// (which starts where the --until ended) gives the same warehouse as one
+// export of everything.
 func TestRunSinceUntil(t *testing.T) {
 	dir := t.TempDir()
 	full, split := filepath.Join(dir, "full"), filepath.Join(dir, "split")
 	mustCLI(t, "run", "--sandbox", "--sandbox-job-seconds", "0", "--since", "none", "--out", full)
-	mustCLI(t, "run", "--sandbox", "--sandbox-job-seconds", "0", "--since", "none", "--until", "2023-06-30T00:00:00Z", "--out", split)
+	const until = "2023-06-30T00:00:00Z"
+	if out := mustCLI(t, "run", "--sandbox", "--sandbox-job-seconds", "0", "--since", "none", "--until", until, "--out", split); !strings.Contains(out, "next --since auto: "+until) {
+		t.Errorf("the run up to %s does not say the next starts there:\n%s", until, out)
+	}
 	first := queryCSV(t, split, "SELECT count(*) FROM claims")
-	mustCLI(t, "run", "--sandbox", "--sandbox-job-seconds", "0", "--since", "2023-06-30T00:00:00Z", "--out", split)
+	mustCLI(t, "run", "--sandbox", "--sandbox-job-seconds", "0", "--out", split)
+	if got := queryCSV(t, split, "SELECT since = '"+until+"'::TIMESTAMPTZ FROM runs ORDER BY started_at DESC LIMIT 1"); got != "true" {
+		t.Errorf("--since auto after --until %s: the run's since is not the until", until)
+	}
 	q := "SELECT count(*) || '/' || count(DISTINCT eob_id) || '/' || sum(hash(eob_id, status, last_updated, mbi)) FROM claims"
 	if a, b := queryCSV(t, full, q), queryCSV(t, split, q); a != b || first == "0" || strings.HasPrefix(a, first+"/") {
 		t.Errorf("full %s, split %s (first part %s)", a, b, first)

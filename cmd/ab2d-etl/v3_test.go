@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -210,6 +211,27 @@ func TestExtractV3ServiceDates(t *testing.T) {
 		if end := e.BillablePeriod.End; len(end) < 10 || end[:10] < "2026-01-01" || end[:10] >= "2026-04-01" {
 			t.Fatalf("EOB %s: service ended %q, outside the filter", e.ID, end)
 		}
+	}
+}
+
+// TestV3ServiceDatesSinceAuto: --since auto follows only the runs with
+// the same --service-date terms, so that a one-off filtered run does not
+// move the --since of the unfiltered nightly runs, nor the reverse.
+func TestV3ServiceDatesSinceAuto(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "wh")
+	v3 := []string{"run", "--sandbox", "--api-version", "v3", "--client", "Z0001", "--sandbox-job-seconds", "0", "--out", out}
+	filtered := append(slices.Clip(v3), "--service-date", "ge2026-01-01")
+	mustCLI(t, v3...)       // unfiltered: from the floor
+	mustCLI(t, filtered...) // filtered, first of its kind: from the floor
+	mustCLI(t, v3...)       // unfiltered: from the first run
+	mustCLI(t, filtered...) // filtered: from the second run
+	got := queryCSV(t, out, `WITH r AS (SELECT row_number() OVER (ORDER BY started_at) AS n, * FROM runs)
+SELECT string_agg(n || ':' || coalesce(type_filter, '-') || ':' || CASE
+  WHEN since = '2026-04-01T00:00:00-05:00'::TIMESTAMPTZ THEN 'floor'
+  ELSE coalesce('run' || (SELECT p.n FROM r p WHERE p.kickoff_at = r.since), 'other') END, ' ' ORDER BY n) FROM r`)
+	const f = "ExplanationOfBenefit?service-date=ge2026-01-01"
+	if want := "1:-:floor 2:" + f + ":floor 3:-:run1 4:" + f + ":run2"; got != want {
+		t.Errorf("runs (n:type_filter:since)\n got %s\nwant %s", got, want)
 	}
 }
 

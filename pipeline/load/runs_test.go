@@ -8,14 +8,17 @@ import (
 )
 
 // TestLastKickoff: the watermark of --since auto is the kick-off of the
-// last successful run, except that a run with export errors holds it at
-// that run's since until a successful run asked from there or earlier.
+// last successful run (its until when earlier) with the same client, API
+// version and _typeFilter, except that a run with export errors holds it
+// at that run's since until a successful run asked for all it asked for.
 func TestLastKickoff(t *testing.T) {
 	t0 := time.Date(2026, 11, 1, 2, 30, 0, 0, time.UTC)
 	day := func(n int) time.Time { return t0.AddDate(0, 0, n) }
 	type run struct {
 		status       string
 		since        time.Time // zero: none
+		until        time.Time // zero: none
+		filter       string    // v3 _typeFilter
 		kickoff      time.Time
 		client, vers string // default c1, v2
 		command      string // default run
@@ -36,6 +39,11 @@ func TestLastKickoff(t *testing.T) {
 		{"a later success from the same since clears them", []run{{status: ok, kickoff: day(1)}, {status: errs, since: day(1), kickoff: day(2)}, {status: ok, since: day(1), kickoff: day(3)}}, day(3)},
 		{"a later success from earlier clears them", []run{{status: ok, kickoff: day(1)}, {status: errs, since: day(1), kickoff: day(2)}, {status: ok, kickoff: day(3)}}, day(3)},
 		{"a later success from after its since does not", []run{{status: ok, kickoff: day(1)}, {status: errs, since: day(1), kickoff: day(2)}, {status: ok, since: day(2), kickoff: day(3)}}, day(1)},
+		{"an until before the kick-off ends the run there", []run{{status: ok, kickoff: day(1)}, {status: ok, since: day(1), until: day(2), kickoff: day(4)}}, day(2)},
+		{"an until after the kick-off does not", []run{{status: ok, since: day(0), until: day(9), kickoff: day(3)}}, day(3)},
+		{"the latest end counts, not the latest kick-off", []run{{status: ok, kickoff: day(3)}, {status: ok, since: day(0), until: day(1), kickoff: day(4)}}, day(3)},
+		{"filtered runs do not move unfiltered ones", []run{{status: ok, kickoff: day(1)}, {status: ok, since: day(1), kickoff: day(3), filter: "ExplanationOfBenefit?service-date=ge2026-01-01"}}, day(1)},
+		{"a success up to an earlier until does not clear errors", []run{{status: ok, kickoff: day(1)}, {status: errs, since: day(1), kickoff: day(3)}, {status: ok, since: day(1), until: day(2), kickoff: day(4)}}, day(1)},
 		{"a success before it does not", []run{{status: errs, since: day(1), kickoff: day(2)}, {status: ok, since: day(0), kickoff: day(1)}}, day(1)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,7 +61,7 @@ func TestLastKickoff(t *testing.T) {
 					command = r.command
 				}
 				id := fmt.Sprint("r", i)
-				if err := wh.StartRun(ctx, Run{RunID: id, Command: command, ClientID: client, APIVersion: vers, Since: r.since, StartedAt: r.kickoff}); err != nil {
+				if err := wh.StartRun(ctx, Run{RunID: id, Command: command, ClientID: client, APIVersion: vers, Since: r.since, Until: r.until, TypeFilter: r.filter, StartedAt: r.kickoff}); err != nil {
 					t.Fatal(err)
 				}
 				if err := wh.UpdateRun(ctx, id, "job", "Z0000", r.kickoff); err != nil {
@@ -63,12 +71,23 @@ func TestLastKickoff(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			got, err := wh.LastKickoff(ctx, "c1", "v2")
+			got, err := wh.LastKickoff(ctx, "c1", "v2", "")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !got.Equal(tt.want) {
 				t.Errorf("LastKickoff = %v, want %v", got, tt.want)
+			}
+			// The same runs seen from a filtered run: only filtered ones count.
+			const filter = "ExplanationOfBenefit?service-date=ge2026-01-01"
+			var wantFiltered time.Time
+			for _, r := range tt.runs {
+				if r.filter == filter && r.status == ok && (r.client == "" || r.client == "c1") && (r.vers == "" || r.vers == "v2") && r.command == "" && r.kickoff.After(wantFiltered) {
+					wantFiltered = r.kickoff
+				}
+			}
+			if got, err := wh.LastKickoff(ctx, "c1", "v2", filter); err != nil || !got.Equal(wantFiltered) {
+				t.Errorf("LastKickoff(%q) = %v, %v; want %v", filter, got, err, wantFiltered)
 			}
 		})
 	}
