@@ -106,38 +106,10 @@ func loadOne(ctx context.Context, wh *load.Warehouse, path string, cfg LoadConfi
 	return res[0], err
 }
 
-// queryStrings runs a query and returns each row as its columns joined by "|".
+// queryStrings runs a query on the warehouse (testinputs.QueryRows).
 func queryStrings(t testing.TB, wh *load.Warehouse, q string, args ...any) []string {
 	t.Helper()
-	rows, err := wh.DB().Query(q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		parts := make([]string, len(vals))
-		for i, v := range vals {
-			parts[i] = fmt.Sprint(v)
-		}
-		out = append(out, strings.Join(parts, "|"))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return testinputs.QueryRows(t, wh.DB(), q, args...)
 }
 
 func queryInt(t testing.TB, wh *load.Warehouse, q string, args ...any) int64 {

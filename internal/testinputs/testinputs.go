@@ -2,7 +2,9 @@
 // the module root — the real, public-domain AB2D and BFD fixtures and the
 // AB2D data dictionaries, listed with their sources in testdata/SOURCES.md —
 // for the tests of any package. They are part of the repository, so a test
-// that needs them runs in every clone: a missing file fails the test.
+// that needs them runs in every clone: a missing file fails the test. It
+// also holds what the tests of several packages check outputs with:
+// golden files (Golden) and query results as text (QueryRows).
 package testinputs
 
 import (
