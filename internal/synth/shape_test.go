@@ -465,3 +465,46 @@ func TestShapeAB2DSample(t *testing.T) {
 		t.Errorf("%.2f rows per EOB, the R4 export has 18.8", total)
 	}
 }
+
+// TestShapeAB2DSampleCareTeam renders ShapeAB2DSample in every version and
+// checks that each care-team member names a provider (no NPI "0" for a
+// claim drawn without one) and that no EOB carries an empty careTeam array,
+// which FHIR forbids: a claim without providers leaves the element out.
+func TestShapeAB2DSampleCareTeam(t *testing.T) {
+	for _, v := range []FHIRVersion{R4, STU3, R4V3} {
+		t.Run(string(v), func(t *testing.T) {
+			members, without := 0, 0
+			for i, line := range generate(t, Options{Seed: 5, Shape: ShapeAB2DSample, FHIRVersion: v}, 2000) {
+				var e struct {
+					CareTeam *[]struct {
+						Provider struct {
+							Identifier struct {
+								Value string `json:"value"`
+							} `json:"identifier"`
+						} `json:"provider"`
+					} `json:"careTeam"`
+				}
+				if err := json.Unmarshal(line, &e); err != nil {
+					t.Fatalf("line %d: %v", i, err)
+				}
+				if e.CareTeam == nil {
+					without++
+					continue
+				}
+				if len(*e.CareTeam) == 0 {
+					t.Errorf("line %d: empty careTeam array", i)
+				}
+				for _, m := range *e.CareTeam {
+					members++
+					if id := m.Provider.Identifier.Value; id == "" || strings.Trim(id, "0") == "" {
+						t.Errorf("line %d: care-team provider identifier %q", i, id)
+					}
+				}
+			}
+			t.Logf("%s: %d care-team members, %d EOBs without a care team", v, members, without)
+			if members == 0 || without == 0 {
+				t.Errorf("%s: %d members, %d EOBs without a care team: the sample has both", v, members, without)
+			}
+		})
+	}
+}

@@ -332,8 +332,12 @@ func appendSTU3Member(b []byte, seq int, npi uint64, role code) []byte {
 func appendSTU3CareTeam(b []byte, c *claim) ([]byte, stu3Team) {
 	var team stu3Team
 	seq := 1
+	start := len(b)
 	b = append(b, `,"careTeam":[`...)
 	if c.typ == tCarrier || c.typ == tDME {
+		if c.nRendering == 0 {
+			return b[:start], team // no care team (ShapeAB2DSample)
+		}
 		for k := range c.nRendering {
 			p := &c.rendering[k]
 			if k > 0 {
@@ -366,29 +370,34 @@ func appendSTU3CareTeam(b []byte, c *claim) ([]byte, stu3Team) {
 		}
 		return append(b, ']'), team
 	}
-	if c.operating != 0 {
+	member := func(npi uint64, role code) int {
+		if seq > 1 {
+			b = append(b, ',')
+		}
 		seq++
-		b = appendSTU3Member(b, seq, c.operating, role1Assist)
-		b = append(b, ',')
+		b = appendSTU3Member(b, seq, npi, role)
+		return seq
+	}
+	if c.operating != 0 {
+		member(c.operating, role1Assist)
 	}
 	if c.otherOp != 0 {
-		seq++
-		b = appendSTU3Member(b, seq, c.otherOp, role1Other)
-		b = append(b, ',')
+		member(c.otherOp, role1Other)
 	}
-	seq++
-	attending := seq
-	b = appendSTU3Member(b, seq, c.attending, role1Primary)
+	attending := 0
+	if c.attending != 0 {
+		attending = member(c.attending, role1Primary)
+	}
 	for k := range c.nRendering {
 		npi := c.rendering[k].npi
-		if npi == c.attending {
+		if npi == c.attending && attending != 0 {
 			team.rendering[k] = attending
 			continue
 		}
-		seq++
-		team.rendering[k] = seq
-		b = append(b, ',')
-		b = appendSTU3Member(b, seq, npi, role1Primary)
+		team.rendering[k] = member(npi, role1Primary)
+	}
+	if seq == 1 {
+		return b[:start], team // no care team (ShapeAB2DSample HHA and SNF claims)
 	}
 	return append(b, ']'), team
 }

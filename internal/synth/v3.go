@@ -393,7 +393,9 @@ func appendV3CareTeam(b []byte, c *claim) ([]byte, v3Team) {
 			}
 		}
 	default:
-		member(c.attending, role3Attending, code{})
+		if c.attending != 0 {
+			member(c.attending, role3Attending, code{})
+		}
 		if c.operating != 0 {
 			member(c.operating, role3Operating, code{})
 		}
