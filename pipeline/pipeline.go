@@ -42,6 +42,14 @@ type LoadConfig struct {
 	Workers int
 	// MaxLine bounds one input line (default transform.DefaultMaxLine).
 	MaxLine int
+	// PartBytes and PartRows set when the merge of a file begins: after
+	// every PartBytes of its input (uncompressed), each table whose staged
+	// Parquet part holds at least PartRows rows closes that part, and the
+	// DuckDB merge takes it in while the rest of the file is transformed
+	// (defaults DefaultPartBytes and DefaultPartRows). Smaller parts move
+	// more of the merge out of the file's tail and make more files.
+	PartBytes int64
+	PartRows  int64
 	// JobID is the AB2D job recorded with export errors; LoadFiles takes
 	// the landing folder's name (DIR/landing/<job_id>/<file>) by default.
 	JobID string
@@ -202,6 +210,14 @@ type Since struct {
 	Time time.Time // when not Auto; zero: none
 }
 
+// Defaults of LoadConfig.PartBytes and PartRows: a 2 GB file is merged
+// in about 16 steps, and no part is smaller than a Parquet row group
+// unless it is its table's last.
+const (
+	DefaultPartBytes = 128 << 20
+	DefaultPartRows  = 32 << 10
+)
+
 // withDefaults fills the zero values.
 func (c LoadConfig) withDefaults() LoadConfig {
 	if c.Workers <= 0 {
@@ -209,6 +225,12 @@ func (c LoadConfig) withDefaults() LoadConfig {
 	}
 	if c.MaxLine <= 0 {
 		c.MaxLine = transform.DefaultMaxLine
+	}
+	if c.PartBytes <= 0 {
+		c.PartBytes = DefaultPartBytes
+	}
+	if c.PartRows <= 0 {
+		c.PartRows = DefaultPartRows
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)

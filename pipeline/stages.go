@@ -218,6 +218,7 @@ type fileLoad struct {
 	res         FileResult
 	stage       *load.Stage // the staged Parquet files (order creates it)
 	read        int64       // uncompressed bytes flattened so far (order)
+	rolled      int64       // read when order last rolled the tables' parts
 	firstReject string      // the first reject's line and reason (order)
 	superseded  bool        // did not match its manifest: downloaded again and read anew
 }
@@ -252,11 +253,23 @@ type batch struct {
 }
 
 // tableItem is what a table's writer receives: a record of the file being
-// staged, or the end of that file.
+// staged, the signal to close the open part (roll, see
+// LoadConfig.PartBytes), or the end of that file.
 type tableItem struct {
 	stage *load.Stage
 	rec   arrow.RecordBatch // owned by the writer, which releases it
+	roll  bool
 	end   bool
+}
+
+// partDone is what a table's writer reports to the commit: a part of a
+// file's table closed (path; "" when none was open), and whether it was
+// the table's last.
+type partDone struct {
+	stage *load.Stage
+	table int
+	path  string
+	last  bool
 }
 
 // Chunk bounds. A chunk of about 1 MiB of NDJSON is large enough to
@@ -329,7 +342,7 @@ func (l *loader) start(ctx context.Context, g *errgroup.Group, sources <-chan so
 	// One file may wait for its commit while the next is transformed: the
 	// DuckDB merge of a file overlaps the transform of the next.
 	files := make(chan *fileLoad, 1)
-	closed := make(chan *load.Stage, len(l.tables)) // tables of a file closed, for the commit
+	closed := make(chan partDone, len(l.tables)) // parts closed, for the commit: a part from each writer may wait while DuckDB ingests one
 
 	g.Go(func() error { return l.readFiles(ctx, sources, chunks) })
 	workers(g, l.cfg.Workers, batches, func(int) error { return l.flatten(ctx, chunks, batches) })
@@ -633,6 +646,14 @@ func (l *loader) put(ctx context.Context, b *batch, tables []chan tableItem, out
 			return err
 		}
 	}
+	if fl.read-fl.rolled >= l.cfg.PartBytes {
+		fl.rolled = fl.read
+		for i := range tables {
+			if err := send(ctx, tables[i], tableItem{stage: fl.stage, roll: true}); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
@@ -648,33 +669,64 @@ func (l *loader) newStage(fl *fileLoad) error {
 	return nil
 }
 
-// write writes the records of table i to each file's staged Parquet file
-// (a table writer), and reports each file's table closed to the commit.
-func (l *loader) write(ctx context.Context, i int, in <-chan tableItem, closed chan<- *load.Stage) error {
+// write writes the records of table i to each file's staged Parquet parts
+// (a table writer), and reports each part closed to the commit.
+func (l *loader) write(ctx context.Context, i int, in <-chan tableItem, closed chan<- partDone) error {
 	for it := range in {
-		if it.end {
-			if err := it.stage.CloseTable(i); err != nil {
+		switch {
+		case it.end:
+			p, err := it.stage.CloseTable(i)
+			if err != nil {
 				return err
 			}
-			if err := send(ctx, closed, it.stage); err != nil {
+			if err := send(ctx, closed, partDone{stage: it.stage, table: i, path: p, last: true}); err != nil {
 				return err
 			}
-			continue
-		}
-		err := it.stage.Write(i, it.rec)
-		it.rec.Release()
-		if err != nil {
-			return err // cancels the order stage, which then stops sending
+		case it.roll:
+			p, err := it.stage.Roll(i, l.cfg.PartRows)
+			if err != nil {
+				return err
+			}
+			if p == "" {
+				continue
+			}
+			if err := send(ctx, closed, partDone{stage: it.stage, table: i, path: p}); err != nil {
+				return err
+			}
+		default:
+			err := it.stage.Write(i, it.rec)
+			it.rec.Release()
+			if err != nil {
+				return err // cancels the order stage, which then stops sending
+			}
 		}
 	}
 	return nil
 }
 
-// commit merges each file into the warehouse, in input order, once every
-// table writer has closed its staged file.
-func (l *loader) commit(ctx context.Context, files <-chan *fileLoad, closed <-chan *load.Stage) error {
+// commit merges each file into the warehouse, in input order. The merge
+// of a file begins with its first closed part: DuckDB ingests the parts of
+// the oldest file not yet committed as they come (those of later files
+// wait their turn, on disk), and the file is committed once every table
+// writer has closed its last part.
+func (l *loader) commit(ctx context.Context, files <-chan *fileLoad, closed <-chan partDone) error {
 	var waiting []*fileLoad // interrupted, what waits is discarded (see discard)
 	nclosed := map[*load.Stage]int{}
+	var order []*load.Stage // the stages reported, oldest first, until committed
+	queued := map[*load.Stage][]partDone{}
+	failed := map[*load.Stage]error{} // a part that did not go in: the file fails at its commit
+	ingest := func(d partDone) error {
+		if failed[d.stage] != nil {
+			return nil
+		}
+		if err := l.wh.Ingest(ctx, d.stage, d.table, d.path); err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			failed[d.stage] = err
+		}
+		return nil
+	}
 	for {
 		for len(waiting) > 0 {
 			fl := waiting[0]
@@ -682,9 +734,25 @@ func (l *loader) commit(ctx context.Context, files <-chan *fileLoad, closed <-ch
 				break
 			}
 			waiting = waiting[1:]
-			delete(nclosed, fl.stage)
-			if err := l.finish(ctx, fl); err != nil {
+			var err error
+			if fl.stage != nil {
+				// Every writer reported its last part: the stage is the
+				// oldest in order. The next one's parts may go in now.
+				order = order[1:]
+				err = failed[fl.stage]
+				delete(nclosed, fl.stage)
+				delete(failed, fl.stage)
+			}
+			if err := l.finish(ctx, fl, err); err != nil {
 				return err
+			}
+			if len(order) > 0 {
+				for _, d := range queued[order[0]] {
+					if err := ingest(d); err != nil {
+						return err
+					}
+				}
+				delete(queued, order[0])
 			}
 		}
 		if files == nil && len(waiting) == 0 {
@@ -697,20 +765,36 @@ func (l *loader) commit(ctx context.Context, files <-chan *fileLoad, closed <-ch
 				continue
 			}
 			waiting = append(waiting, fl)
-		case st, ok := <-closed:
+		case d, ok := <-closed:
 			if !ok {
 				closed = nil
 				continue
 			}
-			nclosed[st]++
+			// A writer reports a file's parts after the last of the file
+			// before: stages are first seen in input order.
+			if _, seen := nclosed[d.stage]; !seen {
+				nclosed[d.stage] = 0
+				order = append(order, d.stage)
+			}
+			if d.last {
+				nclosed[d.stage]++
+			}
+			if order[0] != d.stage {
+				queued[d.stage] = append(queued[d.stage], d)
+				continue
+			}
+			if err := ingest(d); err != nil {
+				return err
+			}
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 }
 
-// finish commits one file, or records why it was not loaded.
-func (l *loader) finish(ctx context.Context, fl *fileLoad) error {
+// finish commits one file, or records why it was not loaded (ingestErr:
+// a part of it failed to go into DuckDB).
+func (l *loader) finish(ctx context.Context, fl *fileLoad, ingestErr error) error {
 	if fl.stage != nil {
 		defer l.done(fl.stage)
 	}
@@ -727,6 +811,9 @@ func (l *loader) finish(ctx context.Context, fl *fileLoad) error {
 		}
 	case res.Skipped:
 		l.cfg.Log.Info("already loaded, skipped (use --force to reload)", "file", res.Path, "load_id", res.LoadID)
+	case ingestErr != nil:
+		fl.stage.Abort()
+		res.Err = fmt.Errorf("%s: %w", res.Path, ingestErr)
 	default:
 		started := time.Now()
 		res.Rows = fl.stage.Rows()

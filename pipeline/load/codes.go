@@ -49,7 +49,8 @@ func newCodesWriter(out, loadID string, cat schema.Catalog, mem memory.Allocator
 	if names := staged.ColumnNames(); !slices.Equal(names, []string{"system", "code", "display", "elements", "batch"}) {
 		return nil, fmt.Errorf("codes: staged columns %v", names)
 	}
-	tw := &tableWriter{table: staged, schema: staged.ArrowSchema(), path: filepath.Join(stagingDir(out), strings.Replace(stagedCodes, "*", loadID, 1))}
+	name := strings.Replace(stagedCodes, "*", loadID, 1)
+	tw := &tableWriter{table: staged, schema: staged.ArrowSchema(), dir: stagingDir(out), name: func(int) string { return name }}
 	return &codesWriter{tw: tw, mem: mem, pending: transform.CodeSet{}, max: maxPendingCodes}, nil
 }
 
@@ -102,13 +103,7 @@ func (cw *codesWriter) close() (string, error) {
 	if err := cw.flush(); err != nil {
 		return "", err
 	}
-	if err := cw.tw.close(); err != nil {
-		return "", err
-	}
-	if cw.tw.rows == 0 {
-		return "", nil
-	}
-	return cw.tw.path, nil
+	return cw.tw.closePart() // one part: the codes never roll
 }
 
 // remove discards the staged file: after the merge, or on failure.

@@ -77,13 +77,18 @@ type tableManifest struct {
 	Units map[string]unitFile `json:"units"`
 }
 
-// unitFile is one Parquet file of a snapshot and the fingerprint of the
-// rows it holds.
+// unitFile is the Parquet files of a unit in a snapshot (one, or the
+// parts of a load's history file when they are linked) and the fingerprint
+// of the rows they hold.
 type unitFile struct {
-	File string `json:"file"` // name in the table's folder
-	Rows int64  `json:"rows"`
-	Hash string `json:"hash,omitempty"` // sum of the rows' hashes, where rows change in place
+	File string   `json:"file"`           // name in the table's folder
+	More []string `json:"more,omitempty"` // the names of its other files
+	Rows int64    `json:"rows"`
+	Hash string   `json:"hash,omitempty"` // sum of the rows' hashes, where rows change in place
 }
+
+// files returns the names of the unit's files.
+func (u unitFile) files() []string { return append([]string{u.File}, u.More...) }
 
 // publishMemoryLimit is DuckDB's memory limit while it writes the snapshot.
 const publishMemoryLimit = "256MB"
@@ -187,22 +192,29 @@ func (w *Warehouse) snapshotTable(ctx context.Context, t schema.Table, tmp, prev
 	for _, k := range keys {
 		u := units[k]
 		if old, ok := prev.Units[k]; ok && sameColumns && old.Rows == u.Rows && old.Hash == u.Hash {
-			if err := os.Link(filepath.Join(prevDir, old.File), filepath.Join(dir, old.File)); err == nil {
+			if linkAll(prevDir, dir, old.files(), old.files()) {
 				tm.Units[k] = old
-				p.FilesLinked++
+				p.FilesLinked += len(old.files())
 				w.pause()
 				continue
 			}
-			// No hard links here (or the file is gone): write it.
+			// No hard links here (or a file is gone): write it.
 		}
 		u.File = fmt.Sprintf("part-%s-%s.parquet", k, id)
-		if h := w.historyFile(t, k, u); h != "" && os.Link(h, filepath.Join(dir, u.File)) == nil {
-			// Every row of the load is still current: its history file
-			// is the current state's file, byte for byte.
-			tm.Units[k] = u
-			p.FilesLinked++
-			w.pause()
-			continue
+		if hs := w.historyFiles(t, k, u); len(hs) > 0 {
+			// Every row of the load is still current: its history files
+			// are the current state's files, byte for byte.
+			names := []string{u.File}
+			for n := 1; n < len(hs); n++ {
+				names = append(names, fmt.Sprintf("part-%s-%s-%d.parquet", k, id, n))
+			}
+			if linkAll("", dir, hs, names) {
+				u.More = names[1:]
+				tm.Units[k] = u
+				p.FilesLinked += len(hs)
+				w.pause()
+				continue
+			}
 		}
 		query := fmt.Sprintf("SELECT * FROM %s WHERE load_id = %s", t.Name, quote(k))
 		switch k {
@@ -223,24 +235,63 @@ func (w *Warehouse) snapshotTable(ctx context.Context, t schema.Table, tmp, prev
 	return tm, syncDir(dir)
 }
 
-// historyFile returns the Parquet history file of load k's rows of table
-// t when it holds exactly the rows the current state holds of that load,
-// else "". That is so when no row of the load was replaced or merged away:
-// the merge inserts a load's rows from that very file, and afterwards only
-// removes them (a newer version of an EOB replaces it), so the same number
-// of rows is the same rows. Tables whose rows change in place
-// (beneficiary_mbis: u.Hash is set) and files of another set of columns
-// (written before a column was added) do not qualify.
-func (w *Warehouse) historyFile(t schema.Table, k string, u unitFile) string {
+// linkAll hard-links the files srcs (in srcDir) into dir under names, and
+// reports whether it linked them all; when not, it removes those it did.
+func linkAll(srcDir, dir string, srcs, names []string) bool {
+	for i, src := range srcs {
+		if err := os.Link(filepath.Join(srcDir, src), filepath.Join(dir, names[i])); err != nil {
+			for _, n := range names[:i] {
+				_ = os.Remove(filepath.Join(dir, n)) // written instead
+			}
+			return false
+		}
+	}
+	return true
+}
+
+// historyFiles returns the Parquet history parts of load k's rows of table
+// t, in order, when they hold exactly the rows the current state holds of
+// that load, else nil. That is so when no row of the load was replaced or
+// merged away: the merge inserts a load's rows from those very files, and
+// afterwards only removes them (a newer version of an EOB replaces it), so
+// the same number of rows is the same rows. Tables whose rows change in
+// place (beneficiary_mbis: u.Hash is set) and files of another set of
+// columns (written before a column was added) do not qualify.
+func (w *Warehouse) historyFiles(t schema.Table, k string, u unitFile) []string {
 	if !t.Parquet || u.Hash != "" || k == wholeTable || k == emptyTable {
-		return ""
+		return nil
 	}
-	path := filepath.Join(partitionDir(w.Dir, t.Name, k), partName)
-	rows, cols, err := parquetShape(path)
-	if err != nil || rows != u.Rows || !slices.Equal(cols, t.ColumnNames()) {
-		return ""
+	parts, err := historyParts(partitionDir(w.Dir, t.Name, k))
+	if err != nil || len(parts) == 0 {
+		return nil
 	}
-	return path
+	var rows int64
+	for _, p := range parts {
+		n, cols, err := parquetShape(p)
+		if err != nil || !slices.Equal(cols, t.ColumnNames()) {
+			return nil
+		}
+		rows += n
+	}
+	if rows != u.Rows {
+		return nil
+	}
+	return parts
+}
+
+// historyParts returns the Parquet parts in a load's partition folder,
+// in the order they were written.
+func historyParts(dir string) ([]string, error) {
+	var parts []string
+	for n := 0; ; n++ {
+		p := filepath.Join(dir, fmt.Sprintf(partPattern, n))
+		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+			return parts, nil
+		} else if err != nil {
+			return nil, err
+		}
+		parts = append(parts, p)
+	}
 }
 
 // fingerprint returns the units of a table with their row counts (and, for

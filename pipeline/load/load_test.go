@@ -6,9 +6,7 @@ import (
 	"os"
 	"slices"
 	"testing"
-	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"go.uber.org/goleak"
 
 	"github.com/ab2d-etl/ab2d-etl/pipeline/transform"
@@ -51,30 +49,25 @@ func TestCodeSet(t *testing.T) {
 		{[][]string{{""}}, true, "A|careTeam.role,type"},
 	} {
 		id := fmt.Sprintf("l%d", i)
-		cw, err := newCodesWriter(wh.Dir, id, wh.cat, memory.DefaultAllocator)
+		st, err := wh.NewStage(id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if tt.flushes {
-			cw.max = 1
+			st.codes.max = 1
 		}
 		for j, displays := range tt.batches {
 			var cs []transform.Coding
 			for _, d := range displays {
 				cs = append(cs, c([]string{"type", "careTeam.role"}[j%2], d))
 			}
-			if err := cw.write(batch(cs...)); err != nil {
+			if err := st.WriteCodes(batch(cs...)); err != nil {
 				t.Fatal(err)
 			}
 		}
-		staged, err := cw.close()
-		if err != nil {
+		if _, err := wh.Commit(context.Background(), st, LoadRecord{RunID: "r", SourceFile: "f", SHA256: id}, false); err != nil {
 			t.Fatal(err)
 		}
-		if err := wh.commit(context.Background(), id, time.Now(), LoadRecord{RunID: "r", SourceFile: "f", SHA256: id}, nil, staged); err != nil {
-			t.Fatal(err)
-		}
-		cw.remove()
 		want := fmt.Sprintf("%s|l0|%s", tt.want, id)
 		if got := queryStrings(t, wh, "SELECT display, elements, first_load_id, last_load_id FROM codes WHERE system = 'test'"); !slices.Equal(got, []string{want}) {
 			t.Errorf("load %d %q: %q, want %q", i, tt.batches, got, want)

@@ -15,13 +15,15 @@ import (
 	"github.com/ab2d-etl/ab2d-etl/schema"
 )
 
-// Parquet file naming. A load writes each table to a temporary name and the
-// warehouse renames it once the DuckDB transaction of the same load has
-// committed, so the Parquet history and DuckDB never disagree.
+// Parquet file naming. A load writes each table to one or more parts
+// (part-0.parquet, part-1.parquet, …: see Stage.Roll) under temporary
+// names, and the warehouse renames them once the DuckDB transaction of the
+// same load has committed, so the Parquet history and DuckDB never
+// disagree.
 const (
-	partName   = "part-0.parquet"
-	tmpSuffix  = ".tmp"
-	rowGroupsz = 32 * 1024 // rows per row group: large enough for zstd and column statistics, small enough to bound memory
+	partPattern = "part-%d.parquet"
+	tmpSuffix   = ".tmp"
+	rowGroupsz  = 32 * 1024 // rows per row group: large enough for zstd and column statistics, small enough to bound memory
 )
 
 // partitionDir is DIR/parquet/<table>/load_id=<id>.
@@ -49,30 +51,32 @@ func writerProps(t schema.Table) *parquet.WriterProperties {
 	return parquet.NewWriterProperties(opts...)
 }
 
-// tableWriter writes one table's rows of one load to a temporary Parquet
-// file, created on the first row so that empty tables leave no file.
+// tableWriter writes one table's rows of one load to temporary Parquet
+// parts, each created on its first row so that empty tables leave no file.
 type tableWriter struct {
 	table  schema.Table
 	schema *arrow.Schema
-	path   string // temporary path
-	f      *os.File
+	dir    string             // the folder of the parts
+	name   func(n int) string // the name of part n, in dir
+	parts  []string           // paths of the closed parts
+	path   string             // temporary path of the open part
 	w      *pqarrow.FileWriter
-	rows   int64
+	f      *os.File
+	rows   int64 // in every part
+	inPart int64 // in the open part
 }
 
 func newTableWriter(out string, t schema.Table, loadID string) *tableWriter {
-	return &tableWriter{
-		table:  t,
-		schema: t.ArrowSchema(),
-		path:   filepath.Join(partitionDir(out, t.Name, loadID), partName+tmpSuffix),
-	}
+	return &tableWriter{table: t, schema: t.ArrowSchema(), dir: partitionDir(out, t.Name, loadID),
+		name: func(n int) string { return fmt.Sprintf(partPattern, n) + tmpSuffix }}
 }
 
 func (tw *tableWriter) write(rec arrow.RecordBatch) error {
 	if tw.w == nil {
-		if err := os.MkdirAll(filepath.Dir(tw.path), 0o700); err != nil {
+		if err := os.MkdirAll(tw.dir, 0o700); err != nil {
 			return fmt.Errorf("parquet %s: %w", tw.table.Name, err)
 		}
+		tw.path = filepath.Join(tw.dir, tw.name(len(tw.parts)))
 		f, err := os.OpenFile(tw.path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 		if err != nil {
 			return fmt.Errorf("parquet %s: %w", tw.table.Name, err)
@@ -87,28 +91,33 @@ func (tw *tableWriter) write(rec arrow.RecordBatch) error {
 		return fmt.Errorf("parquet %s: write %s: %w", tw.table.Name, tw.path, err)
 	}
 	tw.rows += rec.NumRows()
+	tw.inPart += rec.NumRows()
 	return nil
 }
 
-// close finishes the file (footer, fsync). It is safe to call on a writer
-// that never wrote.
-func (tw *tableWriter) close() error {
+// closePart finishes the open part (footer, fsync) and returns its path;
+// "" when no part is open.
+func (tw *tableWriter) closePart() (string, error) {
 	if tw.w == nil {
-		return nil
+		return "", nil
 	}
 	err := tw.w.Close() // closes the file too
-	tw.w = nil
+	tw.w, tw.f, tw.inPart = nil, nil, 0
 	if err != nil {
-		return fmt.Errorf("parquet %s: close %s: %w", tw.table.Name, tw.path, err)
+		return "", fmt.Errorf("parquet %s: close %s: %w", tw.table.Name, tw.path, err)
 	}
 	f, err := os.OpenFile(tw.path, os.O_RDONLY, 0)
 	if err != nil {
-		return fmt.Errorf("parquet %s: %w", tw.table.Name, err)
+		return "", fmt.Errorf("parquet %s: %w", tw.table.Name, err)
 	}
-	return errors.Join(f.Sync(), f.Close())
+	if err := errors.Join(f.Sync(), f.Close()); err != nil {
+		return "", fmt.Errorf("parquet %s: sync %s: %w", tw.table.Name, tw.path, err)
+	}
+	tw.parts = append(tw.parts, tw.path)
+	return tw.path, nil
 }
 
-// abort closes and removes the temporary file.
+// abort closes and removes the temporary parts.
 func (tw *tableWriter) abort() {
 	if tw.w != nil {
 		_ = tw.w.Close() // the file is being discarded; its error is moot
@@ -118,8 +127,13 @@ func (tw *tableWriter) abort() {
 		_ = tw.f.Close() // already closed unless the writer's Close failed early
 		tw.f = nil
 	}
-	_ = os.Remove(tw.path)
-	_ = os.Remove(filepath.Dir(tw.path)) // only if empty
+	if tw.path != "" {
+		_ = os.Remove(tw.path) // the open part, or the last one closed
+	}
+	for _, p := range tw.parts {
+		_ = os.Remove(p)
+	}
+	_ = os.Remove(tw.dir) // only if empty
 }
 
 // parquetShape returns the number of rows and the column names of a

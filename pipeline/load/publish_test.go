@@ -191,7 +191,7 @@ func TestTakeOver(t *testing.T) {
 			if withWAL {
 				copyFile(t, src.path+walSuffix, filepath.Join(dir, DBFile+walSuffix))
 			}
-			history := filepath.Join(dir, "parquet", schema.Claims, "load_id=L1", partName)
+			history := filepath.Join(dir, "parquet", schema.Claims, "load_id=L1", fmt.Sprintf(partPattern, 0))
 			if err := os.MkdirAll(filepath.Dir(history), 0o700); err != nil {
 				t.Fatal(err)
 			}

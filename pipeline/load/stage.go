@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,14 +16,18 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/ab2d-etl/ab2d-etl/pipeline/transform"
+	"github.com/ab2d-etl/ab2d-etl/schema"
 )
 
-// Stage is one file's load on its way into the warehouse: a temporary
-// Parquet file per table, written as the file's batches arrive, and the
-// codes its EOBs carried, staged for the merge. Nothing of it is visible
-// until Warehouse.Commit; Abort discards it.
+// Stage is one file's load on its way into the warehouse: temporary
+// Parquet parts per table, written as the file's batches arrive, and the
+// codes its EOBs carried, staged for the merge. The merge begins before
+// the file is read to its end: Warehouse.Ingest inserts each closed part
+// into the load's DuckDB transaction while the next ones are written, and
+// Warehouse.Commit finishes it. Nothing of it is visible until the commit;
+// Abort discards it.
 //
-// Write and CloseTable of different tables may run concurrently (one
+// Write, Roll and CloseTable of different tables may run concurrently (one
 // goroutine per table); everything else is for one goroutine at a time.
 type Stage struct {
 	LoadID    string
@@ -31,6 +36,12 @@ type Stage struct {
 	codes     *codesWriter
 	codesFile string // the staged codes, once FinishCodes wrote them
 	finished  bool
+	// The load's transaction, begun by the first Ingest (or by Commit),
+	// and the parts it holds, per table. Only the goroutine that ingests
+	// and commits uses them.
+	conn     *sql.Conn
+	tx       *sql.Tx
+	ingested [][]string
 }
 
 // NewStage starts the staging of a load.
@@ -39,6 +50,7 @@ func (w *Warehouse) NewStage(loadID string) (*Stage, error) {
 	for _, t := range w.cat.ParquetTables() {
 		s.tables = append(s.tables, newTableWriter(w.Dir, t, loadID))
 	}
+	s.ingested = make([][]string, len(s.tables))
 	codes, err := newCodesWriter(w.Dir, loadID, w.cat, memory.DefaultAllocator)
 	if err != nil {
 		return nil, err
@@ -47,12 +59,23 @@ func (w *Warehouse) NewStage(loadID string) (*Stage, error) {
 	return s, nil
 }
 
-// Write appends rec to the staged file of Parquet table i (catalog order).
+// Write appends rec to the open part of Parquet table i (catalog order).
 // It does not take over rec: the caller still releases it.
 func (s *Stage) Write(i int, rec arrow.RecordBatch) error { return s.tables[i].write(rec) }
 
-// CloseTable finishes the staged file of table i.
-func (s *Stage) CloseTable(i int) error { return s.tables[i].close() }
+// Roll closes the open part of table i when it holds at least minRows
+// rows, and returns its path for Warehouse.Ingest; the next Write starts a
+// new part. It returns "" when it did not close one.
+func (s *Stage) Roll(i int, minRows int64) (string, error) {
+	if tw := s.tables[i]; tw.w == nil || tw.inPart < max(minRows, 1) {
+		return "", nil
+	}
+	return s.tables[i].closePart()
+}
+
+// CloseTable closes the last part of table i and returns its path, or ""
+// when it has none open.
+func (s *Stage) CloseTable(i int) (string, error) { return s.tables[i].closePart() }
 
 // WriteCodes adds the codes of the next batch, in input order: a code's
 // earliest display wins.
@@ -83,13 +106,31 @@ func (s *Stage) Rows() map[string]int64 {
 	return out
 }
 
-// Abort discards what was staged. It is safe to call after a failed
-// Commit, and more than once.
+// Abort discards what was staged, rolling back what was ingested. It is
+// safe to call after a failed Commit, and more than once.
 func (s *Stage) Abort() {
+	_ = s.endTx(false) // discarding: a failed rollback leaves nothing visible either
 	for _, tw := range s.tables {
 		tw.abort()
 	}
 	s.codes.remove()
+}
+
+// endTx commits or rolls back the load's transaction, if one was begun,
+// and returns its connection to the pool.
+func (s *Stage) endTx(commit bool) error {
+	if s.tx == nil {
+		return nil
+	}
+	var err error
+	if commit {
+		err = s.tx.Commit()
+	} else {
+		err = s.tx.Rollback()
+	}
+	err = errors.Join(err, s.conn.Close())
+	s.tx, s.conn = nil, nil
+	return err
 }
 
 // LoadRecord is the ledger entry of one file's load.
@@ -98,12 +139,56 @@ type LoadRecord struct {
 	Bytes, Rows, Rejects      int64
 }
 
-// Commit merges a staged load into the current state in one DuckDB
-// transaction and then publishes its Parquet files (see commit). The
-// tables must be closed. Unless force, a file whose sha256 the ledger
-// already holds is not merged: Commit discards the stage and returns the
-// earlier load's id. On error nothing of the load is visible and the stage
-// is discarded.
+// Ingest inserts a closed part of table i (from Roll or CloseTable) into
+// the load's DuckDB transaction, beginning it on the first call, so that
+// the merge of a file proceeds while the rest of it is transformed. The
+// rows of tables merged by EOB or appended go in at once (Commit removes
+// the versions that lose); the parts of beneficiary_mbis wait for Commit,
+// which merges them in place. Calling it is optional: Commit ingests the
+// parts it was not given. On error the caller aborts the stage.
+func (w *Warehouse) Ingest(ctx context.Context, s *Stage, i int, part string) error {
+	if part == "" {
+		return nil
+	}
+	s.ingested[i] = append(s.ingested[i], part)
+	t := s.tables[i].table
+	if t.Merge == schema.MergeMBIs {
+		return nil
+	}
+	if err := w.begin(ctx, s); err != nil {
+		return err
+	}
+	cols := strings.Join(t.ColumnNames(), ", ")
+	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet(%s)", t.Name, cols, cols, quote(part))
+	if _, err := s.tx.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("merge load %s: %s: %w", s.LoadID, part, err)
+	}
+	return nil
+}
+
+// begin begins the load's transaction, unless it has been.
+func (w *Warehouse) begin(ctx context.Context, s *Stage) error {
+	if s.tx != nil {
+		return nil
+	}
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("merge load %s: %w", s.LoadID, err)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return errors.Join(fmt.Errorf("merge load %s: %w", s.LoadID, err), conn.Close())
+	}
+	s.conn, s.tx = conn, tx
+	return nil
+}
+
+// Commit finishes the merge of a staged load into the current state, in
+// its one DuckDB transaction, and then publishes its Parquet files (see
+// merge). The tables must be closed; parts not yet ingested are ingested
+// first. Unless force, a file whose sha256 the ledger already holds is not
+// merged: Commit discards the stage and returns the earlier load's id. On
+// error nothing of the load is visible and the stage is discarded.
 func (w *Warehouse) Commit(ctx context.Context, s *Stage, rec LoadRecord, force bool) (loadedAs string, err error) {
 	defer func() {
 		var pe *PublishError
@@ -120,24 +205,36 @@ func (w *Warehouse) Commit(ctx context.Context, s *Stage, rec LoadRecord, force 
 		return "", fmt.Errorf("%s: %w", rec.SourceFile, err)
 	}
 	defer s.codes.remove() // staged for the merge only
-	files := map[string]string{}
-	for _, tw := range s.tables {
-		if tw.rows > 0 {
-			files[tw.table.Name] = tw.path
+	for i, tw := range s.tables {
+		if tw.w != nil {
+			return "", fmt.Errorf("%s: merge load %s: table %s is not closed", rec.SourceFile, s.LoadID, tw.table.Name)
+		}
+		for _, p := range tw.parts[len(s.ingested[i]):] {
+			if err := w.Ingest(ctx, s, i, p); err != nil {
+				return "", fmt.Errorf("%s: %w", rec.SourceFile, err)
+			}
 		}
 	}
 	// The transform's buffers are garbage now; hand them back to the OS so
 	// that DuckDB's merge does not stack on top of them (peak RSS).
 	debug.FreeOSMemory()
-	if err := w.commit(ctx, s.LoadID, s.StartedAt, rec, files, s.codesFile); err != nil {
+	if err := w.begin(ctx, s); err != nil {
 		return "", fmt.Errorf("%s: %w", rec.SourceFile, err)
+	}
+	if err := w.merge(ctx, s, rec); err != nil {
+		return "", fmt.Errorf("%s: %w", rec.SourceFile, err)
+	}
+	if err := s.endTx(true); err != nil {
+		return "", fmt.Errorf("%s: merge load %s: %w", rec.SourceFile, s.LoadID, err)
 	}
 	// Committed: publish the Parquet files. Interruption no longer matters
 	// here; a crash before this point is finished by Open's recovery.
 	var errs []error
-	for _, f := range files {
-		if err := os.Rename(f, strings.TrimSuffix(f, tmpSuffix)); err != nil {
-			errs = append(errs, fmt.Errorf("%s: publish parquet: %w", rec.SourceFile, err))
+	for _, tw := range s.tables {
+		for _, p := range tw.parts {
+			if err := os.Rename(p, strings.TrimSuffix(p, tmpSuffix)); err != nil {
+				errs = append(errs, fmt.Errorf("%s: publish parquet: %w", rec.SourceFile, err))
+			}
 		}
 	}
 	if len(errs) > 0 {

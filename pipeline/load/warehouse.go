@@ -281,27 +281,16 @@ func (w *Warehouse) LoadedSize(ctx context.Context, size int64) (bool, error) {
 	return n > 0, nil
 }
 
-// commit merges one load into the current state in a single transaction:
-// the load's Parquet files (still under their temporary names) are staged
-// with DuckDB's own Parquet reader, EOBs are upserted by eob_id (a newer
-// last_updated replaces the EOB and all its child rows; an older or equal
-// one changes nothing), MBIs are merged, rejects and export errors appended,
-// and the ledger row written. Nothing is visible until it commits.
-func (w *Warehouse) commit(ctx context.Context, loadID string, started time.Time, rec LoadRecord, files map[string]string, codesFile string) (err error) {
-	conn, err := w.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, conn.Close()) }()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, tx.Rollback())
-		}
-	}()
+// merge finishes the merge of a load whose parts are ingested, in its
+// transaction: EOBs are upserted by eob_id (a newer last_updated replaces
+// the EOB and all its child rows; an older or equal one changes nothing),
+// MBIs are merged, codes merged and the ledger row written. Ingest put
+// every row of the load's EOBs in already: here the versions that lose are
+// removed, those of earlier loads that a newer one replaces and those of
+// this load that an EOB's newer (or earlier equal) version in this file or
+// in the warehouse outranks.
+func (w *Warehouse) merge(ctx context.Context, s *Stage, rec LoadRecord) error {
+	tx, loadID := s.tx, s.LoadID
 	exec := func(q string, args ...any) error {
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("merge load %s: %w\n%s", loadID, err, q)
@@ -311,35 +300,44 @@ func (w *Warehouse) commit(ctx context.Context, loadID string, started time.Time
 	// cols lists a table's columns in catalog order; every statement names
 	// them, so a column added to an existing warehouse cannot shift values.
 	cols := func(table string) string { return strings.Join(w.cat.Table(table).ColumnNames(), ", ") }
-	// src reads a table's rows of this load straight from its Parquet file,
-	// streaming: nothing but the small s_win is materialised.
+	// src reads a table's rows of this load straight from its Parquet
+	// parts, streaming.
 	src := func(table string) string {
-		if f, ok := files[table]; ok {
-			return fmt.Sprintf("(SELECT %s FROM read_parquet(%s))", cols(table), quote(f))
+		var parts []string
+		for i, tw := range s.tables {
+			if tw.table.Name == table {
+				for _, p := range s.ingested[i] {
+					parts = append(parts, quote(p))
+				}
+			}
 		}
-		return fmt.Sprintf("(SELECT %s FROM %s LIMIT 0)", cols(table), table)
+		if len(parts) == 0 {
+			return fmt.Sprintf("(SELECT %s FROM %s LIMIT 0)", cols(table), table)
+		}
+		return fmt.Sprintf("(SELECT %s FROM read_parquet([%s]))", cols(table), strings.Join(parts, ", "))
 	}
+	this := quote(loadID)
 	// The winning version of each EOB in this file: the newest last_updated
 	// (the first line among equals), kept only when newer than what the
-	// warehouse holds.
+	// warehouse held before this load.
 	for _, q := range []string{
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE s_win AS
 SELECT eob_id, source_line, source_entry, last_updated FROM %s
 QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS LAST, source_line, source_entry) = 1`, src(schema.Claims)),
-		`DELETE FROM s_win WHERE eob_id IN (
+		fmt.Sprintf(`DELETE FROM s_win WHERE eob_id IN (
   SELECT w.eob_id FROM s_win w JOIN claims c USING (eob_id)
-  WHERE coalesce(w.last_updated, '-infinity'::TIMESTAMPTZ) <= coalesce(c.last_updated, '-infinity'::TIMESTAMPTZ))`,
+  WHERE c.load_id <> %s AND coalesce(w.last_updated, '-infinity'::TIMESTAMPTZ) <= coalesce(c.last_updated, '-infinity'::TIMESTAMPTZ))`, this),
 	} {
 		if err := exec(q); err != nil {
 			return err
 		}
 	}
 	// The common case — a file of new EOBs, each once — takes a fast path:
-	// no delete scans the tables when nothing is replaced, and no join
-	// filters the rows when every row of the file wins.
+	// nothing is removed when nothing is replaced and every row of the file
+	// wins.
 	var winners, replaced, rows int64
 	if err := tx.QueryRowContext(ctx, fmt.Sprintf(`SELECT (SELECT count(*) FROM s_win),
-  (SELECT count(*) FROM s_win JOIN claims USING (eob_id)), (SELECT count(*) FROM %s)`, src(schema.Claims))).Scan(&winners, &replaced, &rows); err != nil {
+  (SELECT count(*) FROM s_win JOIN claims c USING (eob_id) WHERE c.load_id <> %s), (SELECT count(*) FROM %s)`, this, src(schema.Claims))).Scan(&winners, &replaced, &rows); err != nil {
 		return fmt.Errorf("merge load %s: %w", loadID, err)
 	}
 	var steps []string
@@ -348,15 +346,14 @@ QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS 
 			continue
 		}
 		if replaced > 0 {
-			steps = append(steps, fmt.Sprintf("DELETE FROM %s WHERE eob_id IN (SELECT eob_id FROM s_win)", t.Name))
+			steps = append(steps, fmt.Sprintf("DELETE FROM %s WHERE load_id <> %s AND eob_id IN (SELECT eob_id FROM s_win)", t.Name, this))
 		}
-		if winners == rows {
-			steps = append(steps, fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM %s", t.Name, cols(t.Name), src(t.Name)))
-		} else {
-			steps = append(steps, fmt.Sprintf("INSERT INTO %s (%s) SELECT s.* FROM %s s SEMI JOIN s_win w ON s.eob_id = w.eob_id AND s.source_line = w.source_line AND s.source_entry IS NOT DISTINCT FROM w.source_entry", t.Name, cols(t.Name), src(t.Name)))
+		if winners < rows {
+			steps = append(steps, fmt.Sprintf(`DELETE FROM %[1]s t WHERE load_id = %[2]s AND NOT EXISTS (
+  SELECT 1 FROM s_win w WHERE w.eob_id = t.eob_id AND w.source_line = t.source_line AND w.source_entry IS NOT DISTINCT FROM t.source_entry)`, t.Name, this))
 		}
 	}
-	mbiCols := strings.Join(w.cat.Table(schema.BeneficiaryMBIs).ColumnNames(), ", ")
+	mbiCols := cols(schema.BeneficiaryMBIs)
 	steps = append(steps,
 		// One row per beneficiary and MBI: the currency, lineage and last
 		// sighting of the newest EOB that carried it, and the first sighting.
@@ -376,28 +373,20 @@ FROM (
 		`DELETE FROM beneficiary_mbis WHERE (beneficiary_id, mbi) IN (SELECT beneficiary_id, mbi FROM s_mbi)`,
 		fmt.Sprintf(`INSERT INTO beneficiary_mbis (%[1]s) SELECT %[1]s FROM s_mbi`, mbiCols),
 	)
-	for _, t := range w.cat.ParquetTables() {
-		if t.Merge == schema.MergeAppend {
-			steps = append(steps, fmt.Sprintf("INSERT INTO %s (%s) SELECT * FROM %s", t.Name, cols(t.Name), src(t.Name)))
-		}
-	}
 	for _, q := range steps {
 		if err := exec(q); err != nil {
 			return err
 		}
 	}
-	if err := mergeCodes(ctx, tx, loadID, codesFile); err != nil {
+	if err := mergeCodes(ctx, tx, loadID, s.codesFile); err != nil {
 		return fmt.Errorf("merge load %s: %w", loadID, err)
 	}
 	if err := exec(`INSERT INTO loads (load_id, run_id, source_file, sha256, bytes, rows, rejects, started_at, finished_at, status)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, now(), 'loaded')`,
-		loadID, rec.RunID, rec.SourceFile, rec.SHA256, rec.Bytes, rec.Rows, rec.Rejects, started); err != nil {
+		loadID, rec.RunID, rec.SourceFile, rec.SHA256, rec.Bytes, rec.Rows, rec.Rejects, s.StartedAt); err != nil {
 		return err
 	}
-	if err := exec("DROP TABLE s_win; DROP TABLE s_mbi"); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return exec("DROP TABLE s_win; DROP TABLE s_mbi")
 }
 
 // quote returns s as a SQL string literal.
