@@ -23,8 +23,12 @@ type ServiceDate struct {
 // ServiceDateGrammar says what ParseServiceDate takes, for messages.
 const ServiceDateGrammar = "<prefix><YYYY-MM-DD>, prefix one of eq, gt, ge, lt, le, sa (starts after) or eb (ends before), e.g. ge2026-01-01"
 
-// serviceDateRE is AB2D's service-date term: a prefix and a day.
-var serviceDateRE = regexp.MustCompile(`^(eq|gt|ge|lt|le|sa|eb)(\d{4}-\d{2}-\d{2})$`)
+// serviceDateTerm is the pattern of AB2D's service-date term: a prefix and
+// a day, as the first and second submatch.
+const serviceDateTerm = `(eq|gt|ge|lt|le|sa|eb)(\d{4}-\d{2}-\d{2})`
+
+// serviceDateRE matches a whole service-date term.
+var serviceDateRE = regexp.MustCompile(`^` + serviceDateTerm + `$`)
 
 // ParseServiceDate parses a service-date term such as ge2026-01-01 (see
 // ServiceDateGrammar).
