@@ -2,7 +2,6 @@ package extract
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -63,18 +62,28 @@ func (r Request) TypeFilter() string {
 	return "ExplanationOfBenefit?" + strings.Join(slices.Compact(terms), "&")
 }
 
+// A RequestError is a parameter of a request that an API version cannot
+// take, as Request.Check reports it.
+type RequestError struct {
+	Param   string // the refused parameter: "_since", "_until" or "_typeFilter"
+	Version string // the API version
+	msg     string
+}
+
+func (e *RequestError) Error() string { return e.msg }
+
 // Check reports what an API version cannot take in r, before AB2D does: a
 // _since before the version's floor, an _until on v1, service dates on v1
-// or v2.
+// or v2. Its error is a *RequestError.
 func (r Request) Check(apiVersion string) error {
 	floor := SinceFloorOf(apiVersion)
 	switch {
 	case !r.Since.IsZero() && r.Since.Before(floor):
-		return fmt.Errorf("_since %s is before %s, the earliest AB2D %s accepts", r.Since.Format(time.RFC3339), floor.Format(time.RFC3339), apiVersion)
+		return &RequestError{"_since", apiVersion, fmt.Sprintf("_since %s is before %s, the earliest AB2D %s accepts", r.Since.Format(time.RFC3339), floor.Format(time.RFC3339), apiVersion)}
 	case !r.Until.IsZero() && apiVersion == V1:
-		return errors.New("_until is only available on AB2D v2 and v3")
+		return &RequestError{"_until", apiVersion, "_until is only available on AB2D v2 and v3"}
 	case len(r.ServiceDates) > 0 && apiVersion != V3:
-		return errors.New("a service-date filter (_typeFilter) is only available on AB2D v3")
+		return &RequestError{"_typeFilter", apiVersion, "a service-date filter (_typeFilter) is only available on AB2D v3"}
 	}
 	return nil
 }
