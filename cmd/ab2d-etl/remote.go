@@ -188,23 +188,29 @@ func apiVersion(o *remoteOptions) (string, error) {
 }
 
 // checkRequest checks what the export asks for against what the API
-// version takes, before anything starts: the _since floor (v3's is
-// 2026-04-01), _until (not on v1) and --service-date (v3 only).
+// version takes (extract.Request.Check), before anything starts: the
+// _since floor (v3's is 2026-04-01), _until (not on v1) and --service-date
+// (v3 only), and words what it refuses as a usage error in terms of the
+// flags.
 func checkRequest(version string, o *remoteOptions, cfg pipeline.RunConfig) error {
-	floor := extract.SinceFloorOf(version)
-	switch {
-	case !cfg.Since.Time.IsZero() && cfg.Since.Time.Before(floor):
-		msg := fmt.Sprintf("--since %s is before %s, the earliest _since AB2D %s accepts", o.since, floor.Format(time.RFC3339), version)
+	req := extract.Request{Since: cfg.Since.Time, Until: cfg.Until, ServiceDates: cfg.ServiceDates}
+	var re *extract.RequestError
+	if err := req.Check(version); !errors.As(err, &re) {
+		return err
+	}
+	switch re.Param {
+	case "_since":
+		msg := fmt.Sprintf("--since %s is before %s, the earliest _since AB2D %s accepts", o.since, extract.SinceFloorOf(version).Format(time.RFC3339), version)
 		if version == extract.V3 {
 			msg += ": give a later time, auto (from the last v3 run, never before that floor) or none (no _since: all v3 has)"
 		}
 		return usageError{msg}
-	case !cfg.Until.IsZero() && version == extract.V1:
+	case "_until":
 		return usageError{"--until is only available on AB2D v2 and v3"}
-	case len(cfg.ServiceDates) > 0 && version != extract.V3:
+	case "_typeFilter":
 		return usagef("--service-date is an AB2D v3 filter (_typeFilter), which %s does not have: add --api-version v3 or drop --service-date", version)
 	}
-	return nil
+	return usageError{re.Error()}
 }
 
 // endpoints resolves --environment, --api-url and --token-url for an API

@@ -83,8 +83,8 @@ type Config struct {
 	V3Off bool
 	// V3Contracts is the v3 allow-list (v3.allowlisted.contracts): a v3
 	// call of another contract gets 403 "V3 access not enabled for this
-	// PDP". Nil means DefaultV3Contracts (Z0001 to Z0010, so not Z0000);
-	// an empty, non-nil list allows none.
+	// PDP". Nil means the service's default, Z0001 to Z0010 (so not
+	// Z0000); an empty, non-nil list allows none.
 	V3Contracts []string
 	// Source produces the claims of an export. Required.
 	Source Source
@@ -92,9 +92,9 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultV3Contracts returns the contracts the service's v3 allow-list is
+// defaultV3Contracts returns the contracts the service's v3 allow-list is
 // seeded with: the sandbox contracts Z0001 to Z0010. Z0000 is not on it.
-func DefaultV3Contracts() []string {
+func defaultV3Contracts() []string {
 	out := make([]string, 10)
 	for i := range out {
 		out[i] = fmt.Sprintf("Z%04d", i+1)
@@ -279,9 +279,6 @@ func (cfg Config) withDefaults() (Config, error) {
 		if f.spec == "" {
 			return cfg, fmt.Errorf("sandbox: fault %d was not made by ParseFault", i+1)
 		}
-	}
-	if cfg.V3Contracts == nil {
-		cfg.V3Contracts = DefaultV3Contracts()
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -97,12 +97,12 @@ func (s *Server) Close() error {
 
 // SetV3Access changes the v3 settings while the server runs, as CMS
 // changes the service's v3.on and v3.allowlisted.contracts: off turns v3
-// off, contracts is the allow-list (nil: DefaultV3Contracts). The v3 calls
-// that follow, status, download and cancel of jobs already started
-// included, see the new settings.
+// off, contracts is the allow-list (nil: the service's default,
+// defaultV3Contracts). The v3 calls that follow, status, download and
+// cancel of jobs already started included, see the new settings.
 func (s *Server) SetV3Access(off bool, contracts []string) {
 	if contracts == nil {
-		contracts = DefaultV3Contracts()
+		contracts = defaultV3Contracts()
 	}
 	allowed := make(map[string]bool, len(contracts))
 	for _, c := range contracts {

@@ -351,8 +351,9 @@ func blankOneSided(a, b any, table string) {
 	}
 }
 
-// TestAgreeListsNameColumns keeps disagreeing and oneSided honest: every
-// entry names a warehouse column that a transform record field fills.
+// TestAgreeListsNameColumns keeps disagreeing, oneSided, v3Differs and
+// v3OneSided honest: every entry names a warehouse table, or a warehouse
+// column that a transform record field fills.
 func TestAgreeListsNameColumns(t *testing.T) {
 	fields := map[string]bool{}
 	for table, v := range map[string]any{
@@ -365,7 +366,7 @@ func TestAgreeListsNameColumns(t *testing.T) {
 		}
 	}
 	cat := schema.Warehouse()
-	for _, m := range []map[string]string{disagreeing, oneSided} {
+	for _, m := range []map[string]string{disagreeing, oneSided, v3Differs, v3OneSided} {
 		for key := range m {
 			table, col, ok := strings.Cut(key, ".")
 			if !ok {

@@ -2,10 +2,8 @@ package synth
 
 import (
 	"fmt"
-	"maps"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/ab2d-etl/ab2d-etl/pipeline/transform"
@@ -215,31 +213,10 @@ func v2TeamWithoutProvider(r *transform.Record) ([]transform.ClaimCareTeamRow, i
 	return team, len(r.ClaimCareTeam) - len(team)
 }
 
-func merged(a, b map[string]string) map[string]string {
-	m := maps.Clone(a)
-	maps.Copy(m, b)
-	return m
-}
-
 func sum(m map[string]int) int {
 	n := 0
 	for _, v := range m {
 		n += v
 	}
 	return n
-}
-
-// TestV3DiffersNamesColumns keeps v3Differs and v3OneSided honest: every
-// entry names a table or a column of a table.
-func TestV3DiffersNamesColumns(t *testing.T) {
-	cat := schema.Warehouse()
-	for key := range merged(v3Differs, v3OneSided) {
-		table, col, ok := strings.Cut(key, ".")
-		if ok && cat.Table(table).Index(col) < 0 {
-			t.Errorf("%s: no such column", key)
-		}
-		if !ok {
-			cat.Table(table) // panics on a table that does not exist
-		}
-	}
 }

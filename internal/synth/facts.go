@@ -659,26 +659,45 @@ func isLab(c string) bool { return (len(c) == 5 && c[0] == '8') || c == "36415" 
 // isDrug reports whether a HCPCS code is a drug (J code).
 func isDrug(c string) bool { return c[0] == 'J' }
 
+// hcpcsOf returns the HCPCS codes of claim type t.
+func hcpcsOf(t int) []string {
+	switch t {
+	case tCarrier:
+		return hcpcsCarrier
+	case tOutpatient:
+		return hcpcsOutpatient
+	case tDME:
+		return hcpcsDME
+	case tInpatient:
+		return hcpcsInpatient
+	case tSNF:
+		return hcpcsSNF
+	case tHHA:
+		return hcpcsHHA
+	}
+	return hcpcsHospice
+}
+
 // drawLines draws the claim lines.
 func (d *drawer) drawLines(c *claim) {
 	r, t := d.r, c.typ
+	codes := hcpcsOf(t)
 	var n int
-	var codes []string
 	switch t {
 	case tCarrier:
-		n, codes = 1+geom(r, 11, 1.3), hcpcsCarrier
+		n = 1 + geom(r, 11, 1.3)
 	case tOutpatient:
-		n, codes = 1+geom(r, 11, 3.5), hcpcsOutpatient
+		n = 1 + geom(r, 11, 3.5)
 	case tDME:
-		n, codes = 1+geom(r, 5, 0.8), hcpcsDME
+		n = 1 + geom(r, 5, 0.8)
 	case tInpatient:
-		n, codes = 1+geom(r, 11, 5), hcpcsInpatient
+		n = 1 + geom(r, 11, 5)
 	case tSNF:
-		n, codes = 1+geom(r, 9, 3), hcpcsSNF
+		n = 1 + geom(r, 9, 3)
 	case tHHA:
-		n, codes = 1+geom(r, 9, 3.5), hcpcsHHA
+		n = 1 + geom(r, 9, 3.5)
 	default:
-		n, codes = 1+geom(r, 5, 1.8), hcpcsHospice
+		n = 1 + geom(r, 5, 1.8)
 	}
 	// A later version of a claim may carry an extra line (an adjustment).
 	if c.ver > 0 && c.group>>(c.ver%32)&1 == 1 && n < maxLines {

@@ -163,25 +163,6 @@ func pickSampleProfile(u int) int {
 	return len(sampleProfiles) - 1
 }
 
-// hcpcsOf returns the HCPCS codes of claim type t.
-func hcpcsOf(t int) []string {
-	switch t {
-	case tCarrier:
-		return hcpcsCarrier
-	case tOutpatient:
-		return hcpcsOutpatient
-	case tDME:
-		return hcpcsDME
-	case tInpatient:
-		return hcpcsInpatient
-	case tSNF:
-		return hcpcsSNF
-	case tHHA:
-		return hcpcsHHA
-	}
-	return hcpcsHospice
-}
-
 // drawSampleDetails draws the rest of a claim of profile p after drawHeader:
 // exactly p's counts, in the structure of the R4 mapping above.
 func (d *drawer) drawSampleDetails(c *claim, p *sampleProfile) {

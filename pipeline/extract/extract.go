@@ -311,7 +311,9 @@ func checkRequest(raw string, r Request) error {
 	return nil
 }
 
-var serviceDateTermRE = regexp.MustCompile(`service-date=([a-z]{2}[0-9]{4}-[0-9]{2}-[0-9]{2})`)
+// serviceDateTermRE matches the service-date terms of a _typeFilter, the
+// term as the first submatch.
+var serviceDateTermRE = regexp.MustCompile(`service-date=(` + serviceDateTerm + `)`)
 
 // serviceDateTerms returns the service-date terms in s, sorted, each once.
 func serviceDateTerms(s string) []string {

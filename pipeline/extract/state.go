@@ -14,10 +14,13 @@ import (
 // State is what is known of one export job, persisted atomically as
 // landing/<job_id>/state.json after every change, so that a run killed at
 // any moment resumes the same job and downloads only what is missing.
+//
+// APIVersion is for people reading state.json: nothing reads it back, as
+// APIURL holds the version and resuming compares that (see matches).
 type State struct {
 	ClientID    string            `json:"client_id"`
 	APIURL      string            `json:"api_url"`
-	APIVersion  string            `json:"api_version,omitempty"` // absent in states of before v3
+	APIVersion  string            `json:"api_version,omitempty"` // informational; absent in states of before v3
 	FHIRVersion string            `json:"fhir_version"`
 	Since       time.Time         `json:"since,omitzero"`
 	Until       time.Time         `json:"until,omitzero"`
@@ -39,8 +42,9 @@ const StateFile = "state.json"
 func (s *State) Dir() string { return s.dir }
 
 // matches reports whether the state is for the same export request: the
-// same client, API URL (and so API version), _since, _until and
-// _typeFilter.
+// same client, API URL (and so API version, which APIVersionOf takes from
+// the URL: a run on another API version starts a new job, and APIVersion
+// needs no check), _since, _until and _typeFilter.
 func (s *State) matches(clientID, apiURL string, r Request) bool {
 	return s.ClientID == clientID && s.APIURL == apiURL && s.Since.Equal(r.Since) && s.Until.Equal(r.Until) &&
 		s.TypeFilter == r.TypeFilter()

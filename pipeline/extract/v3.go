@@ -2,7 +2,6 @@ package extract
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,8 +22,12 @@ type ServiceDate struct {
 // ServiceDateGrammar says what ParseServiceDate takes, for messages.
 const ServiceDateGrammar = "<prefix><YYYY-MM-DD>, prefix one of eq, gt, ge, lt, le, sa (starts after) or eb (ends before), e.g. ge2026-01-01"
 
-// serviceDateRE is AB2D's service-date term: a prefix and a day.
-var serviceDateRE = regexp.MustCompile(`^(eq|gt|ge|lt|le|sa|eb)(\d{4}-\d{2}-\d{2})$`)
+// serviceDateTerm is the pattern of AB2D's service-date term: a prefix and
+// a day, as the first and second submatch.
+const serviceDateTerm = `(eq|gt|ge|lt|le|sa|eb)(\d{4}-\d{2}-\d{2})`
+
+// serviceDateRE matches a whole service-date term.
+var serviceDateRE = regexp.MustCompile(`^` + serviceDateTerm + `$`)
 
 // ParseServiceDate parses a service-date term such as ge2026-01-01 (see
 // ServiceDateGrammar).
@@ -59,18 +62,28 @@ func (r Request) TypeFilter() string {
 	return "ExplanationOfBenefit?" + strings.Join(slices.Compact(terms), "&")
 }
 
+// A RequestError is a parameter of a request that an API version cannot
+// take, as Request.Check reports it.
+type RequestError struct {
+	Param   string // the refused parameter: "_since", "_until" or "_typeFilter"
+	Version string // the API version
+	msg     string
+}
+
+func (e *RequestError) Error() string { return e.msg }
+
 // Check reports what an API version cannot take in r, before AB2D does: a
 // _since before the version's floor, an _until on v1, service dates on v1
-// or v2.
+// or v2. Its error is a *RequestError.
 func (r Request) Check(apiVersion string) error {
 	floor := SinceFloorOf(apiVersion)
 	switch {
 	case !r.Since.IsZero() && r.Since.Before(floor):
-		return fmt.Errorf("_since %s is before %s, the earliest AB2D %s accepts", r.Since.Format(time.RFC3339), floor.Format(time.RFC3339), apiVersion)
+		return &RequestError{"_since", apiVersion, fmt.Sprintf("_since %s is before %s, the earliest AB2D %s accepts", r.Since.Format(time.RFC3339), floor.Format(time.RFC3339), apiVersion)}
 	case !r.Until.IsZero() && apiVersion == V1:
-		return errors.New("_until is only available on AB2D v2 and v3")
+		return &RequestError{"_until", apiVersion, "_until is only available on AB2D v2 and v3"}
 	case len(r.ServiceDates) > 0 && apiVersion != V3:
-		return errors.New("a service-date filter (_typeFilter) is only available on AB2D v3")
+		return &RequestError{"_typeFilter", apiVersion, "a service-date filter (_typeFilter) is only available on AB2D v3"}
 	}
 	return nil
 }

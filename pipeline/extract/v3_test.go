@@ -133,29 +133,38 @@ func TestTypeFilter(t *testing.T) {
 	}
 }
 
-// TestRequestCheck: what each API version refuses, before AB2D does.
+// TestRequestCheck: what each API version refuses, before AB2D does, and
+// which parameter it names.
 func TestRequestCheck(t *testing.T) {
 	sd := mustServiceDates(t, "ge2026-01-01")
 	justBefore := SinceFloorV3.Add(-time.Millisecond)
 	for _, tt := range []struct {
 		version string
 		r       Request
-		err     string // "" when accepted
+		param   string // the refused parameter, "" when accepted
+		err     string
 	}{
-		{V3, Request{}, ""},
-		{V3, Request{Since: SinceFloorV3, Until: afterFloor, ServiceDates: sd}, ""},
-		{V3, Request{Since: justBefore}, "earliest AB2D v3 accepts"},
-		{V3, Request{Since: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, "2026-04-01T00:00:00-05:00"},
-		{V2, Request{Since: justBefore}, ""},
-		{V2, Request{Since: SinceFloor.Add(-time.Second)}, "earliest AB2D v2 accepts"},
-		{V2, Request{ServiceDates: sd}, "only available on AB2D v3"},
-		{V1, Request{ServiceDates: sd}, "only available on AB2D v3"},
-		{V1, Request{Until: afterFloor}, "_until is only available on AB2D v2 and v3"},
-		{V2, Request{Until: afterFloor}, ""},
+		{V3, Request{}, "", ""},
+		{V3, Request{Since: SinceFloorV3, Until: afterFloor, ServiceDates: sd}, "", ""},
+		{V3, Request{Since: justBefore}, "_since", "earliest AB2D v3 accepts"},
+		{V3, Request{Since: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, "_since", "2026-04-01T00:00:00-05:00"},
+		{V2, Request{Since: justBefore}, "", ""},
+		{V2, Request{Since: SinceFloor.Add(-time.Second)}, "_since", "earliest AB2D v2 accepts"},
+		{V2, Request{ServiceDates: sd}, "_typeFilter", "only available on AB2D v3"},
+		{V1, Request{ServiceDates: sd}, "_typeFilter", "only available on AB2D v3"},
+		{V1, Request{Until: afterFloor}, "_until", "_until is only available on AB2D v2 and v3"},
+		{V2, Request{Until: afterFloor}, "", ""},
 	} {
 		err := tt.r.Check(tt.version)
-		if (err == nil) != (tt.err == "") || (err != nil && !strings.Contains(err.Error(), tt.err)) {
-			t.Errorf("%s %+v: %v, want %q", tt.version, tt.r, err, tt.err)
+		if tt.param == "" {
+			if err != nil {
+				t.Errorf("%s %+v: %v, want accepted", tt.version, tt.r, err)
+			}
+			continue
+		}
+		var re *RequestError
+		if !errors.As(err, &re) || re.Param != tt.param || re.Version != tt.version || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("%s %+v: %#v, want a RequestError of %s %s saying %q", tt.version, tt.r, err, tt.param, tt.version, tt.err)
 		}
 	}
 }
