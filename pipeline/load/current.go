@@ -21,7 +21,7 @@ import (
 // DuckDB's read_parquet):
 //
 //	DIR/current/latest -> <snapshot>                  symlink, switched atomically
-//	DIR/current/<snapshot>/<table>/part-<unit>-<snapshot that wrote it>.parquet
+//	DIR/current/<snapshot>/<table>/part-<unit>-<snapshot that wrote it>[-<n>].parquet
 //	DIR/current/<snapshot>/_manifest.json             what each file holds
 //
 // It lives beside DIR/parquet, not in it: DIR/parquet/<table>/ is the
@@ -33,9 +33,9 @@ import (
 // A snapshot is complete in itself and never changes. Each command writes
 // a new one in the writer's folder, renames it into DIR/current and then
 // switches `latest` to it. Rows are filed by the load that wrote them
-// (their load_id): one file per table and load, and one file for each table
-// without load_id (codes, loads, runs); an empty table has a file without
-// rows. A load's rows only ever disappear
+// (their load_id): one file per table and load (or the load's history
+// parts, when they are linked), and one file for each table without
+// load_id (codes, loads, runs); an empty table has a file without rows. A load's rows only ever disappear
 // from the current state (a newer version of an EOB replaces it; new rows
 // come with new loads), so a file whose row count (and, for
 // beneficiary_mbis, whose rows' hash, since its rows are merged in place) has
