@@ -39,27 +39,50 @@ func (f *Flattener) codings(root *fastjson.Value) {
 // over.
 func (f *Flattener) walkCodings(v *fastjson.Value, n *pathNode) {
 	if o := v.GetObject(); o != nil {
-		var system, code, display []byte
-		o.Visit(func(k []byte, c *fastjson.Value) {
-			switch string(k) {
-			case "system":
-				system = c.GetStringBytes()
-			case "code": // also a CodeableConcept, e.g. supportingInfo.code
-				code = c.GetStringBytes()
-			case "display":
-				display = c.GetStringBytes()
-			}
-			if c.GetObject() != nil || c.GetArray() != nil {
-				f.walkCodings(c, f.child(n, k))
-			}
-		})
-		if len(system) > 0 && len(code) > 0 {
-			f.addCoding(n, system, code, display)
-		}
+		f.walkObject(o, n)
 		return
 	}
-	for _, e := range v.GetArray() {
-		f.walkCodings(e, n)
+	f.walkArray(v.GetArray(), n)
+}
+
+// walkObject is walkCodings for an object.
+func (f *Flattener) walkObject(o *fastjson.Object, n *pathNode) {
+	var system, code, display []byte
+	o.Visit(func(k []byte, c *fastjson.Value) {
+		switch string(k) {
+		case "system":
+			if system = c.GetStringBytes(); system != nil {
+				return // a string: nothing below it
+			}
+		case "code": // also a CodeableConcept, e.g. supportingInfo.code
+			if code = c.GetStringBytes(); code != nil {
+				return
+			}
+		case "display":
+			if display = c.GetStringBytes(); display != nil {
+				return
+			}
+		}
+		if co := c.GetObject(); co != nil {
+			f.walkObject(co, f.child(n, k))
+		} else if a := c.GetArray(); a != nil {
+			f.walkArray(a, f.child(n, k))
+		}
+	})
+	if len(system) > 0 && len(code) > 0 {
+		f.addCoding(n, system, code, display)
+	}
+}
+
+// walkArray is walkCodings for the elements of an array, found at the path
+// n: array positions are not part of it.
+func (f *Flattener) walkArray(a []*fastjson.Value, n *pathNode) {
+	for _, e := range a {
+		if o := e.GetObject(); o != nil {
+			f.walkObject(o, n)
+		} else if ea := e.GetArray(); ea != nil {
+			f.walkArray(ea, n)
+		}
 	}
 }
 
