@@ -413,16 +413,21 @@ func (f *Flattener) coding(parent *fastjson.Value, key string, prefer func([]byt
 		}
 		sys := f.strb(c, "system")
 		f.leave()
+		if i == 0 {
+			system = sys
+		}
 		if prefer == nil {
 			break
 		}
 		if prefer(sys) {
-			chosen = i
+			chosen, system = i, sys
 			break
 		}
 	}
+	// The chosen coding's system is read above: reading it again would
+	// find what does not fit it already recorded at the same path.
 	f.at = append(f.at, pathElem{"coding", chosen})
-	code, system, display = f.strb(cs[chosen], "code"), f.strb(cs[chosen], "system"), f.strb(cs[chosen], "display")
+	code, display = f.strb(cs[chosen], "code"), f.strb(cs[chosen], "display")
 	f.leave()
 	return code, system, display
 }

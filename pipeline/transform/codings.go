@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"bytes"
 	"hash/maphash"
 
 	"github.com/valyala/fastjson"
@@ -25,46 +24,73 @@ func (f *Flattener) codings(root *fastjson.Value) {
 		f.seen = nil // do not keep clearing what one huge EOB needed
 	}
 	clear(f.seen)
-	f.keys, f.elems, f.memo = f.keys[:0], f.elems[:0], 0
-	f.walkCodings(root)
+	if f.paths == nil || f.npaths > maxPaths {
+		// Start afresh: the tree holds the paths of the EOBs since, and
+		// hostile input is not to grow it without bound.
+		f.paths = &pathNode{name: elemEOB, hash: maphash.String(f.seed, elemEOB)}
+		f.npaths = 1
+	}
+	f.walkCodings(root, f.paths)
 }
 
-// walkCodings visits v and everything below it, adding the Codings it
-// finds (addCoding). f.keys is the path of object keys from the root to v
-// (array positions are not part of it). Types are tested with GetObject and
-// GetArray, which, unlike Type, do not unescape the strings passed over.
-func (f *Flattener) walkCodings(v *fastjson.Value) {
+// walkCodings visits v, found at the path n, and everything below it,
+// adding the Codings it finds (addCoding). Types are tested with GetObject
+// and GetArray, which, unlike Type, do not unescape the strings passed
+// over.
+func (f *Flattener) walkCodings(v *fastjson.Value, n *pathNode) {
 	if o := v.GetObject(); o != nil {
-		var system, code, display []byte
-		o.Visit(func(k []byte, c *fastjson.Value) {
-			switch string(k) {
-			case "system":
-				system = c.GetStringBytes()
-			case "code": // also a CodeableConcept, e.g. supportingInfo.code
-				code = c.GetStringBytes()
-			case "display":
-				display = c.GetStringBytes()
-			}
-			if c.GetObject() != nil || c.GetArray() != nil {
-				f.pushKey(k)
-				f.walkCodings(c)
-				f.keys = f.keys[:len(f.keys)-1]
-			}
-		})
-		if len(system) > 0 && len(code) > 0 {
-			f.addCoding(system, code, display)
-		}
+		f.walkObject(o, n)
 		return
 	}
-	for _, e := range v.GetArray() {
-		f.walkCodings(e)
+	f.walkArray(v.GetArray(), n)
+}
+
+// walkObject is walkCodings for an object.
+func (f *Flattener) walkObject(o *fastjson.Object, n *pathNode) {
+	var system, code, display []byte
+	o.Visit(func(k []byte, c *fastjson.Value) {
+		switch string(k) {
+		case "system":
+			if system = c.GetStringBytes(); system != nil {
+				return // a string: nothing below it
+			}
+		case "code": // also a CodeableConcept, e.g. supportingInfo.code
+			if code = c.GetStringBytes(); code != nil {
+				return
+			}
+		case "display":
+			if display = c.GetStringBytes(); display != nil {
+				return
+			}
+		}
+		if co := c.GetObject(); co != nil {
+			f.walkObject(co, f.child(n, k))
+		} else if a := c.GetArray(); a != nil {
+			f.walkArray(a, f.child(n, k))
+		}
+	})
+	if len(system) > 0 && len(code) > 0 {
+		f.addCoding(n, system, code, display)
 	}
 }
 
-// addCoding adds one Coding to rec.Codings unless the EOB already has it at
-// the same element; then it only fills a missing display.
-func (f *Flattener) addCoding(system, code, display []byte) {
-	elem, he := f.codingElement()
+// walkArray is walkCodings for the elements of an array, found at the path
+// n: array positions are not part of it.
+func (f *Flattener) walkArray(a []*fastjson.Value, n *pathNode) {
+	for _, e := range a {
+		if o := e.GetObject(); o != nil {
+			f.walkObject(o, n)
+		} else if ea := e.GetArray(); ea != nil {
+			f.walkArray(ea, n)
+		}
+	}
+}
+
+// addCoding adds one Coding, found at the path n, to rec.Codings unless the
+// EOB already has it at the same element; then it only fills a missing
+// display.
+func (f *Flattener) addCoding(n *pathNode, system, code, display []byte) {
+	elem, he := n.name, n.hash
 	hc := maphash.Bytes(f.seed, system)*31 ^ maphash.Bytes(f.seed, code)
 	cs := f.rec.Codings
 	if 2*(len(cs)+1) > len(f.seen) {
@@ -114,60 +140,77 @@ func (f *Flattener) growSeen() {
 	}
 }
 
-// element is the name of the element of a path of keys, and its hash.
-type element struct {
-	name string
-	hash uint64
+// maxPaths bounds the tree of paths kept from EOB to EOB (see pathNode).
+const maxPaths = 4096
+
+// maxPathKids is the number of children of a pathNode above which they are
+// found through a map.
+const maxPathKids = 16
+
+// A pathNode is a path of object keys from the root of a resource (array
+// positions are not part of it) that the codings walk has met, with the
+// element that a Coding found there belongs to. The paths form a tree that
+// the Flattener keeps from EOB to EOB, so that the codings of sibling items
+// or adjudications, and of the next EOBs, name their element without
+// building the name again.
+type pathNode struct {
+	key   string // the last key of the path
+	path  string // the keys joined with dots, cut after maxCodingDepth keys
+	depth int    // the number of keys
+	name  string // the element of a Coding here, see pathNode.child
+	hash  uint64 // maphash of name
+
+	kids   []*pathNode          // the paths one key longer
+	kidMap map[string]*pathNode // the same, once there are more than maxPathKids
 }
 
-// pushKey descends into key k of the value being visited. The path f.keys
-// and the element names f.elems computed for it are kept beyond the current
-// depth (up to f.memo) while the keys pushed match them, so that the codings
-// of sibling items or adjudications name their element once per EOB, not
-// once each.
-func (f *Flattener) pushKey(k []byte) {
-	d := len(f.keys)
-	if d < f.memo && bytes.Equal(f.keys[:f.memo][d], k) {
-		f.keys = f.keys[:d+1]
-		return
-	}
-	f.keys = append(f.keys, k)
-	f.elems = append(f.elems[:d], element{})
-	f.memo = d + 1
-}
-
-// codingElement returns the element a Coding at f.keys belongs to: the keys
-// joined with dots, without a final "coding" (so a CodeableConcept's codings
-// are named after the concept: "type", "careTeam.role",
-// "item.adjudication.category"), e.g. "extension.valueCoding" or
-// "supportingInfo.code".
-func (f *Flattener) codingElement() (string, uint64) {
-	n := len(f.keys)
-	if n == 0 {
-		// A Coding as the resource itself: not an EOB, but be total.
-		return elemEOB, maphash.String(f.seed, elemEOB)
-	}
-	if e := f.elems[n-1]; e.name != "" {
-		return e.name, e.hash
-	}
-	keys := f.keys
-	if string(keys[n-1]) == "coding" {
-		keys = keys[:n-1]
-	}
-	if len(keys) > maxCodingDepth {
-		keys = keys[:maxCodingDepth]
-	}
-	f.buf = f.buf[:0]
-	for i, k := range keys {
-		if i > 0 {
-			f.buf = append(f.buf, '.')
+// child returns the path n followed by key k, adding it to the tree when
+// new.
+func (f *Flattener) child(n *pathNode, k []byte) *pathNode {
+	if n.kidMap != nil {
+		if c := n.kidMap[string(k)]; c != nil {
+			return c
 		}
-		f.buf = append(f.buf, k...)
+	} else {
+		for _, c := range n.kids {
+			if c.key == string(k) {
+				return c
+			}
+		}
 	}
-	name := f.in(f.buf)
-	if name == "" {
-		name = elemEOB // only "coding" on the path
+	c := &pathNode{key: string(k), depth: n.depth + 1}
+	switch {
+	case n.depth == 0:
+		c.path = c.key
+	case n.depth >= maxCodingDepth:
+		c.path = n.path
+	default:
+		c.path = n.path + "." + c.key
 	}
-	f.elems[n-1] = element{name, maphash.String(f.seed, name)}
-	return name, f.elems[n-1].hash
+	// A Coding is named after its element: the path without a final
+	// "coding", so that a CodeableConcept's codings are named after the
+	// concept ("type", "careTeam.role", "item.adjudication.category"),
+	// e.g. "extension.valueCoding" or "supportingInfo.code".
+	c.name = c.path
+	if c.key == "coding" {
+		c.name = n.path
+	}
+	if c.name == "" {
+		c.name = elemEOB // only "coding" on the path
+	}
+	c.hash = maphash.String(f.seed, c.name)
+	f.npaths++
+	if n.kidMap != nil {
+		n.kidMap[c.key] = c
+		return c
+	}
+	n.kids = append(n.kids, c)
+	if len(n.kids) > maxPathKids {
+		n.kidMap = make(map[string]*pathNode, 2*len(n.kids))
+		for _, k := range n.kids {
+			n.kidMap[k.key] = k
+		}
+		n.kids = nil
+	}
+	return c
 }

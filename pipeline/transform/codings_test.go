@@ -145,6 +145,31 @@ func TestCodings(t *testing.T) {
 		b.WriteString(`]}`)
 		return b.String()
 	}
+	deep := func(n int) (line, element string) {
+		var keys []string
+		for i := range n {
+			keys = append(keys, fmt.Sprintf("k%d", i))
+		}
+		line = head + `"` + strings.Join(keys, `":{"`) + `":{"system":"s","code":"c"}` + strings.Repeat("}", n-1) + "}"
+		return line, strings.Join(keys[:min(n, maxCodingDepth)], ".")
+	}
+	wide := func(n int) (line string, want []string) {
+		var b strings.Builder
+		b.WriteString(head + `"w":{`)
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `"k%d":{"system":"s","code":"c"}`, i)
+			want = append(want, fmt.Sprintf("w.k%d|s|c|", i))
+		}
+		b.WriteString(`}}`)
+		return b.String(), want
+	}
+	deep16, deep16Elem := deep(maxCodingDepth)
+	deep20, deep20Elem := deep(maxCodingDepth + 4)
+	wide40, wide40Want := wide(40)
+	wideMax, wideMaxWant := wide(maxPaths + 10)
 	tests := []struct {
 		name string
 		line string
@@ -169,6 +194,18 @@ func TestCodings(t *testing.T) {
 			[]string{"benefitBalance.category|s|ok|"}, 0},
 		{"contained resources", head + `"contained":[{"resourceType":"Observation","id":"o","code":{"coding":[{"system":"h","code":"R1","display":"Hemoglobin Test"}]}}]}`,
 			[]string{"contained.code|h|R1|Hemoglobin Test"}, 0},
+		{"a Coding as the resource itself", head + `"system":"s","code":"c"}`, []string{"ExplanationOfBenefit|s|c|"}, 0},
+		{"only coding on the path", head + `"coding":[{"system":"s","code":"c"}]}`, []string{"ExplanationOfBenefit|s|c|"}, 0},
+		{"coding under coding", head + `"coding":{"coding":{"system":"s","code":"c"}}}`, []string{"coding|s|c|"}, 0},
+		{"empty keys", head + `"":{"":{"system":"s","code":"c"}},"x":{"":{"coding":[{"system":"s","code":"c"}]}}}`,
+			[]string{".|s|c|", "x.|s|c|"}, 0},
+		{"escaped key", head + `"ty\u0070e":{"coding":[{"system":"s","code":"c"}]}}`, []string{"type|s|c|"}, 0},
+		{"deep, within the cut", deep16, []string{deep16Elem + "|s|c|"}, 0},
+		{"deeper than the cut", deep20, []string{deep20Elem + "|s|c|"}, 0},
+		{"many keys in one object", wide40, wide40Want, 0},
+		{"more paths than are kept", wideMax, wideMaxWant, 0},
+		{"after the paths are dropped", head + `"type":{"coding":[{"system":"b","code":"2"}]},"w":{"k1":{"system":"s","code":"c"}}}`,
+			[]string{"type|b|2|", "w.k1|s|c|"}, 0},
 		{"many distinct (hash table grows)", many(300, false), nil, 300},
 		{"many duplicates", many(300, true), []string{"item.productOrService|s|0|", "item.productOrService|s|1|", "item.productOrService|s|2|"}, 0},
 	}

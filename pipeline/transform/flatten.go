@@ -73,12 +73,11 @@ type Flattener struct {
 	tbl    map[string]string // interned strings
 	mem    []byte            // arena for the strings of the records, see copyString
 
-	// The codings walk (see codings): the element path of the value being
-	// visited and the element names of its prefixes (see pushKey), and a
-	// hash table of the codings of the EOB (see addCoding).
-	keys   [][]byte
-	elems  []element
-	memo   int
+	// The codings walk (see codings): the tree of the paths of object keys
+	// it has met, its size, and a hash table of the codings of the EOB
+	// (see addCoding).
+	paths  *pathNode
+	npaths int
 	seen   []int32
 	seed   maphash.Seed
 	recent [256]Coding // recent codings' strings by hash (pins at most 256 arena blocks), see addCoding
