@@ -175,6 +175,9 @@ func (w *Warehouse) begin(ctx context.Context, s *Stage) error {
 	if err != nil {
 		return fmt.Errorf("merge load %s: %w", s.LoadID, err)
 	}
+	if _, err := conn.ExecContext(ctx, "SET memory_limit = '"+ingestMemoryLimit+"'"); err != nil {
+		return errors.Join(fmt.Errorf("merge load %s: %w", s.LoadID, err), conn.Close())
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return errors.Join(fmt.Errorf("merge load %s: %w", s.LoadID, err), conn.Close())
@@ -220,6 +223,9 @@ func (w *Warehouse) Commit(ctx context.Context, s *Stage, rec LoadRecord, force 
 	debug.FreeOSMemory()
 	if err := w.begin(ctx, s); err != nil {
 		return "", fmt.Errorf("%s: %w", rec.SourceFile, err)
+	}
+	if _, err := s.tx.ExecContext(ctx, "SET memory_limit = '"+duckMemoryLimit+"'"); err != nil {
+		return "", fmt.Errorf("%s: merge load %s: %w", rec.SourceFile, s.LoadID, err)
 	}
 	if err := w.merge(ctx, s, rec); err != nil {
 		return "", fmt.Errorf("%s: %w", rec.SourceFile, err)
