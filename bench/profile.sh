@@ -51,7 +51,7 @@ for w in "${what[@]}"; do
       [ -s "$input" ] || "$gen" -seed "$SEED" -shape "$BENCH_SHAPE" -size "$SIZE" -o "$input" || die "generating $SIZE failed"
       say "load: BenchmarkLoadFile x$RUNS on $input"
       AB2D_BENCH_FILE="$input" "$GO" test -run '^$' -bench '^BenchmarkLoadFile$' -benchtime "${RUNS}x" -benchmem \
-        -cpuprofile "$dir/load.prof" -o "$dir/load.test" ./pipeline/load/ | grep -E '^(Benchmark|ok|FAIL)' ||
+        -cpuprofile "$dir/load.prof" -o "$dir/load.test" ./pipeline/ | grep -E '^(Benchmark|ok|FAIL)' ||
         die "BenchmarkLoadFile failed"
       top "$dir/load.test" "$dir/load.prof"
       ;;
