@@ -223,7 +223,8 @@ func TestUpsertByLastUpdated(t *testing.T) {
 }
 
 // TestCancelLeavesWarehouseUnchanged interrupts a load: the error is the
-// context's, nothing of the file is visible, no temporary file is left, and
+// context's, nothing of the file is visible (though DuckDB had begun to
+// ingest it), no temporary file is left, and
 // no goroutine leaks (TestMain).
 func TestCancelLeavesWarehouseUnchanged(t *testing.T) {
 	dir := t.TempDir()
@@ -238,8 +239,9 @@ func TestCancelLeavesWarehouseUnchanged(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		n := 0
 		// Cancel once `after` batches of the file were ordered: the hook
-		// observes the pipeline, it does not time it.
-		cfg := LoadConfig{Workers: 2, Hooks: Hooks{Loading: func(string, int64, int64) {
+		// observes the pipeline, it does not time it. Parts of one batch:
+		// DuckDB has ingested some of them into the load's transaction.
+		cfg := LoadConfig{Workers: 2, PartBytes: 1, PartRows: 1, Hooks: Hooks{Loading: func(string, int64, int64) {
 			if n++; n > after {
 				cancel()
 			}
@@ -575,7 +577,9 @@ func TestManifestCheck(t *testing.T) {
 					}
 					return extract.Landed{File: entry, Path: good, Verified: true}, nil
 				}}
-			l := newLoader(wh, LoadConfig{}.withDefaults(), "r", true)
+			// Parts of one batch: DuckDB ingests the bad copy's before its
+			// end shows the mismatch, and the good copy's rows replace them.
+			l := newLoader(wh, LoadConfig{PartBytes: 1, PartRows: 1}.withDefaults(), "r", true)
 			g, ctx := errgroup.WithContext(context.Background())
 			sources := make(chan source, 1)
 			sources <- src
