@@ -18,8 +18,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -218,6 +220,12 @@ const (
 	DefaultPartRows  = 32 << 10
 )
 
+// partBytesEnv names an environment variable for crash tests: a number of
+// bytes that replaces DefaultPartBytes (and makes PartRows 1), so that the
+// small files of a test merge in many parts and a kill can strike while
+// DuckDB ingests them. Unset, the defaults apply.
+const partBytesEnv = "AB2D_ETL_PART_BYTES"
+
 // withDefaults fills the zero values.
 func (c LoadConfig) withDefaults() LoadConfig {
 	if c.Workers <= 0 {
@@ -225,6 +233,9 @@ func (c LoadConfig) withDefaults() LoadConfig {
 	}
 	if c.MaxLine <= 0 {
 		c.MaxLine = transform.DefaultMaxLine
+	}
+	if n, err := strconv.ParseInt(os.Getenv(partBytesEnv), 10, 64); err == nil && n > 0 && c.PartBytes <= 0 {
+		c.PartBytes, c.PartRows = n, 1
 	}
 	if c.PartBytes <= 0 {
 		c.PartBytes = DefaultPartBytes

@@ -62,7 +62,9 @@ func TestChaos(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(*chaosSeed, 1))
 	cl, _ := sandbox.ClientByContract("Z0000")
-	env := append(os.Environ(), "AB2D_ETL_MAIN=1", "AB2D_CLIENT_ID="+cl.ID, "AB2D_CLIENT_SECRET="+cl.Secret)
+	// Every file merges in parts of one batch: a kill can strike while
+	// DuckDB ingests them.
+	env := append(os.Environ(), "AB2D_ETL_MAIN=1", "AB2D_CLIENT_ID="+cl.ID, "AB2D_CLIENT_SECRET="+cl.Secret, "AB2D_ETL_PART_BYTES=1")
 	newSandbox := func(faults []string) *httptest.Server {
 		fs, err := sandbox.ParseFaults(faults)
 		if err != nil {
