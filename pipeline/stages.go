@@ -815,7 +815,7 @@ func (l *loader) finish(ctx context.Context, fl *fileLoad, ingestErr error) erro
 		fl.stage.Abort()
 		res.Err = fmt.Errorf("%s: %w", res.Path, ingestErr)
 	default:
-		started := time.Now()
+		started := time.Now() // commit_seconds: the end of the merge, after the file's transform
 		res.Rows = fl.stage.Rows()
 		id, err := l.wh.Commit(ctx, fl.stage, load.LoadRecord{
 			RunID: l.runID, SourceFile: res.Path, SHA256: res.SHA256, Bytes: res.Bytes,
@@ -834,7 +834,7 @@ func (l *loader) finish(ctx context.Context, fl *fileLoad, ingestErr error) erro
 			l.cfg.Log.Info("already loaded, skipped (use --force to reload)", "file", res.Path, "load_id", res.LoadID)
 		default:
 			l.cfg.Log.Info("file loaded", "file", res.Path, "load_id", res.LoadID, "eobs", res.EOBs, "rejects", res.Rejects,
-				"field_issues", res.Fields, "export_errors", res.Issues, "merge_seconds", fmt.Sprintf("%.2f", time.Since(started).Seconds()))
+				"field_issues", res.Fields, "export_errors", res.Issues, "commit_seconds", fmt.Sprintf("%.2f", time.Since(started).Seconds()))
 			if res.Rejects > 0 {
 				l.cfg.Log.Warn("lines rejected; see the rejects table", "file", res.Path, "rejects", res.Rejects)
 			}
