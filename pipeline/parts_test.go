@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -41,8 +42,11 @@ func TestMergeInParts(t *testing.T) {
 		}
 	}
 	files := []string{
-		writeFile(t, dir, "a.ndjson", append(lines[:500:500], newer(lines[10]))...), // line 10 twice: the newer wins
-		writeFile(t, dir, "b.ndjson", lines[500:]...),                               // new EOBs only
+		// Line 10 twice, the newer version last, and line 480 twice, the
+		// newer first: the losing version comes in an earlier part than
+		// its winner, and in a later one.
+		writeFile(t, dir, "a.ndjson", slices.Concat([]string{newer(lines[480])}, lines[:500], []string{newer(lines[10])})...),
+		writeFile(t, dir, "b.ndjson", lines[500:]...), // new EOBs only
 		writeFile(t, dir, "c.ndjson", resent...),
 	}
 
@@ -71,8 +75,19 @@ func TestMergeInParts(t *testing.T) {
 		if n := queryInt(t, w, "SELECT count(*) FROM claims"); n != 1000 {
 			t.Errorf("%s: %d claims, want 1000", w.Dir, n)
 		}
-		if n := queryInt(t, w, "SELECT count(*) FROM claims WHERE last_updated = '2031-01-01T00:00:00Z'"); n != 51 {
-			t.Errorf("%s: %d claims replaced by a newer version, want 51", w.Dir, n)
+		if n := queryInt(t, w, "SELECT count(*) FROM claims WHERE last_updated = '2031-01-01T00:00:00Z'"); n != 52 {
+			t.Errorf("%s: %d claims in a newer version, want 52", w.Dir, n)
+		}
+		// Every row of a claim's other tables is of the version claims holds.
+		for _, tbl := range schema.Warehouse().ParquetTables() {
+			if tbl.Merge != schema.MergeByEOB || tbl.Name == schema.Claims {
+				continue
+			}
+			q := fmt.Sprintf(`SELECT count(*) FROM %s t LEFT JOIN claims c USING (eob_id)
+WHERE c.eob_id IS NULL OR t.load_id <> c.load_id OR t.source_line <> c.source_line`, tbl.Name)
+			if n := queryInt(t, w, q); n != 0 {
+				t.Errorf("%s: %d rows of %s not of the claim version in claims", w.Dir, n, tbl.Name)
+			}
 		}
 	}
 	codes := "SELECT system, code, display, elements FROM codes ORDER BY ALL"
@@ -105,6 +120,33 @@ func TestMergeInParts(t *testing.T) {
 			}) {
 				t.Errorf("%s of b: history part %s is not among the current files %v", table, p, cur)
 			}
+		}
+		// The manifest counts the rows of each file: a version that knows
+		// only a unit's first file must not take it for the whole unit.
+		var m struct {
+			Tables map[string]struct {
+				Units map[string]struct {
+					Rows int64 `json:"rows"`
+					More []struct {
+						Rows int64 `json:"rows"`
+					} `json:"more"`
+				} `json:"units"`
+			} `json:"tables"`
+		}
+		b, err := os.ReadFile(filepath.Join(inParts.Dir, "current", "latest", load.ManifestFile))
+		if err == nil {
+			err = json.Unmarshal(b, &m)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := m.Tables[table].Units[res[1].LoadID]
+		total := u.Rows
+		for _, more := range u.More {
+			total += more.Rows
+		}
+		if want := queryInt(t, inParts, fmt.Sprintf("SELECT count(*) FROM %s WHERE load_id = ?", table), res[1].LoadID); len(u.More) != len(parts)-1 || u.Rows >= total || total != want {
+			t.Errorf("%s of b: manifest unit %+v, want %d files of %d rows in all, the first's in rows", table, u, len(parts), want)
 		}
 		fromPQ := fmt.Sprintf("(SELECT * FROM read_parquet('%s'))", filepath.Join(inParts.Dir, "current", "latest", table, "*.parquet"))
 		cols := schema.Warehouse().Table(table).ColumnNames()

@@ -17,7 +17,8 @@ import (
 
 // stagingDir is where a load stages what it merges from a file of its own
 // (its codes); Open removes what a killed load left there, since nothing
-// there outlives a commit.
+// there outlives a commit. The folder itself stays while the warehouse is
+// open: one load's cleanup must not remove it under the next one's file.
 func stagingDir(out string) string { return filepath.Join(writerDir(out), "staging") }
 
 // stagedCodes is the name pattern of the staged codes files.
@@ -50,7 +51,7 @@ func newCodesWriter(out, loadID string, cat schema.Catalog, mem memory.Allocator
 		return nil, fmt.Errorf("codes: staged columns %v", names)
 	}
 	name := strings.Replace(stagedCodes, "*", loadID, 1)
-	tw := &tableWriter{table: staged, schema: staged.ArrowSchema(), dir: stagingDir(out), name: func(int) string { return name }}
+	tw := &tableWriter{table: staged, schema: staged.ArrowSchema(), dir: stagingDir(out), shared: true, name: func(int) string { return name }}
 	return &codesWriter{tw: tw, mem: mem, pending: transform.CodeSet{}, max: maxPendingCodes}, nil
 }
 

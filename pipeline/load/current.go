@@ -78,17 +78,40 @@ type tableManifest struct {
 }
 
 // unitFile is the Parquet files of a unit in a snapshot (one, or the
-// parts of a load's history file when they are linked) and the fingerprint
-// of the rows they hold.
+// parts of a load's history when they are linked) and the fingerprint of
+// the rows they hold. Rows counts the rows of File alone, so that a
+// version that knows no More never takes a unit of parts for its first
+// file.
 type unitFile struct {
-	File string   `json:"file"`           // name in the table's folder
-	More []string `json:"more,omitempty"` // the names of its other files
-	Rows int64    `json:"rows"`
-	Hash string   `json:"hash,omitempty"` // sum of the rows' hashes, where rows change in place
+	File string     `json:"file"` // name in the table's folder
+	Rows int64      `json:"rows"`
+	Hash string     `json:"hash,omitempty"` // sum of the rows' hashes, where rows change in place
+	More []partFile `json:"more,omitempty"` // the unit's other files
+}
+
+// partFile is a file of a unit after its first.
+type partFile struct {
+	File string `json:"file"`
+	Rows int64  `json:"rows"`
 }
 
 // files returns the names of the unit's files.
-func (u unitFile) files() []string { return append([]string{u.File}, u.More...) }
+func (u unitFile) files() []string {
+	out := []string{u.File}
+	for _, m := range u.More {
+		out = append(out, m.File)
+	}
+	return out
+}
+
+// rows returns the rows of all the unit's files.
+func (u unitFile) rows() int64 {
+	n := u.Rows
+	for _, m := range u.More {
+		n += m.Rows
+	}
+	return n
+}
 
 // publishMemoryLimit is DuckDB's memory limit while it writes the snapshot.
 const publishMemoryLimit = "256MB"
@@ -191,7 +214,7 @@ func (w *Warehouse) snapshotTable(ctx context.Context, t schema.Table, tmp, prev
 	slices.Sort(keys)
 	for _, k := range keys {
 		u := units[k]
-		if old, ok := prev.Units[k]; ok && sameColumns && old.Rows == u.Rows && old.Hash == u.Hash {
+		if old, ok := prev.Units[k]; ok && sameColumns && old.rows() == u.Rows && old.Hash == u.Hash {
 			if linkAll(prevDir, dir, old.files(), old.files()) {
 				tm.Units[k] = old
 				p.FilesLinked += len(old.files())
@@ -204,13 +227,16 @@ func (w *Warehouse) snapshotTable(ctx context.Context, t schema.Table, tmp, prev
 		if hs := w.historyFiles(t, k, u); len(hs) > 0 {
 			// Every row of the load is still current: its history files
 			// are the current state's files, byte for byte.
-			names := []string{u.File}
-			for n := 1; n < len(hs); n++ {
-				names = append(names, fmt.Sprintf("part-%s-%s-%d.parquet", k, id, n))
+			srcs, names := []string{hs[0].File}, []string{u.File}
+			linked := u
+			linked.Rows = hs[0].Rows
+			for n, h := range hs[1:] {
+				name := fmt.Sprintf("part-%s-%s-%d.parquet", k, id, n+1)
+				srcs, names = append(srcs, h.File), append(names, name)
+				linked.More = append(linked.More, partFile{File: name, Rows: h.Rows})
 			}
-			if linkAll("", dir, hs, names) {
-				u.More = names[1:]
-				tm.Units[k] = u
+			if linkAll("", dir, srcs, names) {
+				tm.Units[k] = linked
 				p.FilesLinked += len(hs)
 				w.pause()
 				continue
@@ -250,14 +276,16 @@ func linkAll(srcDir, dir string, srcs, names []string) bool {
 }
 
 // historyFiles returns the Parquet history parts of load k's rows of table
-// t, in order, when they hold exactly the rows the current state holds of
-// that load, else nil. That is so when no row of the load was replaced or
-// merged away: the merge inserts a load's rows from those very files, and
-// afterwards only removes them (a newer version of an EOB replaces it), so
-// the same number of rows is the same rows. Tables whose rows change in
-// place (beneficiary_mbis: u.Hash is set) and files of another set of
-// columns (written before a column was added) do not qualify.
-func (w *Warehouse) historyFiles(t schema.Table, k string, u unitFile) []string {
+// t (paths and rows), in order, when they hold exactly the rows the
+// current state holds of that load, else nil. That is so when no row of
+// the load was replaced or merged away: the merge inserts a load's rows
+// from those very files, and afterwards only removes them (a newer version
+// of an EOB replaces it), so the same number of rows is the same rows.
+// Tables whose rows change in place (beneficiary_mbis: u.Hash is set),
+// files of another set of columns (written before a column was added) and
+// a load whose parts are not all in place (a publish the next Open
+// finishes) do not qualify.
+func (w *Warehouse) historyFiles(t schema.Table, k string, u unitFile) []partFile {
 	if !t.Parquet || u.Hash != "" || k == wholeTable || k == emptyTable {
 		return nil
 	}
@@ -265,33 +293,40 @@ func (w *Warehouse) historyFiles(t schema.Table, k string, u unitFile) []string 
 	if err != nil || len(parts) == 0 {
 		return nil
 	}
+	var out []partFile
 	var rows int64
 	for _, p := range parts {
 		n, cols, err := parquetShape(p)
 		if err != nil || !slices.Equal(cols, t.ColumnNames()) {
 			return nil
 		}
+		out = append(out, partFile{File: p, Rows: n})
 		rows += n
 	}
 	if rows != u.Rows {
 		return nil
 	}
-	return parts
+	return out
 }
 
-// historyParts returns the Parquet parts in a load's partition folder,
-// in the order they were written.
+// historyParts returns the Parquet parts in a load's partition folder, in
+// the order they were written, or nil when they are not all in place: a
+// part still under its temporary name, or one missing.
 func historyParts(dir string) ([]string, error) {
-	var parts []string
-	for n := 0; ; n++ {
-		p := filepath.Join(dir, fmt.Sprintf(partPattern, n))
-		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-			return parts, nil
-		} else if err != nil {
-			return nil, err
-		}
-		parts = append(parts, p)
+	names, err := filepath.Glob(filepath.Join(dir, "part-*"))
+	if err != nil {
+		return nil, err
 	}
+	parts := make([]string, len(names))
+	for _, name := range names {
+		var n int
+		if _, err := fmt.Sscanf(filepath.Base(name), partPattern, &n); err != nil || n < 0 || n >= len(names) ||
+			filepath.Base(name) != fmt.Sprintf(partPattern, n) || parts[n] != "" {
+			return nil, nil
+		}
+		parts[n] = name
+	}
+	return parts, nil
 }
 
 // fingerprint returns the units of a table with their row counts (and, for

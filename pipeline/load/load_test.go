@@ -3,7 +3,7 @@ package load
 import (
 	"context"
 	"fmt"
-	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -73,8 +73,8 @@ func TestCodeSet(t *testing.T) {
 			t.Errorf("load %d %q: %q, want %q", i, tt.batches, got, want)
 		}
 	}
-	if _, err := os.Stat(stagingDir(wh.Dir)); !os.IsNotExist(err) {
-		t.Errorf("staging folder left: %v", err)
+	if left, err := filepath.Glob(filepath.Join(stagingDir(wh.Dir), stagedCodes)); err != nil || len(left) > 0 {
+		t.Errorf("staged codes left: %v %v", left, err)
 	}
 }
 

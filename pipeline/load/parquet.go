@@ -57,6 +57,7 @@ type tableWriter struct {
 	table  schema.Table
 	schema *arrow.Schema
 	dir    string             // the folder of the parts
+	shared bool               // dir holds other loads' files too: abort leaves it
 	name   func(n int) string // the name of part n, in dir
 	parts  []string           // paths of the closed parts
 	path   string             // temporary path of the open part
@@ -133,7 +134,9 @@ func (tw *tableWriter) abort() {
 	for _, p := range tw.parts {
 		_ = os.Remove(p)
 	}
-	_ = os.Remove(tw.dir) // only if empty
+	if !tw.shared {
+		_ = os.Remove(tw.dir) // only if empty
+	}
 }
 
 // parquetShape returns the number of rows and the column names of a

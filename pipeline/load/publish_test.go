@@ -370,3 +370,45 @@ UNION ALL SELECT table_name || '.' || column_name, comment FROM duckdb_columns()
 		}
 	}
 }
+
+// TestHistoryParts: a load's history parts are found in the order they
+// were written (part-10 after part-9), and not at all while one is missing
+// or still under its temporary name (a publish the next Open finishes),
+// since linking part of them into the snapshot would lose rows.
+func TestHistoryParts(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		files []string
+		want  []string // nil: not all in place
+	}{
+		{"one", []string{"part-0.parquet"}, []string{"part-0.parquet"}},
+		{"eleven", []string{"part-0.parquet", "part-1.parquet", "part-2.parquet", "part-3.parquet", "part-4.parquet", "part-5.parquet",
+			"part-6.parquet", "part-7.parquet", "part-8.parquet", "part-9.parquet", "part-10.parquet"},
+			[]string{"part-0.parquet", "part-1.parquet", "part-2.parquet", "part-3.parquet", "part-4.parquet", "part-5.parquet",
+				"part-6.parquet", "part-7.parquet", "part-8.parquet", "part-9.parquet", "part-10.parquet"}},
+		{"one not renamed yet", []string{"part-0.parquet", "part-1.parquet" + tmpSuffix}, nil},
+		{"one missing", []string{"part-0.parquet", "part-2.parquet"}, nil},
+		{"a stranger", []string{"part-0.parquet", "part-x.parquet"}, nil},
+		{"none", nil, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range tt.files {
+				if err := os.WriteFile(filepath.Join(dir, f), nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := historyParts(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, p := range got {
+				names = append(names, filepath.Base(p))
+			}
+			if !slices.Equal(names, tt.want) {
+				t.Errorf("historyParts = %v, want %v", names, tt.want)
+			}
+		})
+	}
+}

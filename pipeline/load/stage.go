@@ -28,7 +28,9 @@ import (
 // Abort discards it.
 //
 // Write, Roll and CloseTable of different tables may run concurrently (one
-// goroutine per table); everything else is for one goroutine at a time.
+// goroutine per table), WriteCodes and FinishCodes beside them (on another
+// goroutine), and Ingest too, on yet another goroutine, which also commits
+// or aborts the stage once the others are done with it.
 type Stage struct {
 	LoadID    string
 	StartedAt time.Time
@@ -128,6 +130,13 @@ func (s *Stage) endTx(commit bool) error {
 	} else {
 		err = s.tx.Rollback()
 	}
+	if !commit {
+		// The limit is the database's, not the connection's: an aborted
+		// ingest must not leave it at ingestMemoryLimit (merge restored
+		// it before a commit).
+		_, serr := s.conn.ExecContext(context.Background(), "SET memory_limit = '"+duckMemoryLimit+"'")
+		err = errors.Join(err, serr)
+	}
 	err = errors.Join(err, s.conn.Close())
 	s.tx, s.conn = nil, nil
 	return err
@@ -150,19 +159,18 @@ func (w *Warehouse) Ingest(ctx context.Context, s *Stage, i int, part string) er
 	if part == "" {
 		return nil
 	}
-	s.ingested[i] = append(s.ingested[i], part)
 	t := s.tables[i].table
-	if t.Merge == schema.MergeMBIs {
-		return nil
+	if t.Merge != schema.MergeMBIs {
+		if err := w.begin(ctx, s); err != nil {
+			return err
+		}
+		cols := strings.Join(t.ColumnNames(), ", ")
+		q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet(%s)", t.Name, cols, cols, quote(part))
+		if _, err := s.tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("merge load %s: %s: %w", s.LoadID, part, err)
+		}
 	}
-	if err := w.begin(ctx, s); err != nil {
-		return err
-	}
-	cols := strings.Join(t.ColumnNames(), ", ")
-	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet(%s)", t.Name, cols, cols, quote(part))
-	if _, err := s.tx.ExecContext(ctx, q); err != nil {
-		return fmt.Errorf("merge load %s: %s: %w", s.LoadID, part, err)
-	}
+	s.ingested[i] = append(s.ingested[i], part)
 	return nil
 }
 
@@ -178,7 +186,10 @@ func (w *Warehouse) begin(ctx context.Context, s *Stage) error {
 	if _, err := conn.ExecContext(ctx, "SET memory_limit = '"+ingestMemoryLimit+"'"); err != nil {
 		return errors.Join(fmt.Errorf("merge load %s: %w", s.LoadID, err), conn.Close())
 	}
-	tx, err := conn.BeginTx(ctx, nil)
+	// The transaction outlives this call: it ends with Commit or Abort,
+	// not with the context of the Ingest that began it (a cancelled call
+	// interrupts its own statement).
+	tx, err := conn.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return errors.Join(fmt.Errorf("merge load %s: %w", s.LoadID, err), conn.Close())
 	}

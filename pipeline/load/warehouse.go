@@ -217,6 +217,7 @@ func (w *Warehouse) Close() error {
 	if cerr != nil {
 		cerr = fmt.Errorf("closing the warehouse: committed loads are safe in DuckDB's write-ahead log and are applied on the next start; fix the cause and rerun: %w", cerr)
 	}
+	_ = os.Remove(stagingDir(w.Dir)) // only when empty: no load is staging now
 	return errors.Join(cerr, w.db.Close())
 }
 
@@ -345,6 +346,10 @@ QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS 
   (SELECT count(*) FROM s_win JOIN claims c USING (eob_id) WHERE c.load_id <> %s), (SELECT count(*) FROM %s)`, this, src(schema.Claims))).Scan(&winners, &replaced, &rows); err != nil {
 		return fmt.Errorf("merge load %s: %w", loadID, err)
 	}
+	staged := map[string]bool{} // the tables this load has rows of
+	for i, tw := range s.tables {
+		staged[tw.table.Name] = len(s.ingested[i]) > 0
+	}
 	var steps []string
 	for _, t := range w.cat.ParquetTables() {
 		if t.Merge != schema.MergeByEOB {
@@ -353,7 +358,7 @@ QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS 
 		if replaced > 0 {
 			steps = append(steps, fmt.Sprintf("DELETE FROM %s WHERE load_id <> %s AND eob_id IN (SELECT eob_id FROM s_win)", t.Name, this))
 		}
-		if winners < rows {
+		if winners < rows && staged[t.Name] {
 			steps = append(steps, fmt.Sprintf(`DELETE FROM %[1]s t WHERE load_id = %[2]s AND NOT EXISTS (
   SELECT 1 FROM s_win w WHERE w.eob_id = t.eob_id AND w.source_line = t.source_line AND w.source_entry IS NOT DISTINCT FROM t.source_entry)`, t.Name, this))
 		}
