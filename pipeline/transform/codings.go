@@ -30,22 +30,15 @@ func (f *Flattener) codings(root *fastjson.Value) {
 		f.paths = &pathNode{name: elemEOB, hash: maphash.String(f.seed, elemEOB)}
 		f.npaths = 1
 	}
-	f.walkCodings(root, f.paths)
-}
-
-// walkCodings visits v, found at the path n, and everything below it,
-// adding the Codings it finds (addCoding). Types are tested with GetObject
-// and GetArray, which, unlike Type, do not unescape the strings passed
-// over.
-func (f *Flattener) walkCodings(v *fastjson.Value, n *pathNode) {
-	if o := v.GetObject(); o != nil {
-		f.walkObject(o, n)
-		return
+	if o := root.GetObject(); o != nil { // a resource is an object
+		f.walkObject(o, f.paths)
 	}
-	f.walkArray(v.GetArray(), n)
 }
 
-// walkObject is walkCodings for an object.
+// walkObject visits the object o, found at the path n, and everything
+// below it, adding the Codings it finds (addCoding). Types are tested with
+// GetObject and GetArray, which, unlike Type, do not unescape the strings
+// passed over.
 func (f *Flattener) walkObject(o *fastjson.Object, n *pathNode) {
 	var system, code, display []byte
 	o.Visit(func(k []byte, c *fastjson.Value) {
@@ -74,7 +67,7 @@ func (f *Flattener) walkObject(o *fastjson.Object, n *pathNode) {
 	}
 }
 
-// walkArray is walkCodings for the elements of an array, found at the path
+// walkArray is walkObject for the elements of an array, found at the path
 // n: array positions are not part of it.
 func (f *Flattener) walkArray(a []*fastjson.Value, n *pathNode) {
 	for _, e := range a {

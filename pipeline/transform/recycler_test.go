@@ -7,8 +7,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// TestRecycler: buffers come back zeroed, of the size asked, with their
-// contents kept when they grow; freed buffers are reused.
+// TestRecycler: buffers come back zeroed and of the size asked, whether
+// new or freed before (whether a freed one is reused is sync.Pool's
+// choice), and keep their contents when they grow.
 func TestRecycler(t *testing.T) {
 	var r Recycler
 	for _, n := range []int{0, 1, 64, 65, 1000, 1 << 20, 1<<26 + 1} {
@@ -26,9 +27,17 @@ func TestRecycler(t *testing.T) {
 				t.Fatalf("Allocate(%d) after Free: byte %d is %#x, want 0", n, i, x)
 			}
 		}
-		grown := r.Reallocate(2*n+10, append(again[:0], make([]byte, n)...))
+		for i := range again {
+			again[i] = byte(i%251 + 1)
+		}
+		grown := r.Reallocate(2*n+10, again)
 		if len(grown) != 2*n+10 {
 			t.Fatalf("Reallocate: %d bytes", len(grown))
+		}
+		for i, x := range grown {
+			if want := byte(0); i < n && x != byte(i%251+1) || i >= n && x != want {
+				t.Fatalf("Reallocate(%d → %d): byte %d is %#x", n, 2*n+10, i, x)
+			}
 		}
 	}
 	b := r.Allocate(100)

@@ -8,6 +8,7 @@ package transform
 
 import (
 	"bytes"
+	"strings"
 
 	"github.com/valyala/fastjson"
 )
@@ -599,7 +600,7 @@ func v3Undot(f *Flattener) {
 	c := f.c
 	for i := range f.rec.ClaimDiagnoses {
 		d := &f.rec.ClaimDiagnoses[i]
-		if !isICDSystem([]byte(d.CodeSystem)) || !containsDot(d.Code) {
+		if !isICDSystem([]byte(d.CodeSystem)) || !strings.Contains(d.Code, ".") {
 			continue
 		}
 		f.buf = f.buf[:0]
@@ -617,15 +618,6 @@ func v3Undot(f *Flattener) {
 		}
 		d.Code = undotted
 	}
-}
-
-func containsDot(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '.' {
-			return true
-		}
-	}
-	return false
 }
 
 // Reasons a v3 claim is kept out of claims_current (claims.excluded_reason).
