@@ -97,14 +97,11 @@ func (a *app) remoteConfig(ctx context.Context, o *remoteOptions) (cfg pipeline.
 	for _, s := range o.serviceDates {
 		d, err := extract.ParseServiceDate(s)
 		if err != nil {
-			return cfg, stop, usagef("--service-date %q: want %s", s, extract.ServiceDateGrammar)
+			return cfg, stop, usagef("--service-date: %v", err)
 		}
 		cfg.ServiceDates = append(cfg.ServiceDates, d)
 	}
 	if err := checkRequest(version, o, cfg); err != nil {
-		return cfg, stop, err
-	}
-	if err := checkOut(a.out); err != nil {
 		return cfg, stop, err
 	}
 	log := a.logger()

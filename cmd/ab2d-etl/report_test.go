@@ -8,13 +8,8 @@ import (
 )
 
 func TestReportCommand(t *testing.T) {
-	dir := t.TempDir()
-	in := filepath.Join(dir, "in.ndjson")
-	if err := os.WriteFile(in, []byte(goodEOB+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	wh := filepath.Join(dir, "wh")
-	mustCLI(t, "load", "--out", wh, in)
+	wh := loadedWarehouse(t)
+	dir := filepath.Dir(wh)
 
 	def := filepath.Join(wh, "report.html")
 	if got, want := mustCLI(t, "report", "--quiet", "--out", wh), "report: "+def+"\n"; got != want {

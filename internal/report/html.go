@@ -43,19 +43,18 @@ const (
 // page is what the template draws: the report and its charts.
 type page struct {
 	*Report
-	CSS             template.CSS
-	TypeLegend      []legendItem
-	MonthsChart     barChart
-	BenesChart      barChart
-	VersionsChart   barChart
-	VersionsLegend  []legendItem
-	LoadsChart      barChart
-	LoadsLegend     []legendItem
-	QualityChart    barChart
-	QualityLegend   []legendItem
-	RunsChart       barChart
-	RunsLegend      []legendItem
-	ChronologicRuns []Run // oldest first, as charted
+	CSS            template.CSS
+	TypeLegend     []legendItem
+	MonthsChart    barChart
+	BenesChart     barChart
+	VersionsChart  barChart
+	VersionsLegend []legendItem
+	LoadsChart     barChart
+	LoadsLegend    []legendItem
+	QualityChart   barChart
+	QualityLegend  []legendItem
+	RunsChart      barChart
+	RunsLegend     []legendItem
 }
 
 type legendItem struct{ Name, Color string }
@@ -152,7 +151,6 @@ func (r *Report) page() *page {
 	seen := map[string]bool{}
 	for i := len(r.Runs) - 1; i >= 0; i-- {
 		run := r.Runs[i]
-		p.ChronologicRuns = append(p.ChronologicRuns, run)
 		runs = append(runs, run.Started.UTC().Format("01-02 15:04"))
 		dur.Values = append(dur.Values, math.Round(run.Duration().Seconds()*10)/10)
 		c, ok := statusColors[run.Status]
@@ -182,7 +180,6 @@ func typeName(t string) string {
 
 var funcs = template.FuncMap{
 	"int":      formatInt,
-	"num":      formatFloat,
 	"pct":      pct,
 	"heat":     heatClass,
 	"typeName": typeName,
@@ -216,12 +213,6 @@ var funcs = template.FuncMap{
 		return formatFloat(math.Round(r.Duration().Seconds()*10)/10) + " s"
 	},
 	"system": func(s string) string { return path.Base(strings.TrimRight(s, "/")) },
-	"statusColor": func(s string) string {
-		if c, ok := statusColors[s]; ok {
-			return c
-		}
-		return statusColors["failed"]
-	},
 	// barWidth is the width, out of 100, of a value's bar against the
 	// largest of a list.
 	"barWidth": func(v, peak int64) string {
