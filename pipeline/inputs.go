@@ -38,7 +38,9 @@ func Inputs(args []string) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			if d.IsDir() || d.Name() == extract.StateFile {
+			// Not extract's state, nor a hidden file (the temporary state a
+			// killed extract may leave, editors' and systems' files).
+			if d.IsDir() || d.Name() == extract.StateFile || strings.HasPrefix(d.Name(), ".") {
 				return nil
 			}
 			lower := strings.ToLower(d.Name())

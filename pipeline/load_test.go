@@ -271,7 +271,7 @@ func TestCancelLeavesWarehouseUnchanged(t *testing.T) {
 
 func TestInputs(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range []string{"b.ndjson", "a.ndjson.gz", "c.json", "notes.txt", "sub/d.NDJSON", "landing/J1/state.json"} {
+	for _, name := range []string{"b.ndjson", "a.ndjson.gz", "c.json", "notes.txt", "sub/d.NDJSON", "landing/J1/state.json", "landing/J1/.state-123.json"} {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 			t.Fatal(err)

@@ -32,7 +32,6 @@ const stagedCodes = "codes-*.parquet"
 // combines the rows of a code (the display of the earliest row with one).
 type codesWriter struct {
 	tw      *tableWriter // the staged file: a table of its own, never published
-	mem     memory.Allocator
 	pending transform.CodeSet
 	max     int   // pending codes that are written out (maxPendingCodes)
 	n       int64 // times written out: the batch column
@@ -44,7 +43,7 @@ const maxPendingCodes = 100_000
 
 // newCodesWriter returns the writer of load loadID's staged codes: the
 // codes table's system, code, display and elements, and the batch.
-func newCodesWriter(out, loadID string, cat schema.Catalog, mem memory.Allocator) (*codesWriter, error) {
+func newCodesWriter(out, loadID string, cat schema.Catalog) (*codesWriter, error) {
 	t := cat.Table(schema.Codes)
 	staged := schema.Table{Name: t.Name, Columns: append(slices.Clone(t.Columns[:4]), schema.Column{Name: "batch", Type: schema.Int64, Required: true})}
 	if names := staged.ColumnNames(); !slices.Equal(names, []string{"system", "code", "display", "elements", "batch"}) {
@@ -52,7 +51,7 @@ func newCodesWriter(out, loadID string, cat schema.Catalog, mem memory.Allocator
 	}
 	name := strings.Replace(stagedCodes, "*", loadID, 1)
 	tw := &tableWriter{table: staged, schema: staged.ArrowSchema(), dir: stagingDir(out), shared: true, name: func(int) string { return name }}
-	return &codesWriter{tw: tw, mem: mem, pending: transform.CodeSet{}, max: maxPendingCodes}, nil
+	return &codesWriter{tw: tw, pending: transform.CodeSet{}, max: maxPendingCodes}, nil
 }
 
 // write adds the codes of the next batch (see transform.CodeSet.Merge),
@@ -70,7 +69,7 @@ func (cw *codesWriter) flush() error {
 	if len(cw.pending) == 0 {
 		return nil
 	}
-	rb := array.NewRecordBuilder(cw.mem, cw.tw.schema)
+	rb := array.NewRecordBuilder(memory.DefaultAllocator, cw.tw.schema)
 	defer rb.Release()
 	system := rb.Field(0).(*array.StringBuilder)
 	code := rb.Field(1).(*array.StringBuilder)

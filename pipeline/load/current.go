@@ -214,7 +214,8 @@ func (w *Warehouse) snapshotTable(ctx context.Context, t schema.Table, tmp, prev
 	slices.Sort(keys)
 	for _, k := range keys {
 		u := units[k]
-		if old, ok := prev.Units[k]; ok && sameColumns && old.rows() == u.Rows && old.Hash == u.Hash {
+		old, inPrev := prev.Units[k]
+		if inPrev && sameColumns && old.rows() == u.Rows && old.Hash == u.Hash {
 			if linkAll(prevDir, dir, old.files(), old.files()) {
 				tm.Units[k] = old
 				p.FilesLinked += len(old.files())
@@ -224,7 +225,14 @@ func (w *Warehouse) snapshotTable(ctx context.Context, t schema.Table, tmp, prev
 			// No hard links here (or a file is gone): write it.
 		}
 		u.File = fmt.Sprintf("part-%s-%s.parquet", k, id)
-		if hs := w.historyFiles(t, k, u); len(hs) > 0 {
+		// A unit whose rows changed since the previous snapshot lost some,
+		// and its history files hold more: only a unit new to the snapshot
+		// (or whose link failed) is looked for there.
+		var hs []partFile
+		if !inPrev || old.rows() == u.Rows {
+			hs = w.historyFiles(t, k, u)
+		}
+		if len(hs) > 0 {
 			// Every row of the load is still current: its history files
 			// are the current state's files, byte for byte.
 			srcs, names := []string{hs[0].File}, []string{u.File}
@@ -393,7 +401,7 @@ func readManifest(cur string) (manifest, string, error) {
 	}
 	b, err := os.ReadFile(filepath.Join(cur, id, ManifestFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return manifest{}, "", nil // gone: everything is written anew
+		return manifest{}, id, nil // gone: everything is written anew, and the snapshot readers use stays
 	}
 	if err != nil {
 		return manifest{}, "", err

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/ab2d-etl/ab2d-etl/pipeline/transform"
 	"github.com/ab2d-etl/ab2d-etl/schema"
@@ -53,7 +52,7 @@ func (w *Warehouse) NewStage(loadID string) (*Stage, error) {
 		s.tables = append(s.tables, newTableWriter(w.Dir, t, loadID))
 	}
 	s.ingested = make([][]string, len(s.tables))
-	codes, err := newCodesWriter(w.Dir, loadID, w.cat, memory.DefaultAllocator)
+	codes, err := newCodesWriter(w.Dir, loadID, w.cat)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +68,7 @@ func (s *Stage) Write(i int, rec arrow.RecordBatch) error { return s.tables[i].w
 // rows, and returns its path for Warehouse.Ingest; the next Write starts a
 // new part. It returns "" when it did not close one.
 func (s *Stage) Roll(i int, minRows int64) (string, error) {
-	if tw := s.tables[i]; tw.w == nil || tw.inPart < max(minRows, 1) {
+	if tw := s.tables[i]; tw.w == nil || tw.inPart < minRows { // an open part has a row
 		return "", nil
 	}
 	return s.tables[i].closePart()
@@ -164,7 +163,7 @@ func (w *Warehouse) Ingest(ctx context.Context, s *Stage, i int, part string) er
 		if err := w.begin(ctx, s); err != nil {
 			return err
 		}
-		cols := strings.Join(t.ColumnNames(), ", ")
+		cols := columnList(t)
 		q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet(%s)", t.Name, cols, cols, quote(part))
 		if _, err := s.tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("merge load %s: %s: %w", s.LoadID, part, err)

@@ -303,19 +303,17 @@ func (w *Warehouse) merge(ctx context.Context, s *Stage, rec LoadRecord) error {
 		}
 		return nil
 	}
-	// cols lists a table's columns in catalog order; every statement names
-	// them, so a column added to an existing warehouse cannot shift values.
-	cols := func(table string) string { return strings.Join(w.cat.Table(table).ColumnNames(), ", ") }
+	cols := func(table string) string { return columnList(w.cat.Table(table)) }
+	staged := map[string]int{} // the load's tables, by name
+	for i, tw := range s.tables {
+		staged[tw.table.Name] = i
+	}
 	// src reads a table's rows of this load straight from its Parquet
 	// parts, streaming.
 	src := func(table string) string {
 		var parts []string
-		for i, tw := range s.tables {
-			if tw.table.Name == table {
-				for _, p := range s.ingested[i] {
-					parts = append(parts, quote(p))
-				}
-			}
+		for _, p := range s.ingested[staged[table]] {
+			parts = append(parts, quote(p))
 		}
 		if len(parts) == 0 {
 			return fmt.Sprintf("(SELECT %s FROM %s LIMIT 0)", cols(table), table)
@@ -341,15 +339,12 @@ QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS 
 	// The common case — a file of new EOBs, each once — takes a fast path:
 	// nothing is removed when nothing is replaced and every row of the file
 	// wins.
-	var winners, replaced, rows int64
+	var winners, replaced int64
 	if err := tx.QueryRowContext(ctx, fmt.Sprintf(`SELECT (SELECT count(*) FROM s_win),
-  (SELECT count(*) FROM s_win JOIN claims c USING (eob_id) WHERE c.load_id <> %s), (SELECT count(*) FROM %s)`, this, src(schema.Claims))).Scan(&winners, &replaced, &rows); err != nil {
+  (SELECT count(*) FROM s_win JOIN claims c USING (eob_id) WHERE c.load_id <> %s)`, this)).Scan(&winners, &replaced); err != nil {
 		return fmt.Errorf("merge load %s: %w", loadID, err)
 	}
-	staged := map[string]bool{} // the tables this load has rows of
-	for i, tw := range s.tables {
-		staged[tw.table.Name] = len(s.ingested[i]) > 0
-	}
+	rows := s.tables[staged[schema.Claims]].rows
 	var steps []string
 	for _, t := range w.cat.ParquetTables() {
 		if t.Merge != schema.MergeByEOB {
@@ -358,7 +353,7 @@ QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS 
 		if replaced > 0 {
 			steps = append(steps, fmt.Sprintf("DELETE FROM %s WHERE load_id <> %s AND eob_id IN (SELECT eob_id FROM s_win)", t.Name, this))
 		}
-		if winners < rows && staged[t.Name] {
+		if winners < rows && len(s.ingested[staged[t.Name]]) > 0 { // this load has rows of t
 			steps = append(steps, fmt.Sprintf(`DELETE FROM %[1]s t WHERE load_id = %[2]s AND NOT EXISTS (
   SELECT 1 FROM s_win w WHERE w.eob_id = t.eob_id AND w.source_line = t.source_line AND w.source_entry IS NOT DISTINCT FROM t.source_entry)`, t.Name, this))
 		}
@@ -398,6 +393,11 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, now(), 'loaded')`,
 	}
 	return exec("DROP TABLE s_win; DROP TABLE s_mbi")
 }
+
+// columnList lists a table's columns in catalog order; every statement
+// names them, so a column added to an existing warehouse cannot shift
+// values.
+func columnList(t schema.Table) string { return strings.Join(t.ColumnNames(), ", ") }
 
 // quote returns s as a SQL string literal.
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
