@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -711,48 +712,50 @@ func (l *loader) write(ctx context.Context, i int, in <-chan tableItem, closed c
 // writer has closed its last part.
 func (l *loader) commit(ctx context.Context, files <-chan *fileLoad, closed <-chan partDone) error {
 	var waiting []*fileLoad // interrupted, what waits is discarded (see discard)
-	nclosed := map[*load.Stage]int{}
-	var order []*load.Stage // the stages reported, oldest first, until committed
-	queued := map[*load.Stage][]partDone{}
-	failed := map[*load.Stage]error{} // a part that did not go in: the file fails at its commit
-	ingest := func(d partDone) error {
-		if failed[d.stage] != nil {
-			return nil
+	// The stages reported so far, oldest first, until committed: a writer
+	// reports a file's parts after the last of the file before, so stages
+	// are first seen in input order, and only order[0] ingests.
+	var order []*stageParts
+	ingest := func(sp *stageParts, d partDone) error {
+		if sp.err != nil {
+			return nil // the file fails at its commit
 		}
 		if err := l.wh.Ingest(ctx, d.stage, d.table, d.path); err != nil {
 			if ctx.Err() != nil {
 				return err
 			}
-			failed[d.stage] = err
+			sp.err = err
 		}
 		return nil
 	}
 	for {
 		for len(waiting) > 0 {
 			fl := waiting[0]
-			if fl.stage != nil && nclosed[fl.stage] < len(l.tables) {
-				break
+			var sp *stageParts
+			if fl.stage != nil {
+				// A file with a stage waits until every writer reported its
+				// last part; the stage is then the oldest in order.
+				if len(order) == 0 || order[0].stage != fl.stage || order[0].closed < len(l.tables) {
+					break
+				}
+				sp, order = order[0], order[1:]
 			}
 			waiting = waiting[1:]
-			var err error
-			if fl.stage != nil {
-				// Every writer reported its last part: the stage is the
-				// oldest in order. The next one's parts may go in now.
-				order = order[1:]
-				err = failed[fl.stage]
-				delete(nclosed, fl.stage)
-				delete(failed, fl.stage)
+			var ingestErr error
+			if sp != nil {
+				ingestErr = sp.err
 			}
-			if err := l.finish(ctx, fl, err); err != nil {
+			if err := l.finish(ctx, fl, ingestErr); err != nil {
 				return err
 			}
-			if len(order) > 0 {
-				for _, d := range queued[order[0]] {
-					if err := ingest(d); err != nil {
+			if len(order) > 0 { // the next file's parts may go in now
+				next := order[0]
+				for _, d := range next.queued {
+					if err := ingest(next, d); err != nil {
 						return err
 					}
 				}
-				delete(queued, order[0])
+				next.queued = nil
 			}
 		}
 		if files == nil && len(waiting) == 0 {
@@ -770,26 +773,35 @@ func (l *loader) commit(ctx context.Context, files <-chan *fileLoad, closed <-ch
 				closed = nil
 				continue
 			}
-			// A writer reports a file's parts after the last of the file
-			// before: stages are first seen in input order.
-			if _, seen := nclosed[d.stage]; !seen {
-				nclosed[d.stage] = 0
-				order = append(order, d.stage)
+			i := slices.IndexFunc(order, func(sp *stageParts) bool { return sp.stage == d.stage })
+			if i < 0 {
+				i, order = len(order), append(order, &stageParts{stage: d.stage})
 			}
+			sp := order[i]
 			if d.last {
-				nclosed[d.stage]++
+				sp.closed++
 			}
-			if order[0] != d.stage {
-				queued[d.stage] = append(queued[d.stage], d)
+			if i > 0 {
+				sp.queued = append(sp.queued, d)
 				continue
 			}
-			if err := ingest(d); err != nil {
+			if err := ingest(sp, d); err != nil {
 				return err
 			}
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
+}
+
+// stageParts is what commit knows of a file's stage: how many writers
+// reported its last part, the parts waiting for the files before it to be
+// committed, and the first part that did not go in.
+type stageParts struct {
+	stage  *load.Stage
+	closed int
+	queued []partDone
+	err    error
 }
 
 // finish commits one file, or records why it was not loaded (ingestErr:
