@@ -24,27 +24,31 @@ func TestLastKickoff(t *testing.T) {
 		command      string // default run
 	}
 	ok, errs := "succeeded", StatusExportErrors
+	const fq = "ExplanationOfBenefit?service-date=ge2026-01-01"
 	for _, tt := range []struct {
-		name string
-		runs []run
-		want time.Time
+		name     string
+		runs     []run
+		want     time.Time
+		filtered time.Time // seen from a run filtered as fq
 	}{
-		{"no run", nil, time.Time{}},
-		{"one success", []run{{status: ok, kickoff: day(1)}}, day(1)},
-		{"failed and interrupted runs do not count", []run{{status: ok, kickoff: day(1)}, {status: "failed", since: day(1), kickoff: day(2)}, {status: "interrupted", since: day(1), kickoff: day(3)}}, day(1)},
-		{"other clients, versions and commands do not count", []run{{status: ok, kickoff: day(1)}, {status: ok, kickoff: day(5), client: "c2"}, {status: ok, kickoff: day(5), vers: "v1"}, {status: ok, kickoff: day(5), command: "extract"}}, day(1)},
-		{"export errors hold the watermark", []run{{status: ok, kickoff: day(1)}, {status: errs, since: day(1), kickoff: day(2)}}, day(1)},
-		{"a full export with errors asks for everything again", []run{{status: errs, kickoff: day(1)}}, time.Time{}},
-		{"errors twice: still the first's since", []run{{status: ok, kickoff: day(1)}, {status: errs, since: day(1), kickoff: day(2)}, {status: errs, since: day(1), kickoff: day(3)}}, day(1)},
-		{"a later success from the same since clears them", []run{{status: ok, kickoff: day(1)}, {status: errs, since: day(1), kickoff: day(2)}, {status: ok, since: day(1), kickoff: day(3)}}, day(3)},
-		{"a later success from earlier clears them", []run{{status: ok, kickoff: day(1)}, {status: errs, since: day(1), kickoff: day(2)}, {status: ok, kickoff: day(3)}}, day(3)},
-		{"a later success from after its since does not", []run{{status: ok, kickoff: day(1)}, {status: errs, since: day(1), kickoff: day(2)}, {status: ok, since: day(2), kickoff: day(3)}}, day(1)},
-		{"an until before the kick-off ends the run there", []run{{status: ok, kickoff: day(1)}, {status: ok, since: day(1), until: day(2), kickoff: day(4)}}, day(2)},
-		{"an until after the kick-off does not", []run{{status: ok, since: day(0), until: day(9), kickoff: day(3)}}, day(3)},
-		{"the latest end counts, not the latest kick-off", []run{{status: ok, kickoff: day(3)}, {status: ok, since: day(0), until: day(1), kickoff: day(4)}}, day(3)},
-		{"filtered runs do not move unfiltered ones", []run{{status: ok, kickoff: day(1)}, {status: ok, since: day(1), kickoff: day(3), filter: "ExplanationOfBenefit?service-date=ge2026-01-01"}}, day(1)},
-		{"a success up to an earlier until does not clear errors", []run{{status: ok, kickoff: day(1)}, {status: errs, since: day(1), kickoff: day(3)}, {status: ok, since: day(1), until: day(2), kickoff: day(4)}}, day(1)},
-		{"a success before it does not", []run{{status: errs, since: day(1), kickoff: day(2)}, {status: ok, since: day(0), kickoff: day(1)}}, day(1)},
+		{"no run", nil, time.Time{}, time.Time{}},
+		{"one success", []run{{status: ok, kickoff: day(1)}}, day(1), time.Time{}},
+		{"failed and interrupted runs do not count", []run{{status: ok, kickoff: day(1)}, {status: "failed", since: day(1), kickoff: day(2)}, {status: "interrupted", since: day(1), kickoff: day(3)}}, day(1), time.Time{}},
+		{"other clients, versions and commands do not count", []run{{status: ok, kickoff: day(1)}, {status: ok, kickoff: day(5), client: "c2"}, {status: ok, kickoff: day(5), vers: "v1"}, {status: ok, kickoff: day(5), command: "extract"}}, day(1), time.Time{}},
+		{"export errors hold the watermark", []run{{status: ok, kickoff: day(1)}, {status: errs, since: day(1), kickoff: day(2)}}, day(1), time.Time{}},
+		{"a full export with errors asks for everything again", []run{{status: errs, kickoff: day(1)}}, time.Time{}, time.Time{}},
+		{"errors twice: still the first's since", []run{{status: ok, kickoff: day(1)}, {status: errs, since: day(1), kickoff: day(2)}, {status: errs, since: day(1), kickoff: day(3)}}, day(1), time.Time{}},
+		{"a later success from the same since clears them", []run{{status: ok, kickoff: day(1)}, {status: errs, since: day(1), kickoff: day(2)}, {status: ok, since: day(1), kickoff: day(3)}}, day(3), time.Time{}},
+		{"a later success from earlier clears them", []run{{status: ok, kickoff: day(1)}, {status: errs, since: day(1), kickoff: day(2)}, {status: ok, kickoff: day(3)}}, day(3), time.Time{}},
+		{"a later success from after its since does not", []run{{status: ok, kickoff: day(1)}, {status: errs, since: day(1), kickoff: day(2)}, {status: ok, since: day(2), kickoff: day(3)}}, day(1), time.Time{}},
+		{"an until before the kick-off ends the run there", []run{{status: ok, kickoff: day(1)}, {status: ok, since: day(1), until: day(2), kickoff: day(4)}}, day(2), time.Time{}},
+		{"an until after the kick-off does not", []run{{status: ok, since: day(0), until: day(9), kickoff: day(3)}}, day(3), time.Time{}},
+		{"the latest end counts, not the latest kick-off", []run{{status: ok, kickoff: day(3)}, {status: ok, since: day(0), until: day(1), kickoff: day(4)}}, day(3), time.Time{}},
+		{"filtered runs do not move unfiltered ones", []run{{status: ok, kickoff: day(1)}, {status: ok, since: day(1), kickoff: day(3), filter: fq}}, day(1), day(3)},
+		{"a filtered run ends at its until too", []run{{status: ok, since: day(1), until: day(2), kickoff: day(4), filter: fq}}, time.Time{}, day(2)},
+		{"filtered runs with errors hold their own watermark", []run{{status: ok, kickoff: day(1), filter: fq}, {status: errs, since: day(1), kickoff: day(2), filter: fq}, {status: ok, kickoff: day(3)}}, day(3), day(1)},
+		{"a success up to an earlier until does not clear errors", []run{{status: ok, kickoff: day(1)}, {status: errs, since: day(1), kickoff: day(3)}, {status: ok, since: day(1), until: day(2), kickoff: day(4)}}, day(1), time.Time{}},
+		{"a success before it does not", []run{{status: errs, since: day(1), kickoff: day(2)}, {status: ok, since: day(0), kickoff: day(1)}}, day(1), time.Time{}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			wh := openWH(t, "")
@@ -79,15 +83,8 @@ func TestLastKickoff(t *testing.T) {
 				t.Errorf("LastKickoff = %v, want %v", got, tt.want)
 			}
 			// The same runs seen from a filtered run: only filtered ones count.
-			const filter = "ExplanationOfBenefit?service-date=ge2026-01-01"
-			var wantFiltered time.Time
-			for _, r := range tt.runs {
-				if r.filter == filter && r.status == ok && (r.client == "" || r.client == "c1") && (r.vers == "" || r.vers == "v2") && r.command == "" && r.kickoff.After(wantFiltered) {
-					wantFiltered = r.kickoff
-				}
-			}
-			if got, err := wh.LastKickoff(ctx, "c1", "v2", filter); err != nil || !got.Equal(wantFiltered) {
-				t.Errorf("LastKickoff(%q) = %v, %v; want %v", filter, got, err, wantFiltered)
+			if got, err := wh.LastKickoff(ctx, "c1", "v2", fq); err != nil || !got.Equal(tt.filtered) {
+				t.Errorf("LastKickoff(%q) = %v, %v; want %v", fq, got, err, tt.filtered)
 			}
 		})
 	}
