@@ -103,6 +103,11 @@ type Summary struct {
 	Files []FileResult
 	// Job is the export job of Run and Extract.
 	Job *extract.State
+	// NextSince is, after a Run that ended (successfully or with export
+	// errors), where the next `--since auto` of the same client, API
+	// version and _typeFilter starts: load.Warehouse.LastKickoff once this
+	// run is recorded. Zero: from the beginning.
+	NextSince time.Time
 }
 
 // Failed returns the files that failed.
@@ -306,7 +311,10 @@ func remote(ctx context.Context, cfg RunConfig, command string) (sum Summary, er
 			err = errors.Join(err, uerr)
 		}
 	}
-	return sum, finish(ctx, wh, cfg.Log, err, sum)
+	if err = finish(ctx, wh, cfg.Log, err, sum); err == nil && command == "run" {
+		sum.NextSince, err = wh.LastKickoff(ctx, cfg.Client.ClientID(), apiVersion, req.TypeFilter())
+	}
+	return sum, err
 }
 
 // run is the stage graph of Run.

@@ -347,13 +347,9 @@ func (a *app) runRemote(cmd *cobra.Command, o *remoteOptions, command string) er
 	switch {
 	case command == "run" && exportErrors:
 		msg = fmt.Sprintf("run finished with export errors: job %s, %s; %s (next --since auto: %s)",
-			job.ID, describe(sum, dur, a.out), sum.ExportErrorsText(), sinceText(sum.Job.Since))
+			job.ID, describe(sum, dur, a.out), sum.ExportErrorsText(), sinceText(sum.NextSince))
 	case command == "run":
-		next := job.KickoffAt // or the _until, when earlier (load.Warehouse.LastKickoff)
-		if u := sum.Job.Until; !u.IsZero() && u.Before(next) {
-			next = u
-		}
-		msg = fmt.Sprintf("run succeeded: job %s, %s; next --since auto: %s", job.ID, describe(sum, dur, a.out), next.UTC().Format(time.RFC3339))
+		msg = fmt.Sprintf("run succeeded: job %s, %s; next --since auto: %s", job.ID, describe(sum, dur, a.out), sinceText(sum.NextSince))
 	default:
 		t := sum.Totals()
 		verb, note := "succeeded", ""
