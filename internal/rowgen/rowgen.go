@@ -1,7 +1,8 @@
 // Package rowgen writes the Go code that package schema implies for the
 // flattener: a row type per Parquet table, with a field per column that the
-// flattener fills, and the code that appends those rows to Arrow column
-// builders. `go generate ./pipeline/transform` runs it (see
+// flattener fills, and the code that appends those rows to column
+// accumulators (the transform package's stringColumn and fixedColumn, which
+// become Arrow arrays). `go generate ./pipeline/transform` runs it (see
 // pipeline/transform/gen_rows.go); a test of package transform fails when
 // the checked-in output differs from what the schema gives.
 //
@@ -53,8 +54,8 @@ type field struct {
 	Index   int    // position in the table (and its Arrow schema)
 	Name    string // Go field name
 	GoType  string // Go type of the field
-	Builder string // Arrow builder type
-	Append  string // format of the statement appending a value (%[2]s) to a builder (%[1]s)
+	Builder string // accumulator type
+	Append  string // format of the statement appending a value (%[2]s) to an accumulator (%[1]s)
 }
 
 // table is one Parquet table.
@@ -62,9 +63,10 @@ type table struct {
 	T       schema.Table
 	Name    string // Go name, e.g. ClaimLines
 	Row     string // row type, e.g. ClaimLinesRow
-	Cols    string // column-builders type, e.g. claimLinesCols
+	Cols    string // column-accumulators type, e.g. claimLinesCols
 	Fields  []field
 	Lineage []field
+	All     []field // Fields and Lineage in table order
 }
 
 // HasEOBID says whether the table's rows carry an eob_id.
@@ -97,6 +99,10 @@ func Generate(cat schema.Catalog, pkg string) ([]byte, error) {
 			}
 			gt.Fields = append(gt.Fields, f)
 		}
+		for i, c := range t.Columns {
+			f, _ := newField(t, c, i)
+			gt.All = append(gt.All, f)
+		}
 		tables = append(tables, gt)
 	}
 	var lin []field
@@ -125,19 +131,19 @@ func newField(t schema.Table, c schema.Column, i int) (field, error) {
 	f := field{Col: c, Index: i, Name: GoName(c.Name)}
 	switch {
 	case c.Type == schema.String && c.Required:
-		f.GoType, f.Builder, f.Append = "string", "StringBuilder", "%s.Append(%s)"
+		f.GoType, f.Builder, f.Append = "string", "stringColumn", "%s.Append(%s)"
 	case c.Type == schema.String:
-		f.GoType, f.Builder, f.Append = "string", "StringBuilder", "appendString(%s, %s)"
+		f.GoType, f.Builder, f.Append = "string", "stringColumn", "appendString(&%s, %s)"
 	case c.Type == schema.Int64 && c.Required:
-		f.GoType, f.Builder, f.Append = "int64", "Int64Builder", "%s.Append(%s)"
+		f.GoType, f.Builder, f.Append = "int64", "fixedColumn[int64]", "%s.Append(%s)"
 	case c.Type == schema.Int64:
-		f.GoType, f.Builder, f.Append = "Int", "Int64Builder", "appendInt(%s, %s)"
+		f.GoType, f.Builder, f.Append = "Int", "fixedColumn[int64]", "appendInt(&%s, %s)"
 	case c.Type == schema.Float64 && !c.Required:
-		f.GoType, f.Builder, f.Append = "Float", "Float64Builder", "appendFloat(%s, %s)"
+		f.GoType, f.Builder, f.Append = "Float", "fixedColumn[float64]", "appendFloat(&%s, %s)"
 	case c.Type == schema.Date && !c.Required:
-		f.GoType, f.Builder, f.Append = "Date", "Date32Builder", "appendDate(%s, %s)"
+		f.GoType, f.Builder, f.Append = "Date", "fixedColumn[int32]", "appendDate(&%s, %s)"
 	case c.Type == schema.Timestamp && !c.Required:
-		f.GoType, f.Builder, f.Append = "Instant", "TimestampBuilder", "appendInstant(%s, %s)"
+		f.GoType, f.Builder, f.Append = "Instant", "fixedColumn[int64]", "appendInstant(&%s, %s)"
 	default:
 		return f, fmt.Errorf("rowgen: %s.%s: no Go type for a required %s", t.Name, c.Name, c.Type)
 	}
@@ -154,7 +160,6 @@ var tmpl = template.Must(template.New("rows").Funcs(template.FuncMap{
 
 package {{.Pkg}}
 
-import "github.com/apache/arrow-go/v18/arrow/array"
 
 // Lineage is what every row of an input line carries besides the
 // resource's values: the columns package schema marks Lineage.
@@ -209,23 +214,16 @@ func (r *Rows) counts() [{{len .Tables}}]int {
 	return [{{len .Tables}}]int{ {{- range .Tables}}len(r.{{.Name}}), {{end -}} }
 }
 {{range .Tables}}
-// {{.Cols}} are the column builders of table {{.T.Name}}.
+// {{.Cols}} are the column accumulators of table {{.T.Name}}.
 type {{.Cols}} struct {
-{{- range .Fields}}
-	c{{.Index}} *array.{{.Builder}} // {{.Col.Name}}
-{{- end}}
-{{- range .Lineage}}
-	c{{.Index}} *array.{{.Builder}} // {{.Col.Name}}
+{{- range .All}}
+	c{{.Index}} {{.Builder}} // {{.Col.Name}}
 {{- end}}
 }
 
-func (c *{{.Cols}}) bind(rb *array.RecordBuilder) {
-{{- range .Fields}}
-	c.c{{.Index}} = rb.Field({{.Index}}).(*array.{{.Builder}})
-{{- end}}
-{{- range .Lineage}}
-	c.c{{.Index}} = rb.Field({{.Index}}).(*array.{{.Builder}})
-{{- end}}
+// list returns the accumulators in table order.
+func (c *{{.Cols}}) list() []accumulator {
+	return []accumulator{ {{- range .All}}&c.c{{.Index}}, {{end -}} }
 }
 
 func (c *{{.Cols}}) append(rows []{{.Row}}, l *Lineage) {
@@ -240,19 +238,20 @@ func (c *{{.Cols}}) append(rows []{{.Row}}, l *Lineage) {
 	}
 }
 {{end}}
-// columns are the column builders of every Parquet table.
+// columns are the column accumulators of every Parquet table.
 type columns struct {
 {{- range .Tables}}
 	{{.Cols}}
 {{- end}}
 }
 
-// bind binds the builders to one record builder per Parquet table, in
-// catalog order.
-func (c *columns) bind(rbs []*array.RecordBuilder) {
-{{- range $i, $t := .Tables}}
-	c.{{$t.Cols}}.bind(rbs[{{$i}}])
+// lists returns the accumulators of every Parquet table, in catalog order.
+func (c *columns) lists() [][]accumulator {
+	return [][]accumulator{
+{{- range .Tables}}
+		c.{{.Cols}}.list(),
 {{- end}}
+	}
 }
 
 // append appends the rows of one input line.

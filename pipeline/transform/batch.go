@@ -52,16 +52,19 @@ func (b *Batch) Take(i int) arrow.RecordBatch {
 	return r
 }
 
-// Builder turns flattened Records into Batches. The column builders are
-// bound by position to the Parquet tables of package schema, by code
-// generated from it (rows_gen.go), so each value is appended without an
-// interface or a lookup. Not safe for concurrent use: one per worker.
+// Builder turns flattened Records into Batches. The column accumulators
+// (accumulators.go) are laid out by position like the Parquet tables of
+// package schema, by code generated from it (rows_gen.go), so each value is
+// appended without an interface or a lookup. Not safe for concurrent use:
+// one per worker.
 type Builder struct {
-	rbs   []*array.RecordBuilder
-	cols  columns
-	rows  []int // rows appended per table since the last Flush
-	codes CodeSet
-	b     Batch // counts since the last Flush
+	mem     memory.Allocator
+	schemas []*arrow.Schema // of the Parquet tables, in catalog order
+	cols    columns
+	lists   [][]accumulator // cols by table, in table order
+	rows    []int           // rows appended per table since the last Flush
+	codes   CodeSet
+	b       Batch // counts since the last Flush
 }
 
 // NewBuilder returns a Builder allocating from mem. cat must be
@@ -69,23 +72,25 @@ type Builder struct {
 // that differs panics here, not at the first value.
 func NewBuilder(mem memory.Allocator, cat schema.Catalog) *Builder {
 	tables := cat.ParquetTables()
-	b := &Builder{rbs: make([]*array.RecordBuilder, len(tables)), rows: make([]int, len(tables)), codes: CodeSet{}}
-	var r Rows
-	if n := len(r.counts()); n != len(tables) {
-		panic(fmt.Sprintf("transform: %d Parquet tables, the generated code knows %d: run go generate ./pipeline/transform", len(tables), n))
+	b := &Builder{mem: mem, schemas: make([]*arrow.Schema, len(tables)), rows: make([]int, len(tables)), codes: CodeSet{}}
+	b.lists = b.cols.lists()
+	if len(b.lists) != len(tables) {
+		panic(fmt.Sprintf("transform: %d Parquet tables, the generated code knows %d: run go generate ./pipeline/transform", len(tables), len(b.lists)))
 	}
 	for i, t := range tables {
-		b.rbs[i] = array.NewRecordBuilder(mem, t.ArrowSchema())
+		b.schemas[i] = t.ArrowSchema()
+		if len(b.lists[i]) != len(t.Columns) {
+			panic(fmt.Sprintf("transform: table %s has %d columns, the generated code knows %d: run go generate ./pipeline/transform", t.Name, len(t.Columns), len(b.lists[i])))
+		}
 	}
-	b.cols.bind(b.rbs)
 	return b
 }
 
-// Release frees the builders' memory.
+// Release frees the builders' memory: what was added since the last Flush
+// is dropped.
 func (b *Builder) Release() {
-	for _, rb := range b.rbs {
-		rb.Release()
-	}
+	b.cols = columns{}
+	b.lists = b.cols.lists()
 }
 
 // Add appends the rows of one flattened line with its lineage, and counts
@@ -132,12 +137,20 @@ func tableIndex(r *Rows) int {
 // starts a new one.
 func (b *Builder) Flush() *Batch {
 	out := b.b
-	out.Records = make([]arrow.RecordBatch, len(b.rbs))
-	for i, rb := range b.rbs {
-		if b.rows[i] > 0 {
-			out.Records[i] = rb.NewRecordBatch()
-			b.rows[i] = 0
+	out.Records = make([]arrow.RecordBatch, len(b.schemas))
+	for i, sc := range b.schemas {
+		if b.rows[i] == 0 {
+			continue
 		}
+		arrs := make([]arrow.Array, len(b.lists[i]))
+		for j, a := range b.lists[i] {
+			arrs[j] = a.build(b.mem, sc.Field(j).Type)
+		}
+		out.Records[i] = array.NewRecordBatch(sc, arrs, int64(b.rows[i]))
+		for _, a := range arrs {
+			a.Release()
+		}
+		b.rows[i] = 0
 	}
 	out.Codes = b.codes
 	b.codes = CodeSet{}
@@ -156,7 +169,7 @@ func excerpt(raw []byte) string {
 // The append functions of the generated code: a nullable value is NULL
 // when empty or not Valid.
 
-func appendString(b *array.StringBuilder, s string) {
+func appendString(b *stringColumn, s string) {
 	if s == "" {
 		b.AppendNull()
 		return
@@ -164,7 +177,7 @@ func appendString(b *array.StringBuilder, s string) {
 	b.Append(s)
 }
 
-func appendInt(b *array.Int64Builder, v Int) {
+func appendInt(b *fixedColumn[int64], v Int) {
 	if !v.Valid {
 		b.AppendNull()
 		return
@@ -172,7 +185,7 @@ func appendInt(b *array.Int64Builder, v Int) {
 	b.Append(v.V)
 }
 
-func appendFloat(b *array.Float64Builder, v Float) {
+func appendFloat(b *fixedColumn[float64], v Float) {
 	if !v.Valid {
 		b.AppendNull()
 		return
@@ -180,20 +193,20 @@ func appendFloat(b *array.Float64Builder, v Float) {
 	b.Append(v.V)
 }
 
-func appendDate(b *array.Date32Builder, d Date) {
+func appendDate(b *fixedColumn[int32], d Date) {
 	if !d.Valid {
 		b.AppendNull()
 		return
 	}
-	b.Append(arrow.Date32(d.Days))
+	b.Append(d.Days)
 }
 
-func appendInstant(b *array.TimestampBuilder, t Instant) {
+func appendInstant(b *fixedColumn[int64], t Instant) {
 	if !t.Valid {
 		b.AppendNull()
 		return
 	}
-	b.Append(arrow.Timestamp(t.Micros))
+	b.Append(t.Micros)
 }
 
 // CodeKey identifies a code of the codes dimension.

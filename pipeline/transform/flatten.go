@@ -299,6 +299,9 @@ func (f *Flattener) operationOutcome(root *fastjson.Value) {
 
 // eob flattens an ExplanationOfBenefit. The order matters: the care team is
 // read before the items, which refer to it, and the claim-level NPIs last.
+// The codings walk comes first: it visits every object, which has fastjson
+// unescape their keys once, so that the typed reads after it look a key
+// up in one pass instead of two when it is absent.
 func (f *Flattener) eob(root *fastjson.Value) {
 	f.rec.Claims = append(f.rec.Claims, ClaimsRow{})
 	f.c = &f.rec.Claims[0] // the only claim row: the pointer stays valid
@@ -318,7 +321,7 @@ func (f *Flattener) eob(root *fastjson.Value) {
 		return
 	}
 	c.FHIRVersion, c.APIVersion = f.d.name, f.d.api
-
+	f.codings(root)
 	f.header(root)
 	if f.d.header != nil {
 		f.d.header(f, root)
@@ -336,7 +339,6 @@ func (f *Flattener) eob(root *fastjson.Value) {
 	if f.d.finish != nil {
 		f.d.finish(f, root)
 	}
-	f.codings(root)
 	f.rec.setEOBID(c.EOBID)
 	f.mbiRows()
 }

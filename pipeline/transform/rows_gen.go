@@ -3,8 +3,6 @@
 
 package transform
 
-import "github.com/apache/arrow-go/v18/arrow/array"
-
 // Lineage is what every row of an input line carries besides the
 // resource's values: the columns package schema marks Lineage.
 type Lineage struct {
@@ -437,584 +435,434 @@ func (r *Rows) counts() [12]int {
 	return [12]int{len(r.Claims), len(r.ClaimLines), len(r.ClaimDiagnoses), len(r.ClaimProcedures), len(r.ClaimCareTeam), len(r.ClaimExtensions), len(r.ClaimSupportingInfo), len(r.ClaimContained), len(r.BeneficiaryMBIs), len(r.Rejects), len(r.FieldIssues), len(r.ExportErrors)}
 }
 
-// claimsCols are the column builders of table claims.
+// claimsCols are the column accumulators of table claims.
 type claimsCols struct {
-	c0  *array.StringBuilder    // eob_id
-	c1  *array.StringBuilder    // claim_id
-	c2  *array.StringBuilder    // claim_group_id
-	c3  *array.StringBuilder    // status
-	c4  *array.StringBuilder    // claim_type
-	c5  *array.StringBuilder    // claim_type_code
-	c6  *array.StringBuilder    // claim_type_display
-	c7  *array.StringBuilder    // claim_sub_type
-	c8  *array.StringBuilder    // near_line_record_code
-	c9  *array.StringBuilder    // service_classification_code
-	c10 *array.StringBuilder    // beneficiary_id
-	c11 *array.StringBuilder    // mbi
-	c12 *array.Date32Builder    // billable_period_start
-	c13 *array.Date32Builder    // billable_period_end
-	c14 *array.StringBuilder    // claim_query_code
-	c15 *array.TimestampBuilder // last_updated
-	c16 *array.StringBuilder    // profile
-	c17 *array.StringBuilder    // fhir_version
-	c18 *array.StringBuilder    // principal_diagnosis_code
-	c19 *array.StringBuilder    // admitting_diagnosis_code
-	c20 *array.StringBuilder    // drg_code
-	c21 *array.StringBuilder    // facility_type_code
-	c22 *array.StringBuilder    // facility_type_display
-	c23 *array.StringBuilder    // provider_id
-	c24 *array.StringBuilder    // provider_id_system
-	c25 *array.StringBuilder    // organization_npi
-	c26 *array.StringBuilder    // attending_npi
-	c27 *array.StringBuilder    // attending_upin
-	c28 *array.StringBuilder    // operating_npi
-	c29 *array.StringBuilder    // operating_upin
-	c30 *array.StringBuilder    // other_npi
-	c31 *array.StringBuilder    // other_upin
-	c32 *array.StringBuilder    // rendering_npi
-	c33 *array.StringBuilder    // rendering_upin
-	c34 *array.StringBuilder    // referring_npi
-	c35 *array.StringBuilder    // api_version
-	c36 *array.StringBuilder    // claim_control_number
-	c37 *array.StringBuilder    // beneficiary_source_key
-	c38 *array.Date32Builder    // claim_effective_date
-	c39 *array.StringBuilder    // outcome
-	c40 *array.StringBuilder    // claim_use
-	c41 *array.StringBuilder    // insurance_coverage
-	c42 *array.StringBuilder    // claim_source
-	c43 *array.StringBuilder    // claim_system_type
-	c44 *array.StringBuilder    // final_action
-	c45 *array.StringBuilder    // excluded_reason
-	c46 *array.StringBuilder    // claim_category
-	c47 *array.StringBuilder    // load_id
-	c48 *array.StringBuilder    // source_file
-	c49 *array.Int64Builder     // source_line
-	c50 *array.Int64Builder     // source_entry
+	c0  stringColumn       // eob_id
+	c1  stringColumn       // claim_id
+	c2  stringColumn       // claim_group_id
+	c3  stringColumn       // status
+	c4  stringColumn       // claim_type
+	c5  stringColumn       // claim_type_code
+	c6  stringColumn       // claim_type_display
+	c7  stringColumn       // claim_sub_type
+	c8  stringColumn       // near_line_record_code
+	c9  stringColumn       // service_classification_code
+	c10 stringColumn       // beneficiary_id
+	c11 stringColumn       // mbi
+	c12 fixedColumn[int32] // billable_period_start
+	c13 fixedColumn[int32] // billable_period_end
+	c14 stringColumn       // claim_query_code
+	c15 fixedColumn[int64] // last_updated
+	c16 stringColumn       // profile
+	c17 stringColumn       // fhir_version
+	c18 stringColumn       // principal_diagnosis_code
+	c19 stringColumn       // admitting_diagnosis_code
+	c20 stringColumn       // drg_code
+	c21 stringColumn       // facility_type_code
+	c22 stringColumn       // facility_type_display
+	c23 stringColumn       // provider_id
+	c24 stringColumn       // provider_id_system
+	c25 stringColumn       // organization_npi
+	c26 stringColumn       // attending_npi
+	c27 stringColumn       // attending_upin
+	c28 stringColumn       // operating_npi
+	c29 stringColumn       // operating_upin
+	c30 stringColumn       // other_npi
+	c31 stringColumn       // other_upin
+	c32 stringColumn       // rendering_npi
+	c33 stringColumn       // rendering_upin
+	c34 stringColumn       // referring_npi
+	c35 stringColumn       // api_version
+	c36 stringColumn       // claim_control_number
+	c37 stringColumn       // beneficiary_source_key
+	c38 fixedColumn[int32] // claim_effective_date
+	c39 stringColumn       // outcome
+	c40 stringColumn       // claim_use
+	c41 stringColumn       // insurance_coverage
+	c42 stringColumn       // claim_source
+	c43 stringColumn       // claim_system_type
+	c44 stringColumn       // final_action
+	c45 stringColumn       // excluded_reason
+	c46 stringColumn       // claim_category
+	c47 stringColumn       // load_id
+	c48 stringColumn       // source_file
+	c49 fixedColumn[int64] // source_line
+	c50 fixedColumn[int64] // source_entry
 }
 
-func (c *claimsCols) bind(rb *array.RecordBuilder) {
-	c.c0 = rb.Field(0).(*array.StringBuilder)
-	c.c1 = rb.Field(1).(*array.StringBuilder)
-	c.c2 = rb.Field(2).(*array.StringBuilder)
-	c.c3 = rb.Field(3).(*array.StringBuilder)
-	c.c4 = rb.Field(4).(*array.StringBuilder)
-	c.c5 = rb.Field(5).(*array.StringBuilder)
-	c.c6 = rb.Field(6).(*array.StringBuilder)
-	c.c7 = rb.Field(7).(*array.StringBuilder)
-	c.c8 = rb.Field(8).(*array.StringBuilder)
-	c.c9 = rb.Field(9).(*array.StringBuilder)
-	c.c10 = rb.Field(10).(*array.StringBuilder)
-	c.c11 = rb.Field(11).(*array.StringBuilder)
-	c.c12 = rb.Field(12).(*array.Date32Builder)
-	c.c13 = rb.Field(13).(*array.Date32Builder)
-	c.c14 = rb.Field(14).(*array.StringBuilder)
-	c.c15 = rb.Field(15).(*array.TimestampBuilder)
-	c.c16 = rb.Field(16).(*array.StringBuilder)
-	c.c17 = rb.Field(17).(*array.StringBuilder)
-	c.c18 = rb.Field(18).(*array.StringBuilder)
-	c.c19 = rb.Field(19).(*array.StringBuilder)
-	c.c20 = rb.Field(20).(*array.StringBuilder)
-	c.c21 = rb.Field(21).(*array.StringBuilder)
-	c.c22 = rb.Field(22).(*array.StringBuilder)
-	c.c23 = rb.Field(23).(*array.StringBuilder)
-	c.c24 = rb.Field(24).(*array.StringBuilder)
-	c.c25 = rb.Field(25).(*array.StringBuilder)
-	c.c26 = rb.Field(26).(*array.StringBuilder)
-	c.c27 = rb.Field(27).(*array.StringBuilder)
-	c.c28 = rb.Field(28).(*array.StringBuilder)
-	c.c29 = rb.Field(29).(*array.StringBuilder)
-	c.c30 = rb.Field(30).(*array.StringBuilder)
-	c.c31 = rb.Field(31).(*array.StringBuilder)
-	c.c32 = rb.Field(32).(*array.StringBuilder)
-	c.c33 = rb.Field(33).(*array.StringBuilder)
-	c.c34 = rb.Field(34).(*array.StringBuilder)
-	c.c35 = rb.Field(35).(*array.StringBuilder)
-	c.c36 = rb.Field(36).(*array.StringBuilder)
-	c.c37 = rb.Field(37).(*array.StringBuilder)
-	c.c38 = rb.Field(38).(*array.Date32Builder)
-	c.c39 = rb.Field(39).(*array.StringBuilder)
-	c.c40 = rb.Field(40).(*array.StringBuilder)
-	c.c41 = rb.Field(41).(*array.StringBuilder)
-	c.c42 = rb.Field(42).(*array.StringBuilder)
-	c.c43 = rb.Field(43).(*array.StringBuilder)
-	c.c44 = rb.Field(44).(*array.StringBuilder)
-	c.c45 = rb.Field(45).(*array.StringBuilder)
-	c.c46 = rb.Field(46).(*array.StringBuilder)
-	c.c47 = rb.Field(47).(*array.StringBuilder)
-	c.c48 = rb.Field(48).(*array.StringBuilder)
-	c.c49 = rb.Field(49).(*array.Int64Builder)
-	c.c50 = rb.Field(50).(*array.Int64Builder)
+// list returns the accumulators in table order.
+func (c *claimsCols) list() []accumulator {
+	return []accumulator{&c.c0, &c.c1, &c.c2, &c.c3, &c.c4, &c.c5, &c.c6, &c.c7, &c.c8, &c.c9, &c.c10, &c.c11, &c.c12, &c.c13, &c.c14, &c.c15, &c.c16, &c.c17, &c.c18, &c.c19, &c.c20, &c.c21, &c.c22, &c.c23, &c.c24, &c.c25, &c.c26, &c.c27, &c.c28, &c.c29, &c.c30, &c.c31, &c.c32, &c.c33, &c.c34, &c.c35, &c.c36, &c.c37, &c.c38, &c.c39, &c.c40, &c.c41, &c.c42, &c.c43, &c.c44, &c.c45, &c.c46, &c.c47, &c.c48, &c.c49, &c.c50}
 }
 
 func (c *claimsCols) append(rows []ClaimsRow, l *Lineage) {
 	for i := range rows {
 		r := &rows[i]
 		c.c0.Append(r.EOBID)
-		appendString(c.c1, r.ClaimID)
-		appendString(c.c2, r.ClaimGroupID)
-		appendString(c.c3, r.Status)
-		appendString(c.c4, r.ClaimType)
-		appendString(c.c5, r.ClaimTypeCode)
-		appendString(c.c6, r.ClaimTypeDisplay)
-		appendString(c.c7, r.ClaimSubType)
-		appendString(c.c8, r.NearLineRecordCode)
-		appendString(c.c9, r.ServiceClassificationCode)
-		appendString(c.c10, r.BeneficiaryID)
-		appendString(c.c11, r.MBI)
-		appendDate(c.c12, r.BillablePeriodStart)
-		appendDate(c.c13, r.BillablePeriodEnd)
-		appendString(c.c14, r.ClaimQueryCode)
-		appendInstant(c.c15, r.LastUpdated)
-		appendString(c.c16, r.Profile)
+		appendString(&c.c1, r.ClaimID)
+		appendString(&c.c2, r.ClaimGroupID)
+		appendString(&c.c3, r.Status)
+		appendString(&c.c4, r.ClaimType)
+		appendString(&c.c5, r.ClaimTypeCode)
+		appendString(&c.c6, r.ClaimTypeDisplay)
+		appendString(&c.c7, r.ClaimSubType)
+		appendString(&c.c8, r.NearLineRecordCode)
+		appendString(&c.c9, r.ServiceClassificationCode)
+		appendString(&c.c10, r.BeneficiaryID)
+		appendString(&c.c11, r.MBI)
+		appendDate(&c.c12, r.BillablePeriodStart)
+		appendDate(&c.c13, r.BillablePeriodEnd)
+		appendString(&c.c14, r.ClaimQueryCode)
+		appendInstant(&c.c15, r.LastUpdated)
+		appendString(&c.c16, r.Profile)
 		c.c17.Append(r.FHIRVersion)
-		appendString(c.c18, r.PrincipalDiagnosisCode)
-		appendString(c.c19, r.AdmittingDiagnosisCode)
-		appendString(c.c20, r.DRGCode)
-		appendString(c.c21, r.FacilityTypeCode)
-		appendString(c.c22, r.FacilityTypeDisplay)
-		appendString(c.c23, r.ProviderID)
-		appendString(c.c24, r.ProviderIDSystem)
-		appendString(c.c25, r.OrganizationNPI)
-		appendString(c.c26, r.AttendingNPI)
-		appendString(c.c27, r.AttendingUPIN)
-		appendString(c.c28, r.OperatingNPI)
-		appendString(c.c29, r.OperatingUPIN)
-		appendString(c.c30, r.OtherNPI)
-		appendString(c.c31, r.OtherUPIN)
-		appendString(c.c32, r.RenderingNPI)
-		appendString(c.c33, r.RenderingUPIN)
-		appendString(c.c34, r.ReferringNPI)
+		appendString(&c.c18, r.PrincipalDiagnosisCode)
+		appendString(&c.c19, r.AdmittingDiagnosisCode)
+		appendString(&c.c20, r.DRGCode)
+		appendString(&c.c21, r.FacilityTypeCode)
+		appendString(&c.c22, r.FacilityTypeDisplay)
+		appendString(&c.c23, r.ProviderID)
+		appendString(&c.c24, r.ProviderIDSystem)
+		appendString(&c.c25, r.OrganizationNPI)
+		appendString(&c.c26, r.AttendingNPI)
+		appendString(&c.c27, r.AttendingUPIN)
+		appendString(&c.c28, r.OperatingNPI)
+		appendString(&c.c29, r.OperatingUPIN)
+		appendString(&c.c30, r.OtherNPI)
+		appendString(&c.c31, r.OtherUPIN)
+		appendString(&c.c32, r.RenderingNPI)
+		appendString(&c.c33, r.RenderingUPIN)
+		appendString(&c.c34, r.ReferringNPI)
 		c.c35.Append(r.APIVersion)
-		appendString(c.c36, r.ClaimControlNumber)
-		appendString(c.c37, r.BeneficiarySourceKey)
-		appendDate(c.c38, r.ClaimEffectiveDate)
-		appendString(c.c39, r.Outcome)
-		appendString(c.c40, r.ClaimUse)
-		appendString(c.c41, r.InsuranceCoverage)
-		appendString(c.c42, r.ClaimSource)
-		appendString(c.c43, r.ClaimSystemType)
-		appendString(c.c44, r.FinalAction)
-		appendString(c.c45, r.ExcludedReason)
-		appendString(c.c46, r.ClaimCategory)
+		appendString(&c.c36, r.ClaimControlNumber)
+		appendString(&c.c37, r.BeneficiarySourceKey)
+		appendDate(&c.c38, r.ClaimEffectiveDate)
+		appendString(&c.c39, r.Outcome)
+		appendString(&c.c40, r.ClaimUse)
+		appendString(&c.c41, r.InsuranceCoverage)
+		appendString(&c.c42, r.ClaimSource)
+		appendString(&c.c43, r.ClaimSystemType)
+		appendString(&c.c44, r.FinalAction)
+		appendString(&c.c45, r.ExcludedReason)
+		appendString(&c.c46, r.ClaimCategory)
 		c.c47.Append(l.LoadID)
 		c.c48.Append(l.SourceFile)
 		c.c49.Append(l.SourceLine)
-		appendInt(c.c50, l.SourceEntry)
+		appendInt(&c.c50, l.SourceEntry)
 	}
 }
 
-// claimLinesCols are the column builders of table claim_lines.
+// claimLinesCols are the column accumulators of table claim_lines.
 type claimLinesCols struct {
-	c0  *array.StringBuilder  // eob_id
-	c1  *array.Int64Builder   // line_number
-	c2  *array.StringBuilder  // hcpcs_code
-	c3  *array.StringBuilder  // revenue_center_code
-	c4  *array.Date32Builder  // service_date
-	c5  *array.Date32Builder  // service_start
-	c6  *array.Date32Builder  // service_end
-	c7  *array.StringBuilder  // place_of_service
-	c8  *array.StringBuilder  // place_of_service_display
-	c9  *array.StringBuilder  // provider_state_code
-	c10 *array.StringBuilder  // provider_zip_code
-	c11 *array.StringBuilder  // pricing_locality_code
-	c12 *array.StringBuilder  // clia_lab_number
-	c13 *array.StringBuilder  // supplier_type_code
-	c14 *array.StringBuilder  // pricing_state_code
-	c15 *array.Float64Builder // quantity
-	c16 *array.Float64Builder // anesthesia_unit_count
-	c17 *array.StringBuilder  // ndc_code
-	c18 *array.Float64Builder // ndc_quantity
-	c19 *array.StringBuilder  // ndc_quantity_unit
-	c20 *array.StringBuilder  // rendering_npi
-	c21 *array.StringBuilder  // care_team_sequences
-	c22 *array.StringBuilder  // diagnosis_sequences
-	c23 *array.StringBuilder  // load_id
-	c24 *array.StringBuilder  // source_file
-	c25 *array.Int64Builder   // source_line
-	c26 *array.Int64Builder   // source_entry
+	c0  stringColumn         // eob_id
+	c1  fixedColumn[int64]   // line_number
+	c2  stringColumn         // hcpcs_code
+	c3  stringColumn         // revenue_center_code
+	c4  fixedColumn[int32]   // service_date
+	c5  fixedColumn[int32]   // service_start
+	c6  fixedColumn[int32]   // service_end
+	c7  stringColumn         // place_of_service
+	c8  stringColumn         // place_of_service_display
+	c9  stringColumn         // provider_state_code
+	c10 stringColumn         // provider_zip_code
+	c11 stringColumn         // pricing_locality_code
+	c12 stringColumn         // clia_lab_number
+	c13 stringColumn         // supplier_type_code
+	c14 stringColumn         // pricing_state_code
+	c15 fixedColumn[float64] // quantity
+	c16 fixedColumn[float64] // anesthesia_unit_count
+	c17 stringColumn         // ndc_code
+	c18 fixedColumn[float64] // ndc_quantity
+	c19 stringColumn         // ndc_quantity_unit
+	c20 stringColumn         // rendering_npi
+	c21 stringColumn         // care_team_sequences
+	c22 stringColumn         // diagnosis_sequences
+	c23 stringColumn         // load_id
+	c24 stringColumn         // source_file
+	c25 fixedColumn[int64]   // source_line
+	c26 fixedColumn[int64]   // source_entry
 }
 
-func (c *claimLinesCols) bind(rb *array.RecordBuilder) {
-	c.c0 = rb.Field(0).(*array.StringBuilder)
-	c.c1 = rb.Field(1).(*array.Int64Builder)
-	c.c2 = rb.Field(2).(*array.StringBuilder)
-	c.c3 = rb.Field(3).(*array.StringBuilder)
-	c.c4 = rb.Field(4).(*array.Date32Builder)
-	c.c5 = rb.Field(5).(*array.Date32Builder)
-	c.c6 = rb.Field(6).(*array.Date32Builder)
-	c.c7 = rb.Field(7).(*array.StringBuilder)
-	c.c8 = rb.Field(8).(*array.StringBuilder)
-	c.c9 = rb.Field(9).(*array.StringBuilder)
-	c.c10 = rb.Field(10).(*array.StringBuilder)
-	c.c11 = rb.Field(11).(*array.StringBuilder)
-	c.c12 = rb.Field(12).(*array.StringBuilder)
-	c.c13 = rb.Field(13).(*array.StringBuilder)
-	c.c14 = rb.Field(14).(*array.StringBuilder)
-	c.c15 = rb.Field(15).(*array.Float64Builder)
-	c.c16 = rb.Field(16).(*array.Float64Builder)
-	c.c17 = rb.Field(17).(*array.StringBuilder)
-	c.c18 = rb.Field(18).(*array.Float64Builder)
-	c.c19 = rb.Field(19).(*array.StringBuilder)
-	c.c20 = rb.Field(20).(*array.StringBuilder)
-	c.c21 = rb.Field(21).(*array.StringBuilder)
-	c.c22 = rb.Field(22).(*array.StringBuilder)
-	c.c23 = rb.Field(23).(*array.StringBuilder)
-	c.c24 = rb.Field(24).(*array.StringBuilder)
-	c.c25 = rb.Field(25).(*array.Int64Builder)
-	c.c26 = rb.Field(26).(*array.Int64Builder)
+// list returns the accumulators in table order.
+func (c *claimLinesCols) list() []accumulator {
+	return []accumulator{&c.c0, &c.c1, &c.c2, &c.c3, &c.c4, &c.c5, &c.c6, &c.c7, &c.c8, &c.c9, &c.c10, &c.c11, &c.c12, &c.c13, &c.c14, &c.c15, &c.c16, &c.c17, &c.c18, &c.c19, &c.c20, &c.c21, &c.c22, &c.c23, &c.c24, &c.c25, &c.c26}
 }
 
 func (c *claimLinesCols) append(rows []ClaimLinesRow, l *Lineage) {
 	for i := range rows {
 		r := &rows[i]
 		c.c0.Append(r.EOBID)
-		appendInt(c.c1, r.LineNumber)
-		appendString(c.c2, r.HCPCSCode)
-		appendString(c.c3, r.RevenueCenterCode)
-		appendDate(c.c4, r.ServiceDate)
-		appendDate(c.c5, r.ServiceStart)
-		appendDate(c.c6, r.ServiceEnd)
-		appendString(c.c7, r.PlaceOfService)
-		appendString(c.c8, r.PlaceOfServiceDisplay)
-		appendString(c.c9, r.ProviderStateCode)
-		appendString(c.c10, r.ProviderZipCode)
-		appendString(c.c11, r.PricingLocalityCode)
-		appendString(c.c12, r.CLIALabNumber)
-		appendString(c.c13, r.SupplierTypeCode)
-		appendString(c.c14, r.PricingStateCode)
-		appendFloat(c.c15, r.Quantity)
-		appendFloat(c.c16, r.AnesthesiaUnitCount)
-		appendString(c.c17, r.NDCCode)
-		appendFloat(c.c18, r.NDCQuantity)
-		appendString(c.c19, r.NDCQuantityUnit)
-		appendString(c.c20, r.RenderingNPI)
-		appendString(c.c21, r.CareTeamSequences)
-		appendString(c.c22, r.DiagnosisSequences)
+		appendInt(&c.c1, r.LineNumber)
+		appendString(&c.c2, r.HCPCSCode)
+		appendString(&c.c3, r.RevenueCenterCode)
+		appendDate(&c.c4, r.ServiceDate)
+		appendDate(&c.c5, r.ServiceStart)
+		appendDate(&c.c6, r.ServiceEnd)
+		appendString(&c.c7, r.PlaceOfService)
+		appendString(&c.c8, r.PlaceOfServiceDisplay)
+		appendString(&c.c9, r.ProviderStateCode)
+		appendString(&c.c10, r.ProviderZipCode)
+		appendString(&c.c11, r.PricingLocalityCode)
+		appendString(&c.c12, r.CLIALabNumber)
+		appendString(&c.c13, r.SupplierTypeCode)
+		appendString(&c.c14, r.PricingStateCode)
+		appendFloat(&c.c15, r.Quantity)
+		appendFloat(&c.c16, r.AnesthesiaUnitCount)
+		appendString(&c.c17, r.NDCCode)
+		appendFloat(&c.c18, r.NDCQuantity)
+		appendString(&c.c19, r.NDCQuantityUnit)
+		appendString(&c.c20, r.RenderingNPI)
+		appendString(&c.c21, r.CareTeamSequences)
+		appendString(&c.c22, r.DiagnosisSequences)
 		c.c23.Append(l.LoadID)
 		c.c24.Append(l.SourceFile)
 		c.c25.Append(l.SourceLine)
-		appendInt(c.c26, l.SourceEntry)
+		appendInt(&c.c26, l.SourceEntry)
 	}
 }
 
-// claimDiagnosesCols are the column builders of table claim_diagnoses.
+// claimDiagnosesCols are the column accumulators of table claim_diagnoses.
 type claimDiagnosesCols struct {
-	c0  *array.StringBuilder // eob_id
-	c1  *array.Int64Builder  // sequence
-	c2  *array.Int64Builder  // diagnosis_number
-	c3  *array.StringBuilder // code
-	c4  *array.StringBuilder // code_system
-	c5  *array.StringBuilder // diagnosis_type
-	c6  *array.StringBuilder // diagnosis_role
-	c7  *array.StringBuilder // present_on_admission
-	c8  *array.StringBuilder // load_id
-	c9  *array.StringBuilder // source_file
-	c10 *array.Int64Builder  // source_line
-	c11 *array.Int64Builder  // source_entry
+	c0  stringColumn       // eob_id
+	c1  fixedColumn[int64] // sequence
+	c2  fixedColumn[int64] // diagnosis_number
+	c3  stringColumn       // code
+	c4  stringColumn       // code_system
+	c5  stringColumn       // diagnosis_type
+	c6  stringColumn       // diagnosis_role
+	c7  stringColumn       // present_on_admission
+	c8  stringColumn       // load_id
+	c9  stringColumn       // source_file
+	c10 fixedColumn[int64] // source_line
+	c11 fixedColumn[int64] // source_entry
 }
 
-func (c *claimDiagnosesCols) bind(rb *array.RecordBuilder) {
-	c.c0 = rb.Field(0).(*array.StringBuilder)
-	c.c1 = rb.Field(1).(*array.Int64Builder)
-	c.c2 = rb.Field(2).(*array.Int64Builder)
-	c.c3 = rb.Field(3).(*array.StringBuilder)
-	c.c4 = rb.Field(4).(*array.StringBuilder)
-	c.c5 = rb.Field(5).(*array.StringBuilder)
-	c.c6 = rb.Field(6).(*array.StringBuilder)
-	c.c7 = rb.Field(7).(*array.StringBuilder)
-	c.c8 = rb.Field(8).(*array.StringBuilder)
-	c.c9 = rb.Field(9).(*array.StringBuilder)
-	c.c10 = rb.Field(10).(*array.Int64Builder)
-	c.c11 = rb.Field(11).(*array.Int64Builder)
+// list returns the accumulators in table order.
+func (c *claimDiagnosesCols) list() []accumulator {
+	return []accumulator{&c.c0, &c.c1, &c.c2, &c.c3, &c.c4, &c.c5, &c.c6, &c.c7, &c.c8, &c.c9, &c.c10, &c.c11}
 }
 
 func (c *claimDiagnosesCols) append(rows []ClaimDiagnosesRow, l *Lineage) {
 	for i := range rows {
 		r := &rows[i]
 		c.c0.Append(r.EOBID)
-		appendInt(c.c1, r.Sequence)
-		appendInt(c.c2, r.DiagnosisNumber)
-		appendString(c.c3, r.Code)
-		appendString(c.c4, r.CodeSystem)
-		appendString(c.c5, r.DiagnosisType)
-		appendString(c.c6, r.DiagnosisRole)
-		appendString(c.c7, r.PresentOnAdmission)
+		appendInt(&c.c1, r.Sequence)
+		appendInt(&c.c2, r.DiagnosisNumber)
+		appendString(&c.c3, r.Code)
+		appendString(&c.c4, r.CodeSystem)
+		appendString(&c.c5, r.DiagnosisType)
+		appendString(&c.c6, r.DiagnosisRole)
+		appendString(&c.c7, r.PresentOnAdmission)
 		c.c8.Append(l.LoadID)
 		c.c9.Append(l.SourceFile)
 		c.c10.Append(l.SourceLine)
-		appendInt(c.c11, l.SourceEntry)
+		appendInt(&c.c11, l.SourceEntry)
 	}
 }
 
-// claimProceduresCols are the column builders of table claim_procedures.
+// claimProceduresCols are the column accumulators of table claim_procedures.
 type claimProceduresCols struct {
-	c0 *array.StringBuilder // eob_id
-	c1 *array.Int64Builder  // sequence
-	c2 *array.StringBuilder // code
-	c3 *array.StringBuilder // code_system
-	c4 *array.Date32Builder // procedure_date
-	c5 *array.StringBuilder // load_id
-	c6 *array.StringBuilder // source_file
-	c7 *array.Int64Builder  // source_line
-	c8 *array.Int64Builder  // source_entry
+	c0 stringColumn       // eob_id
+	c1 fixedColumn[int64] // sequence
+	c2 stringColumn       // code
+	c3 stringColumn       // code_system
+	c4 fixedColumn[int32] // procedure_date
+	c5 stringColumn       // load_id
+	c6 stringColumn       // source_file
+	c7 fixedColumn[int64] // source_line
+	c8 fixedColumn[int64] // source_entry
 }
 
-func (c *claimProceduresCols) bind(rb *array.RecordBuilder) {
-	c.c0 = rb.Field(0).(*array.StringBuilder)
-	c.c1 = rb.Field(1).(*array.Int64Builder)
-	c.c2 = rb.Field(2).(*array.StringBuilder)
-	c.c3 = rb.Field(3).(*array.StringBuilder)
-	c.c4 = rb.Field(4).(*array.Date32Builder)
-	c.c5 = rb.Field(5).(*array.StringBuilder)
-	c.c6 = rb.Field(6).(*array.StringBuilder)
-	c.c7 = rb.Field(7).(*array.Int64Builder)
-	c.c8 = rb.Field(8).(*array.Int64Builder)
+// list returns the accumulators in table order.
+func (c *claimProceduresCols) list() []accumulator {
+	return []accumulator{&c.c0, &c.c1, &c.c2, &c.c3, &c.c4, &c.c5, &c.c6, &c.c7, &c.c8}
 }
 
 func (c *claimProceduresCols) append(rows []ClaimProceduresRow, l *Lineage) {
 	for i := range rows {
 		r := &rows[i]
 		c.c0.Append(r.EOBID)
-		appendInt(c.c1, r.Sequence)
-		appendString(c.c2, r.Code)
-		appendString(c.c3, r.CodeSystem)
-		appendDate(c.c4, r.ProcedureDate)
+		appendInt(&c.c1, r.Sequence)
+		appendString(&c.c2, r.Code)
+		appendString(&c.c3, r.CodeSystem)
+		appendDate(&c.c4, r.ProcedureDate)
 		c.c5.Append(l.LoadID)
 		c.c6.Append(l.SourceFile)
 		c.c7.Append(l.SourceLine)
-		appendInt(c.c8, l.SourceEntry)
+		appendInt(&c.c8, l.SourceEntry)
 	}
 }
 
-// claimCareTeamCols are the column builders of table claim_care_team.
+// claimCareTeamCols are the column accumulators of table claim_care_team.
 type claimCareTeamCols struct {
-	c0  *array.StringBuilder // eob_id
-	c1  *array.Int64Builder  // sequence
-	c2  *array.StringBuilder // provider_id
-	c3  *array.StringBuilder // provider_id_type
-	c4  *array.StringBuilder // role
-	c5  *array.StringBuilder // role_display
-	c6  *array.StringBuilder // role_normalized
-	c7  *array.StringBuilder // qualification
-	c8  *array.StringBuilder // taxonomy_code
-	c9  *array.StringBuilder // provider_type_code
-	c10 *array.StringBuilder // participating_code
-	c11 *array.StringBuilder // load_id
-	c12 *array.StringBuilder // source_file
-	c13 *array.Int64Builder  // source_line
-	c14 *array.Int64Builder  // source_entry
+	c0  stringColumn       // eob_id
+	c1  fixedColumn[int64] // sequence
+	c2  stringColumn       // provider_id
+	c3  stringColumn       // provider_id_type
+	c4  stringColumn       // role
+	c5  stringColumn       // role_display
+	c6  stringColumn       // role_normalized
+	c7  stringColumn       // qualification
+	c8  stringColumn       // taxonomy_code
+	c9  stringColumn       // provider_type_code
+	c10 stringColumn       // participating_code
+	c11 stringColumn       // load_id
+	c12 stringColumn       // source_file
+	c13 fixedColumn[int64] // source_line
+	c14 fixedColumn[int64] // source_entry
 }
 
-func (c *claimCareTeamCols) bind(rb *array.RecordBuilder) {
-	c.c0 = rb.Field(0).(*array.StringBuilder)
-	c.c1 = rb.Field(1).(*array.Int64Builder)
-	c.c2 = rb.Field(2).(*array.StringBuilder)
-	c.c3 = rb.Field(3).(*array.StringBuilder)
-	c.c4 = rb.Field(4).(*array.StringBuilder)
-	c.c5 = rb.Field(5).(*array.StringBuilder)
-	c.c6 = rb.Field(6).(*array.StringBuilder)
-	c.c7 = rb.Field(7).(*array.StringBuilder)
-	c.c8 = rb.Field(8).(*array.StringBuilder)
-	c.c9 = rb.Field(9).(*array.StringBuilder)
-	c.c10 = rb.Field(10).(*array.StringBuilder)
-	c.c11 = rb.Field(11).(*array.StringBuilder)
-	c.c12 = rb.Field(12).(*array.StringBuilder)
-	c.c13 = rb.Field(13).(*array.Int64Builder)
-	c.c14 = rb.Field(14).(*array.Int64Builder)
+// list returns the accumulators in table order.
+func (c *claimCareTeamCols) list() []accumulator {
+	return []accumulator{&c.c0, &c.c1, &c.c2, &c.c3, &c.c4, &c.c5, &c.c6, &c.c7, &c.c8, &c.c9, &c.c10, &c.c11, &c.c12, &c.c13, &c.c14}
 }
 
 func (c *claimCareTeamCols) append(rows []ClaimCareTeamRow, l *Lineage) {
 	for i := range rows {
 		r := &rows[i]
 		c.c0.Append(r.EOBID)
-		appendInt(c.c1, r.Sequence)
-		appendString(c.c2, r.ProviderID)
-		appendString(c.c3, r.ProviderIDType)
-		appendString(c.c4, r.Role)
-		appendString(c.c5, r.RoleDisplay)
-		appendString(c.c6, r.RoleNormalized)
-		appendString(c.c7, r.Qualification)
-		appendString(c.c8, r.TaxonomyCode)
-		appendString(c.c9, r.ProviderTypeCode)
-		appendString(c.c10, r.ParticipatingCode)
+		appendInt(&c.c1, r.Sequence)
+		appendString(&c.c2, r.ProviderID)
+		appendString(&c.c3, r.ProviderIDType)
+		appendString(&c.c4, r.Role)
+		appendString(&c.c5, r.RoleDisplay)
+		appendString(&c.c6, r.RoleNormalized)
+		appendString(&c.c7, r.Qualification)
+		appendString(&c.c8, r.TaxonomyCode)
+		appendString(&c.c9, r.ProviderTypeCode)
+		appendString(&c.c10, r.ParticipatingCode)
 		c.c11.Append(l.LoadID)
 		c.c12.Append(l.SourceFile)
 		c.c13.Append(l.SourceLine)
-		appendInt(c.c14, l.SourceEntry)
+		appendInt(&c.c14, l.SourceEntry)
 	}
 }
 
-// claimExtensionsCols are the column builders of table claim_extensions.
+// claimExtensionsCols are the column accumulators of table claim_extensions.
 type claimExtensionsCols struct {
-	c0  *array.StringBuilder  // eob_id
-	c1  *array.Int64Builder   // line_number
-	c2  *array.StringBuilder  // element
-	c3  *array.Int64Builder   // element_sequence
-	c4  *array.StringBuilder  // url
-	c5  *array.StringBuilder  // value_code
-	c6  *array.StringBuilder  // value_system
-	c7  *array.StringBuilder  // value_display
-	c8  *array.StringBuilder  // value_string
-	c9  *array.Float64Builder // value_decimal
-	c10 *array.Date32Builder  // value_date
-	c11 *array.StringBuilder  // value_reference
-	c12 *array.StringBuilder  // load_id
-	c13 *array.StringBuilder  // source_file
-	c14 *array.Int64Builder   // source_line
-	c15 *array.Int64Builder   // source_entry
+	c0  stringColumn         // eob_id
+	c1  fixedColumn[int64]   // line_number
+	c2  stringColumn         // element
+	c3  fixedColumn[int64]   // element_sequence
+	c4  stringColumn         // url
+	c5  stringColumn         // value_code
+	c6  stringColumn         // value_system
+	c7  stringColumn         // value_display
+	c8  stringColumn         // value_string
+	c9  fixedColumn[float64] // value_decimal
+	c10 fixedColumn[int32]   // value_date
+	c11 stringColumn         // value_reference
+	c12 stringColumn         // load_id
+	c13 stringColumn         // source_file
+	c14 fixedColumn[int64]   // source_line
+	c15 fixedColumn[int64]   // source_entry
 }
 
-func (c *claimExtensionsCols) bind(rb *array.RecordBuilder) {
-	c.c0 = rb.Field(0).(*array.StringBuilder)
-	c.c1 = rb.Field(1).(*array.Int64Builder)
-	c.c2 = rb.Field(2).(*array.StringBuilder)
-	c.c3 = rb.Field(3).(*array.Int64Builder)
-	c.c4 = rb.Field(4).(*array.StringBuilder)
-	c.c5 = rb.Field(5).(*array.StringBuilder)
-	c.c6 = rb.Field(6).(*array.StringBuilder)
-	c.c7 = rb.Field(7).(*array.StringBuilder)
-	c.c8 = rb.Field(8).(*array.StringBuilder)
-	c.c9 = rb.Field(9).(*array.Float64Builder)
-	c.c10 = rb.Field(10).(*array.Date32Builder)
-	c.c11 = rb.Field(11).(*array.StringBuilder)
-	c.c12 = rb.Field(12).(*array.StringBuilder)
-	c.c13 = rb.Field(13).(*array.StringBuilder)
-	c.c14 = rb.Field(14).(*array.Int64Builder)
-	c.c15 = rb.Field(15).(*array.Int64Builder)
+// list returns the accumulators in table order.
+func (c *claimExtensionsCols) list() []accumulator {
+	return []accumulator{&c.c0, &c.c1, &c.c2, &c.c3, &c.c4, &c.c5, &c.c6, &c.c7, &c.c8, &c.c9, &c.c10, &c.c11, &c.c12, &c.c13, &c.c14, &c.c15}
 }
 
 func (c *claimExtensionsCols) append(rows []ClaimExtensionsRow, l *Lineage) {
 	for i := range rows {
 		r := &rows[i]
 		c.c0.Append(r.EOBID)
-		appendInt(c.c1, r.LineNumber)
+		appendInt(&c.c1, r.LineNumber)
 		c.c2.Append(r.Element)
-		appendInt(c.c3, r.ElementSequence)
+		appendInt(&c.c3, r.ElementSequence)
 		c.c4.Append(r.URL)
-		appendString(c.c5, r.ValueCode)
-		appendString(c.c6, r.ValueSystem)
-		appendString(c.c7, r.ValueDisplay)
-		appendString(c.c8, r.ValueString)
-		appendFloat(c.c9, r.ValueDecimal)
-		appendDate(c.c10, r.ValueDate)
-		appendString(c.c11, r.ValueReference)
+		appendString(&c.c5, r.ValueCode)
+		appendString(&c.c6, r.ValueSystem)
+		appendString(&c.c7, r.ValueDisplay)
+		appendString(&c.c8, r.ValueString)
+		appendFloat(&c.c9, r.ValueDecimal)
+		appendDate(&c.c10, r.ValueDate)
+		appendString(&c.c11, r.ValueReference)
 		c.c12.Append(l.LoadID)
 		c.c13.Append(l.SourceFile)
 		c.c14.Append(l.SourceLine)
-		appendInt(c.c15, l.SourceEntry)
+		appendInt(&c.c15, l.SourceEntry)
 	}
 }
 
-// claimSupportingInfoCols are the column builders of table claim_supporting_info.
+// claimSupportingInfoCols are the column accumulators of table claim_supporting_info.
 type claimSupportingInfoCols struct {
-	c0  *array.StringBuilder  // eob_id
-	c1  *array.Int64Builder   // sequence
-	c2  *array.StringBuilder  // category
-	c3  *array.StringBuilder  // category_system
-	c4  *array.StringBuilder  // category_display
-	c5  *array.StringBuilder  // category_type
-	c6  *array.StringBuilder  // code
-	c7  *array.StringBuilder  // code_system
-	c8  *array.StringBuilder  // code_display
-	c9  *array.Date32Builder  // timing_date
-	c10 *array.Date32Builder  // timing_start
-	c11 *array.Date32Builder  // timing_end
-	c12 *array.Float64Builder // value_decimal
-	c13 *array.StringBuilder  // value_unit
-	c14 *array.StringBuilder  // value_string
-	c15 *array.StringBuilder  // value_reference
-	c16 *array.StringBuilder  // load_id
-	c17 *array.StringBuilder  // source_file
-	c18 *array.Int64Builder   // source_line
-	c19 *array.Int64Builder   // source_entry
+	c0  stringColumn         // eob_id
+	c1  fixedColumn[int64]   // sequence
+	c2  stringColumn         // category
+	c3  stringColumn         // category_system
+	c4  stringColumn         // category_display
+	c5  stringColumn         // category_type
+	c6  stringColumn         // code
+	c7  stringColumn         // code_system
+	c8  stringColumn         // code_display
+	c9  fixedColumn[int32]   // timing_date
+	c10 fixedColumn[int32]   // timing_start
+	c11 fixedColumn[int32]   // timing_end
+	c12 fixedColumn[float64] // value_decimal
+	c13 stringColumn         // value_unit
+	c14 stringColumn         // value_string
+	c15 stringColumn         // value_reference
+	c16 stringColumn         // load_id
+	c17 stringColumn         // source_file
+	c18 fixedColumn[int64]   // source_line
+	c19 fixedColumn[int64]   // source_entry
 }
 
-func (c *claimSupportingInfoCols) bind(rb *array.RecordBuilder) {
-	c.c0 = rb.Field(0).(*array.StringBuilder)
-	c.c1 = rb.Field(1).(*array.Int64Builder)
-	c.c2 = rb.Field(2).(*array.StringBuilder)
-	c.c3 = rb.Field(3).(*array.StringBuilder)
-	c.c4 = rb.Field(4).(*array.StringBuilder)
-	c.c5 = rb.Field(5).(*array.StringBuilder)
-	c.c6 = rb.Field(6).(*array.StringBuilder)
-	c.c7 = rb.Field(7).(*array.StringBuilder)
-	c.c8 = rb.Field(8).(*array.StringBuilder)
-	c.c9 = rb.Field(9).(*array.Date32Builder)
-	c.c10 = rb.Field(10).(*array.Date32Builder)
-	c.c11 = rb.Field(11).(*array.Date32Builder)
-	c.c12 = rb.Field(12).(*array.Float64Builder)
-	c.c13 = rb.Field(13).(*array.StringBuilder)
-	c.c14 = rb.Field(14).(*array.StringBuilder)
-	c.c15 = rb.Field(15).(*array.StringBuilder)
-	c.c16 = rb.Field(16).(*array.StringBuilder)
-	c.c17 = rb.Field(17).(*array.StringBuilder)
-	c.c18 = rb.Field(18).(*array.Int64Builder)
-	c.c19 = rb.Field(19).(*array.Int64Builder)
+// list returns the accumulators in table order.
+func (c *claimSupportingInfoCols) list() []accumulator {
+	return []accumulator{&c.c0, &c.c1, &c.c2, &c.c3, &c.c4, &c.c5, &c.c6, &c.c7, &c.c8, &c.c9, &c.c10, &c.c11, &c.c12, &c.c13, &c.c14, &c.c15, &c.c16, &c.c17, &c.c18, &c.c19}
 }
 
 func (c *claimSupportingInfoCols) append(rows []ClaimSupportingInfoRow, l *Lineage) {
 	for i := range rows {
 		r := &rows[i]
 		c.c0.Append(r.EOBID)
-		appendInt(c.c1, r.Sequence)
-		appendString(c.c2, r.Category)
-		appendString(c.c3, r.CategorySystem)
-		appendString(c.c4, r.CategoryDisplay)
-		appendString(c.c5, r.CategoryType)
-		appendString(c.c6, r.Code)
-		appendString(c.c7, r.CodeSystem)
-		appendString(c.c8, r.CodeDisplay)
-		appendDate(c.c9, r.TimingDate)
-		appendDate(c.c10, r.TimingStart)
-		appendDate(c.c11, r.TimingEnd)
-		appendFloat(c.c12, r.ValueDecimal)
-		appendString(c.c13, r.ValueUnit)
-		appendString(c.c14, r.ValueString)
-		appendString(c.c15, r.ValueReference)
+		appendInt(&c.c1, r.Sequence)
+		appendString(&c.c2, r.Category)
+		appendString(&c.c3, r.CategorySystem)
+		appendString(&c.c4, r.CategoryDisplay)
+		appendString(&c.c5, r.CategoryType)
+		appendString(&c.c6, r.Code)
+		appendString(&c.c7, r.CodeSystem)
+		appendString(&c.c8, r.CodeDisplay)
+		appendDate(&c.c9, r.TimingDate)
+		appendDate(&c.c10, r.TimingStart)
+		appendDate(&c.c11, r.TimingEnd)
+		appendFloat(&c.c12, r.ValueDecimal)
+		appendString(&c.c13, r.ValueUnit)
+		appendString(&c.c14, r.ValueString)
+		appendString(&c.c15, r.ValueReference)
 		c.c16.Append(l.LoadID)
 		c.c17.Append(l.SourceFile)
 		c.c18.Append(l.SourceLine)
-		appendInt(c.c19, l.SourceEntry)
+		appendInt(&c.c19, l.SourceEntry)
 	}
 }
 
-// claimContainedCols are the column builders of table claim_contained.
+// claimContainedCols are the column accumulators of table claim_contained.
 type claimContainedCols struct {
-	c0  *array.StringBuilder  // eob_id
-	c1  *array.Int64Builder   // position
-	c2  *array.StringBuilder  // resource_type
-	c3  *array.StringBuilder  // resource_id
-	c4  *array.StringBuilder  // status
-	c5  *array.StringBuilder  // name
-	c6  *array.StringBuilder  // npi
-	c7  *array.StringBuilder  // code
-	c8  *array.StringBuilder  // code_system
-	c9  *array.StringBuilder  // code_display
-	c10 *array.Float64Builder // value_decimal
-	c11 *array.StringBuilder  // resource_json
-	c12 *array.StringBuilder  // load_id
-	c13 *array.StringBuilder  // source_file
-	c14 *array.Int64Builder   // source_line
-	c15 *array.Int64Builder   // source_entry
+	c0  stringColumn         // eob_id
+	c1  fixedColumn[int64]   // position
+	c2  stringColumn         // resource_type
+	c3  stringColumn         // resource_id
+	c4  stringColumn         // status
+	c5  stringColumn         // name
+	c6  stringColumn         // npi
+	c7  stringColumn         // code
+	c8  stringColumn         // code_system
+	c9  stringColumn         // code_display
+	c10 fixedColumn[float64] // value_decimal
+	c11 stringColumn         // resource_json
+	c12 stringColumn         // load_id
+	c13 stringColumn         // source_file
+	c14 fixedColumn[int64]   // source_line
+	c15 fixedColumn[int64]   // source_entry
 }
 
-func (c *claimContainedCols) bind(rb *array.RecordBuilder) {
-	c.c0 = rb.Field(0).(*array.StringBuilder)
-	c.c1 = rb.Field(1).(*array.Int64Builder)
-	c.c2 = rb.Field(2).(*array.StringBuilder)
-	c.c3 = rb.Field(3).(*array.StringBuilder)
-	c.c4 = rb.Field(4).(*array.StringBuilder)
-	c.c5 = rb.Field(5).(*array.StringBuilder)
-	c.c6 = rb.Field(6).(*array.StringBuilder)
-	c.c7 = rb.Field(7).(*array.StringBuilder)
-	c.c8 = rb.Field(8).(*array.StringBuilder)
-	c.c9 = rb.Field(9).(*array.StringBuilder)
-	c.c10 = rb.Field(10).(*array.Float64Builder)
-	c.c11 = rb.Field(11).(*array.StringBuilder)
-	c.c12 = rb.Field(12).(*array.StringBuilder)
-	c.c13 = rb.Field(13).(*array.StringBuilder)
-	c.c14 = rb.Field(14).(*array.Int64Builder)
-	c.c15 = rb.Field(15).(*array.Int64Builder)
+// list returns the accumulators in table order.
+func (c *claimContainedCols) list() []accumulator {
+	return []accumulator{&c.c0, &c.c1, &c.c2, &c.c3, &c.c4, &c.c5, &c.c6, &c.c7, &c.c8, &c.c9, &c.c10, &c.c11, &c.c12, &c.c13, &c.c14, &c.c15}
 }
 
 func (c *claimContainedCols) append(rows []ClaimContainedRow, l *Lineage) {
@@ -1022,46 +870,39 @@ func (c *claimContainedCols) append(rows []ClaimContainedRow, l *Lineage) {
 		r := &rows[i]
 		c.c0.Append(r.EOBID)
 		c.c1.Append(r.Position)
-		appendString(c.c2, r.ResourceType)
-		appendString(c.c3, r.ResourceID)
-		appendString(c.c4, r.Status)
-		appendString(c.c5, r.Name)
-		appendString(c.c6, r.NPI)
-		appendString(c.c7, r.Code)
-		appendString(c.c8, r.CodeSystem)
-		appendString(c.c9, r.CodeDisplay)
-		appendFloat(c.c10, r.ValueDecimal)
+		appendString(&c.c2, r.ResourceType)
+		appendString(&c.c3, r.ResourceID)
+		appendString(&c.c4, r.Status)
+		appendString(&c.c5, r.Name)
+		appendString(&c.c6, r.NPI)
+		appendString(&c.c7, r.Code)
+		appendString(&c.c8, r.CodeSystem)
+		appendString(&c.c9, r.CodeDisplay)
+		appendFloat(&c.c10, r.ValueDecimal)
 		c.c11.Append(r.ResourceJSON)
 		c.c12.Append(l.LoadID)
 		c.c13.Append(l.SourceFile)
 		c.c14.Append(l.SourceLine)
-		appendInt(c.c15, l.SourceEntry)
+		appendInt(&c.c15, l.SourceEntry)
 	}
 }
 
-// beneficiaryMBIsCols are the column builders of table beneficiary_mbis.
+// beneficiaryMBIsCols are the column accumulators of table beneficiary_mbis.
 type beneficiaryMBIsCols struct {
-	c0 *array.StringBuilder    // beneficiary_id
-	c1 *array.StringBuilder    // mbi
-	c2 *array.StringBuilder    // currency
-	c3 *array.TimestampBuilder // first_seen
-	c4 *array.TimestampBuilder // last_seen
-	c5 *array.StringBuilder    // load_id
-	c6 *array.StringBuilder    // source_file
-	c7 *array.Int64Builder     // source_line
-	c8 *array.Int64Builder     // source_entry
+	c0 stringColumn       // beneficiary_id
+	c1 stringColumn       // mbi
+	c2 stringColumn       // currency
+	c3 fixedColumn[int64] // first_seen
+	c4 fixedColumn[int64] // last_seen
+	c5 stringColumn       // load_id
+	c6 stringColumn       // source_file
+	c7 fixedColumn[int64] // source_line
+	c8 fixedColumn[int64] // source_entry
 }
 
-func (c *beneficiaryMBIsCols) bind(rb *array.RecordBuilder) {
-	c.c0 = rb.Field(0).(*array.StringBuilder)
-	c.c1 = rb.Field(1).(*array.StringBuilder)
-	c.c2 = rb.Field(2).(*array.StringBuilder)
-	c.c3 = rb.Field(3).(*array.TimestampBuilder)
-	c.c4 = rb.Field(4).(*array.TimestampBuilder)
-	c.c5 = rb.Field(5).(*array.StringBuilder)
-	c.c6 = rb.Field(6).(*array.StringBuilder)
-	c.c7 = rb.Field(7).(*array.Int64Builder)
-	c.c8 = rb.Field(8).(*array.Int64Builder)
+// list returns the accumulators in table order.
+func (c *beneficiaryMBIsCols) list() []accumulator {
+	return []accumulator{&c.c0, &c.c1, &c.c2, &c.c3, &c.c4, &c.c5, &c.c6, &c.c7, &c.c8}
 }
 
 func (c *beneficiaryMBIsCols) append(rows []BeneficiaryMBIsRow, l *Lineage) {
@@ -1069,72 +910,60 @@ func (c *beneficiaryMBIsCols) append(rows []BeneficiaryMBIsRow, l *Lineage) {
 		r := &rows[i]
 		c.c0.Append(r.BeneficiaryID)
 		c.c1.Append(r.MBI)
-		appendString(c.c2, r.Currency)
-		appendInstant(c.c3, r.FirstSeen)
-		appendInstant(c.c4, r.LastSeen)
+		appendString(&c.c2, r.Currency)
+		appendInstant(&c.c3, r.FirstSeen)
+		appendInstant(&c.c4, r.LastSeen)
 		c.c5.Append(l.LoadID)
 		c.c6.Append(l.SourceFile)
 		c.c7.Append(l.SourceLine)
-		appendInt(c.c8, l.SourceEntry)
+		appendInt(&c.c8, l.SourceEntry)
 	}
 }
 
-// rejectsCols are the column builders of table rejects.
+// rejectsCols are the column accumulators of table rejects.
 type rejectsCols struct {
-	c4 *array.StringBuilder // reason
-	c5 *array.StringBuilder // excerpt
-	c0 *array.StringBuilder // load_id
-	c1 *array.StringBuilder // source_file
-	c2 *array.Int64Builder  // source_line
-	c3 *array.Int64Builder  // source_entry
+	c0 stringColumn       // load_id
+	c1 stringColumn       // source_file
+	c2 fixedColumn[int64] // source_line
+	c3 fixedColumn[int64] // source_entry
+	c4 stringColumn       // reason
+	c5 stringColumn       // excerpt
 }
 
-func (c *rejectsCols) bind(rb *array.RecordBuilder) {
-	c.c4 = rb.Field(4).(*array.StringBuilder)
-	c.c5 = rb.Field(5).(*array.StringBuilder)
-	c.c0 = rb.Field(0).(*array.StringBuilder)
-	c.c1 = rb.Field(1).(*array.StringBuilder)
-	c.c2 = rb.Field(2).(*array.Int64Builder)
-	c.c3 = rb.Field(3).(*array.Int64Builder)
+// list returns the accumulators in table order.
+func (c *rejectsCols) list() []accumulator {
+	return []accumulator{&c.c0, &c.c1, &c.c2, &c.c3, &c.c4, &c.c5}
 }
 
 func (c *rejectsCols) append(rows []RejectsRow, l *Lineage) {
 	for i := range rows {
 		r := &rows[i]
 		c.c4.Append(r.Reason)
-		appendString(c.c5, r.Excerpt)
+		appendString(&c.c5, r.Excerpt)
 		c.c0.Append(l.LoadID)
 		c.c1.Append(l.SourceFile)
 		c.c2.Append(l.SourceLine)
-		appendInt(c.c3, l.SourceEntry)
+		appendInt(&c.c3, l.SourceEntry)
 	}
 }
 
-// fieldIssuesCols are the column builders of table field_issues.
+// fieldIssuesCols are the column accumulators of table field_issues.
 type fieldIssuesCols struct {
-	c0 *array.StringBuilder // eob_id
-	c1 *array.StringBuilder // table_name
-	c2 *array.StringBuilder // column_name
-	c3 *array.StringBuilder // fhir_path
-	c4 *array.StringBuilder // raw_value
-	c5 *array.StringBuilder // reason
-	c6 *array.StringBuilder // load_id
-	c7 *array.StringBuilder // source_file
-	c8 *array.Int64Builder  // source_line
-	c9 *array.Int64Builder  // source_entry
+	c0 stringColumn       // eob_id
+	c1 stringColumn       // table_name
+	c2 stringColumn       // column_name
+	c3 stringColumn       // fhir_path
+	c4 stringColumn       // raw_value
+	c5 stringColumn       // reason
+	c6 stringColumn       // load_id
+	c7 stringColumn       // source_file
+	c8 fixedColumn[int64] // source_line
+	c9 fixedColumn[int64] // source_entry
 }
 
-func (c *fieldIssuesCols) bind(rb *array.RecordBuilder) {
-	c.c0 = rb.Field(0).(*array.StringBuilder)
-	c.c1 = rb.Field(1).(*array.StringBuilder)
-	c.c2 = rb.Field(2).(*array.StringBuilder)
-	c.c3 = rb.Field(3).(*array.StringBuilder)
-	c.c4 = rb.Field(4).(*array.StringBuilder)
-	c.c5 = rb.Field(5).(*array.StringBuilder)
-	c.c6 = rb.Field(6).(*array.StringBuilder)
-	c.c7 = rb.Field(7).(*array.StringBuilder)
-	c.c8 = rb.Field(8).(*array.Int64Builder)
-	c.c9 = rb.Field(9).(*array.Int64Builder)
+// list returns the accumulators in table order.
+func (c *fieldIssuesCols) list() []accumulator {
+	return []accumulator{&c.c0, &c.c1, &c.c2, &c.c3, &c.c4, &c.c5, &c.c6, &c.c7, &c.c8, &c.c9}
 }
 
 func (c *fieldIssuesCols) append(rows []FieldIssuesRow, l *Lineage) {
@@ -1142,55 +971,49 @@ func (c *fieldIssuesCols) append(rows []FieldIssuesRow, l *Lineage) {
 		r := &rows[i]
 		c.c0.Append(r.EOBID)
 		c.c1.Append(r.TableName)
-		appendString(c.c2, r.ColumnName)
+		appendString(&c.c2, r.ColumnName)
 		c.c3.Append(r.FHIRPath)
-		appendString(c.c4, r.RawValue)
+		appendString(&c.c4, r.RawValue)
 		c.c5.Append(r.Reason)
 		c.c6.Append(l.LoadID)
 		c.c7.Append(l.SourceFile)
 		c.c8.Append(l.SourceLine)
-		appendInt(c.c9, l.SourceEntry)
+		appendInt(&c.c9, l.SourceEntry)
 	}
 }
 
-// exportErrorsCols are the column builders of table export_errors.
+// exportErrorsCols are the column accumulators of table export_errors.
 type exportErrorsCols struct {
-	c5 *array.StringBuilder // severity
-	c6 *array.StringBuilder // code
-	c7 *array.StringBuilder // text
-	c0 *array.StringBuilder // job_id
-	c1 *array.StringBuilder // load_id
-	c2 *array.StringBuilder // source_file
-	c3 *array.Int64Builder  // source_line
-	c4 *array.Int64Builder  // source_entry
+	c0 stringColumn       // job_id
+	c1 stringColumn       // load_id
+	c2 stringColumn       // source_file
+	c3 fixedColumn[int64] // source_line
+	c4 fixedColumn[int64] // source_entry
+	c5 stringColumn       // severity
+	c6 stringColumn       // code
+	c7 stringColumn       // text
 }
 
-func (c *exportErrorsCols) bind(rb *array.RecordBuilder) {
-	c.c5 = rb.Field(5).(*array.StringBuilder)
-	c.c6 = rb.Field(6).(*array.StringBuilder)
-	c.c7 = rb.Field(7).(*array.StringBuilder)
-	c.c0 = rb.Field(0).(*array.StringBuilder)
-	c.c1 = rb.Field(1).(*array.StringBuilder)
-	c.c2 = rb.Field(2).(*array.StringBuilder)
-	c.c3 = rb.Field(3).(*array.Int64Builder)
-	c.c4 = rb.Field(4).(*array.Int64Builder)
+// list returns the accumulators in table order.
+func (c *exportErrorsCols) list() []accumulator {
+	return []accumulator{&c.c0, &c.c1, &c.c2, &c.c3, &c.c4, &c.c5, &c.c6, &c.c7}
 }
 
 func (c *exportErrorsCols) append(rows []ExportErrorsRow, l *Lineage) {
 	for i := range rows {
 		r := &rows[i]
-		appendString(c.c5, r.Severity)
-		appendString(c.c6, r.Code)
-		appendString(c.c7, r.Text)
-		appendString(c.c0, l.JobID)
+		appendString(&c.c5, r.Severity)
+		appendString(&c.c6, r.Code)
+		appendString(&c.c7, r.Text)
+		appendString(&c.c0, l.JobID)
 		c.c1.Append(l.LoadID)
 		c.c2.Append(l.SourceFile)
 		c.c3.Append(l.SourceLine)
-		appendInt(c.c4, l.SourceEntry)
+		appendInt(&c.c4, l.SourceEntry)
 	}
 }
 
-// columns are the column builders of every Parquet table.
+// columns are the column accumulators of every Parquet table.
 type columns struct {
 	claimsCols
 	claimLinesCols
@@ -1206,21 +1029,22 @@ type columns struct {
 	exportErrorsCols
 }
 
-// bind binds the builders to one record builder per Parquet table, in
-// catalog order.
-func (c *columns) bind(rbs []*array.RecordBuilder) {
-	c.claimsCols.bind(rbs[0])
-	c.claimLinesCols.bind(rbs[1])
-	c.claimDiagnosesCols.bind(rbs[2])
-	c.claimProceduresCols.bind(rbs[3])
-	c.claimCareTeamCols.bind(rbs[4])
-	c.claimExtensionsCols.bind(rbs[5])
-	c.claimSupportingInfoCols.bind(rbs[6])
-	c.claimContainedCols.bind(rbs[7])
-	c.beneficiaryMBIsCols.bind(rbs[8])
-	c.rejectsCols.bind(rbs[9])
-	c.fieldIssuesCols.bind(rbs[10])
-	c.exportErrorsCols.bind(rbs[11])
+// lists returns the accumulators of every Parquet table, in catalog order.
+func (c *columns) lists() [][]accumulator {
+	return [][]accumulator{
+		c.claimsCols.list(),
+		c.claimLinesCols.list(),
+		c.claimDiagnosesCols.list(),
+		c.claimProceduresCols.list(),
+		c.claimCareTeamCols.list(),
+		c.claimExtensionsCols.list(),
+		c.claimSupportingInfoCols.list(),
+		c.claimContainedCols.list(),
+		c.beneficiaryMBIsCols.list(),
+		c.rejectsCols.list(),
+		c.fieldIssuesCols.list(),
+		c.exportErrorsCols.list(),
+	}
 }
 
 // append appends the rows of one input line.

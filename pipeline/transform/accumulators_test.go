@@ -1,0 +1,109 @@
+package transform
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// TestAccumulators builds columns twice in a row (the second build must
+// not see the first's values) and compares each array with what Arrow's
+// own builders make of the same values: type, length, nulls, values.
+func TestAccumulators(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+
+	// values per case; nil is NULL
+	strCases := [][]*string{
+		{},
+		{ptr("a")},
+		{nil},
+		{ptr(""), ptr("x"), nil, ptr("héllo"), nil, nil, ptr("long string of bytes"), ptr(""), ptr("9")}, // crosses a bitmap byte
+		{ptr("no"), ptr("nulls"), ptr("here")},
+	}
+	var sc stringColumn
+	for i, vs := range strCases {
+		want := array.NewStringBuilder(mem)
+		for _, v := range vs {
+			if v == nil {
+				sc.AppendNull()
+				want.AppendNull()
+			} else {
+				sc.Append(*v)
+				want.Append(*v)
+			}
+		}
+		compare(t, fmt.Sprintf("string case %d", i), sc.build(mem, arrow.BinaryTypes.String), want.NewArray())
+		want.Release()
+	}
+
+	intCases := [][]*int64{{}, {ptr(int64(-1))}, {nil, ptr(int64(7)), nil, ptr(int64(1 << 40)), nil, nil, nil, nil, ptr(int64(0))}}
+	var ic fixedColumn[int64]
+	for i, vs := range intCases {
+		want := array.NewInt64Builder(mem)
+		for _, v := range vs {
+			if v == nil {
+				ic.AppendNull()
+				want.AppendNull()
+			} else {
+				ic.Append(*v)
+				want.Append(*v)
+			}
+		}
+		compare(t, fmt.Sprintf("int64 case %d", i), ic.build(mem, arrow.PrimitiveTypes.Int64), want.NewArray())
+		want.Release()
+	}
+
+	var dc fixedColumn[int32]
+	dates := array.NewDate32Builder(mem)
+	defer dates.Release()
+	for _, d := range []int32{0, -719162, 20000} {
+		dc.Append(d)
+		dates.Append(arrow.Date32(d))
+	}
+	dc.AppendNull()
+	dates.AppendNull()
+	compare(t, "date32", dc.build(mem, arrow.FixedWidthTypes.Date32), dates.NewArray())
+
+	var fc fixedColumn[float64]
+	floats := array.NewFloat64Builder(mem)
+	defer floats.Release()
+	fc.AppendNull()
+	floats.AppendNull()
+	fc.Append(2.5)
+	floats.Append(2.5)
+	compare(t, "float64", fc.build(mem, arrow.PrimitiveTypes.Float64), floats.NewArray())
+
+	ts := &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+	var tc fixedColumn[int64]
+	stamps := array.NewTimestampBuilder(mem, ts)
+	defer stamps.Release()
+	tc.Append(1_700_000_000_000_000)
+	stamps.Append(arrow.Timestamp(1_700_000_000_000_000))
+	compare(t, "timestamp", tc.build(mem, ts), stamps.NewArray())
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// compare checks that got equals want, and releases both.
+func compare(t *testing.T, name string, got, want arrow.Array) {
+	t.Helper()
+	defer got.Release()
+	defer want.Release()
+	if !arrow.TypeEqual(got.DataType(), want.DataType()) {
+		t.Errorf("%s: type %s, want %s", name, got.DataType(), want.DataType())
+		return
+	}
+	if got.Len() != want.Len() || got.NullN() != want.NullN() {
+		t.Errorf("%s: %d values with %d nulls, want %d with %d", name, got.Len(), got.NullN(), want.Len(), want.NullN())
+	}
+	if err := array.ValidateFull(got); err != nil {
+		t.Errorf("%s: invalid array: %v", name, err)
+	}
+	if !array.Equal(got, want) {
+		t.Errorf("%s: got %v, want %v", name, got, want)
+	}
+}
