@@ -24,6 +24,8 @@ const (
 	partPattern = "part-%d.parquet"
 	tmpSuffix   = ".tmp"
 	rowGroupsz  = 32 * 1024 // rows per row group: large enough for zstd and column statistics, small enough to bound memory
+
+	parquetZstdLevel = 1 // zstd level of the pages: the fastest (the DuckDB peer of make bench writes level 1 too)
 )
 
 // partitionDir is DIR/parquet/<table>/load_id=<id>.
@@ -38,7 +40,7 @@ func partitionDir(out, table, loadID string) string {
 func writerProps(t schema.Table) *parquet.WriterProperties {
 	opts := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Zstd),
-		parquet.WithCompressionLevel(1),
+		parquet.WithCompressionLevel(parquetZstdLevel),
 		parquet.WithMaxRowGroupLength(rowGroupsz),
 		parquet.WithDictionaryDefault(false),
 		parquet.WithCreatedBy("ab2d-etl"),
