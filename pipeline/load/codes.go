@@ -50,7 +50,7 @@ func newCodesWriter(out, loadID string, cat schema.Catalog) (*codesWriter, error
 		return nil, fmt.Errorf("codes: staged columns %v", names)
 	}
 	name := strings.Replace(stagedCodes, "*", loadID, 1)
-	tw := &tableWriter{table: staged, schema: staged.ArrowSchema(), dir: stagingDir(out), shared: true, name: func(int) string { return name }}
+	tw := newWriter(staged, stagingDir(out), true, func(int) string { return name })
 	return &codesWriter{tw: tw, pending: transform.CodeSet{}, max: maxPendingCodes}, nil
 }
 

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
@@ -67,11 +70,98 @@ type tableWriter struct {
 	f      *os.File
 	rows   int64 // in every part
 	inPart int64 // in the open part
+
+	// The required lineage string columns (load_id, source_file) hold one
+	// value per load and file: they are handed to the Parquet writer as
+	// Arrow dictionaries, whose indices it writes as they are, instead of
+	// strings it hashes row by row into the same dictionary pages.
+	lineage    []int         // their indexes
+	fileSchema *arrow.Schema // schema with those columns as dictionaries
 }
 
+// lineageDict is the Arrow type of a lineage column as written.
+var lineageDict = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+
+// newTableWriter returns the writer of a table's parts of one load.
 func newTableWriter(out string, t schema.Table, loadID string) *tableWriter {
-	return &tableWriter{table: t, schema: t.ArrowSchema(), dir: partitionDir(out, t.Name, loadID),
-		name: func(n int) string { return fmt.Sprintf(partPattern, n) + tmpSuffix }}
+	return newWriter(t, partitionDir(out, t.Name, loadID), false, func(n int) string { return fmt.Sprintf(partPattern, n) + tmpSuffix })
+}
+
+// newWriter returns a writer of table t's rows to dir, its parts named by
+// name.
+func newWriter(t schema.Table, dir string, shared bool, name func(n int) string) *tableWriter {
+	tw := &tableWriter{table: t, schema: t.ArrowSchema(), dir: dir, shared: shared, name: name}
+	fields := tw.schema.Fields()
+	for i, c := range t.Columns {
+		if c.Lineage && c.Required && c.Type == schema.String {
+			tw.lineage = append(tw.lineage, i)
+			fields[i].Type = lineageDict
+		}
+	}
+	md := tw.schema.Metadata()
+	tw.fileSchema = arrow.NewSchema(fields, &md)
+	return tw
+}
+
+// fileRecord returns rec with its lineage columns as dictionaries.
+func (tw *tableWriter) fileRecord(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+	cols := slices.Clone(rec.Columns())
+	for _, i := range tw.lineage {
+		d, err := dictionaryOf(rec.Column(i))
+		if err != nil {
+			for _, j := range tw.lineage {
+				if j < i {
+					cols[j].Release()
+				}
+			}
+			return nil, fmt.Errorf("parquet %s: column %s: %w", tw.table.Name, tw.table.Columns[i].Name, err)
+		}
+		cols[i] = d
+	}
+	out := array.NewRecordBatch(tw.fileSchema, cols, rec.NumRows())
+	for _, i := range tw.lineage {
+		cols[i].Release()
+	}
+	return out, nil
+}
+
+// dictionaryOf returns the strings of a as a dictionary array: one entry
+// and indices of zero when they are all the same (as lineage is within a
+// batch), else built value by value.
+func dictionaryOf(a arrow.Array) (arrow.Array, error) {
+	s, ok := a.(*array.String)
+	if !ok {
+		return nil, fmt.Errorf("%s, want a string array", a.DataType())
+	}
+	if s.Len() > 0 && s.NullN() == 0 {
+		first, same := s.Value(0), true
+		for i := 1; i < s.Len() && same; i++ {
+			same = s.Value(i) == first
+		}
+		if same {
+			vb := array.NewStringBuilder(memory.DefaultAllocator)
+			vb.Append(first)
+			values := vb.NewArray()
+			vb.Release()
+			defer values.Release()
+			ib := array.NewInt32Builder(memory.DefaultAllocator)
+			ib.AppendValues(make([]int32, s.Len()), nil)
+			indices := ib.NewArray()
+			ib.Release()
+			defer indices.Release()
+			return array.NewDictionaryArray(lineageDict, indices, values), nil
+		}
+	}
+	b := array.NewDictionaryBuilder(memory.DefaultAllocator, lineageDict).(*array.BinaryDictionaryBuilder)
+	defer b.Release()
+	for i := range s.Len() {
+		if s.IsNull(i) {
+			b.AppendNull()
+		} else if err := b.AppendString(s.Value(i)); err != nil {
+			return nil, err
+		}
+	}
+	return b.NewArray(), nil
 }
 
 func (tw *tableWriter) write(rec arrow.RecordBatch) error {
@@ -84,13 +174,18 @@ func (tw *tableWriter) write(rec arrow.RecordBatch) error {
 		if err != nil {
 			return fmt.Errorf("parquet %s: %w", tw.table.Name, err)
 		}
-		w, err := pqarrow.NewFileWriter(tw.schema, f, writerProps(tw.table), pqarrow.DefaultWriterProps())
+		w, err := pqarrow.NewFileWriter(tw.fileSchema, f, writerProps(tw.table), pqarrow.DefaultWriterProps())
 		if err != nil {
 			return errors.Join(fmt.Errorf("parquet %s: %w", tw.table.Name, err), f.Close())
 		}
 		tw.f, tw.w = f, w
 	}
-	if err := tw.w.WriteBuffered(rec); err != nil {
+	frec, err := tw.fileRecord(rec)
+	if err != nil {
+		return err
+	}
+	defer frec.Release()
+	if err := tw.w.WriteBuffered(frec); err != nil {
 		return fmt.Errorf("parquet %s: write %s: %w", tw.table.Name, tw.path, err)
 	}
 	tw.rows += rec.NumRows()
