@@ -70,7 +70,12 @@ func Open(ctx context.Context, dir string) (*Warehouse, error) {
 		return nil, err
 	}
 	path := writerPath(dir)
-	dsn := fmt.Sprintf("%s?threads=%d&memory_limit=%s&preserve_insertion_order=false", path, duckThreads, duckMemoryLimit)
+	// allocator_background_threads: DuckDB's allocator returns freed memory
+	// to the system from a thread of its own. Without it the memory DuckDB
+	// keeps grew with its tables: DuckDB alone, re-inserting a 2 GB load's
+	// parts eight times, went 108 → 215 MB, with it 106 → 150 MB; the peak
+	// RSS of a 20 GB load went 421 → 400 MB, at the same speed.
+	dsn := fmt.Sprintf("%s?threads=%d&memory_limit=%s&preserve_insertion_order=false&allocator_background_threads=true", path, duckThreads, duckMemoryLimit)
 	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
 		return nil, explainWriterOpen(dir, err)
