@@ -275,7 +275,7 @@ type partDone struct {
 
 // Chunk bounds. A chunk of about 2 MiB of NDJSON (300 EOBs of real AB2D
 // shape) is large enough to amortise the cost of each batch and Arrow
-// record (a Parquet column write, a channel send: 1 MiB chunks cost 3–5 %
+// record (a Parquet column write, a channel send: 1 MiB chunks cost 3–4 %
 // more CPU on `make bench`'s data), small enough that the handful in flight
 // (workers + channel capacity) bound memory to a few tens of MiB (4 MiB
 // chunks took the peak RSS of a 2 GB load over 400 MB).

@@ -4,8 +4,9 @@ package transform
 // in plain Go slices, turned into an Arrow array at Flush with one copy per
 // buffer. Arrow's own builders check capacity, grow and set a validity bit
 // through several calls per value, which cost a flatten worker about 200
-// instructions per string; appending to a slice costs a tenth of that, and
-// the slices keep their capacity from batch to batch.
+// instructions per string; appending to slices costs less than half of
+// that (about 90, measured with callgrind), and the slices keep their
+// capacity from batch to batch.
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"

@@ -27,15 +27,7 @@ func TestAccumulators(t *testing.T) {
 	var sc stringColumn
 	for i, vs := range strCases {
 		want := array.NewStringBuilder(mem)
-		for _, v := range vs {
-			if v == nil {
-				sc.AppendNull()
-				want.AppendNull()
-			} else {
-				sc.Append(*v)
-				want.Append(*v)
-			}
-		}
+		appendBoth(vs, &sc, want)
 		compare(t, fmt.Sprintf("string case %d", i), sc.build(mem, arrow.BinaryTypes.String), want.NewArray())
 		want.Release()
 	}
@@ -44,15 +36,7 @@ func TestAccumulators(t *testing.T) {
 	var ic fixedColumn[int64]
 	for i, vs := range intCases {
 		want := array.NewInt64Builder(mem)
-		for _, v := range vs {
-			if v == nil {
-				ic.AppendNull()
-				want.AppendNull()
-			} else {
-				ic.Append(*v)
-				want.Append(*v)
-			}
-		}
+		appendBoth(vs, &ic, want)
 		compare(t, fmt.Sprintf("int64 case %d", i), ic.build(mem, arrow.PrimitiveTypes.Int64), want.NewArray())
 		want.Release()
 	}
@@ -87,6 +71,26 @@ func TestAccumulators(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// appender is what an accumulator and Arrow's builder of the same values
+// have in common.
+type appender[T any] interface {
+	Append(T)
+	AppendNull()
+}
+
+// appendBoth appends vs (nil: NULL) to both.
+func appendBoth[T any](vs []*T, a, b appender[T]) {
+	for _, v := range vs {
+		if v == nil {
+			a.AppendNull()
+			b.AppendNull()
+		} else {
+			a.Append(*v)
+			b.Append(*v)
+		}
+	}
+}
 
 // compare checks that got equals want, and releases both.
 func compare(t *testing.T, name string, got, want arrow.Array) {
