@@ -14,8 +14,8 @@ import (
 // table column they pass through (schema.View.Sources). Only comments that
 // differ are written, so that opening a warehouse costs a few statements
 // (the views, recreated by init, lose theirs), not hundreds.
-func (w *Warehouse) comment(ctx context.Context) error {
-	have, err := w.comments(ctx)
+func (w *Warehouse) comment(ctx context.Context, tx *sql.Tx) error {
+	have, err := comments(ctx, tx)
 	if err != nil {
 		return fmt.Errorf("read comments: %w", err)
 	}
@@ -33,7 +33,7 @@ func (w *Warehouse) comment(ctx context.Context) error {
 	}
 	for _, v := range w.cat.Views {
 		set("VIEW", v.Name, v.Name, v.Description)
-		cols, err := w.columns(ctx, v.Name)
+		cols, err := columns(ctx, tx, v.Name)
 		if err != nil {
 			return err
 		}
@@ -41,25 +41,18 @@ func (w *Warehouse) comment(ctx context.Context) error {
 			set("COLUMN", v.Name+"."+c, v.Name+"."+c, w.cat.ColumnDescription(v, c))
 		}
 	}
-	if len(stmts) == 0 {
-		return nil
-	}
-	tx, err := w.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return errors.Join(fmt.Errorf("%s: %w", q, err), tx.Rollback())
+			return fmt.Errorf("%s: %w", q, err)
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 // comments returns the comments of the warehouse's tables and views (by
 // name) and columns (by table.column).
-func (w *Warehouse) comments(ctx context.Context) (map[string]string, error) {
-	rows, err := w.db.QueryContext(ctx, `
+func comments(ctx context.Context, tx *sql.Tx) (map[string]string, error) {
+	rows, err := tx.QueryContext(ctx, `
 SELECT table_name, comment FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'
 UNION ALL
 SELECT view_name, comment FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
@@ -81,8 +74,8 @@ SELECT table_name || '.' || column_name, comment FROM duckdb_columns() WHERE dat
 }
 
 // columns returns the column names of a table or view, in order.
-func (w *Warehouse) columns(ctx context.Context, name string) ([]string, error) {
-	rows, err := w.db.QueryContext(ctx, `SELECT column_name FROM duckdb_columns()
+func columns(ctx context.Context, tx *sql.Tx, name string) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT column_name FROM duckdb_columns()
 WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ? ORDER BY column_index`, name)
 	if err != nil {
 		return nil, err

