@@ -50,27 +50,14 @@ func (w *Warehouse) comment(ctx context.Context, tx *sql.Tx) error {
 }
 
 // comments returns the comments of the warehouse's tables and views (by
-// name) and columns (by table.column).
+// name) and columns (by table.column); coalesce: a missing one is "".
 func comments(ctx context.Context, tx *sql.Tx) (map[string]string, error) {
-	rows, err := tx.QueryContext(ctx, `
-SELECT table_name, comment FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'
+	return queryMap[string](ctx, tx, `
+SELECT table_name, coalesce(comment, '') FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'
 UNION ALL
-SELECT view_name, comment FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
+SELECT view_name, coalesce(comment, '') FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
 UNION ALL
-SELECT table_name || '.' || column_name, comment FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main'`)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	for rows.Next() {
-		var k string
-		var c sql.NullString
-		if err := rows.Scan(&k, &c); err != nil {
-			return nil, errors.Join(err, rows.Close())
-		}
-		out[k] = c.String
-	}
-	return out, errors.Join(rows.Err(), rows.Close())
+SELECT table_name || '.' || column_name, coalesce(comment, '') FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main'`)
 }
 
 // columns returns the column names of a table or view, in order.

@@ -200,18 +200,24 @@ func (w *Warehouse) init(ctx context.Context) (err error) {
 // nullableColumns returns whether each column of the warehouse's tables
 // (by table.column) may be NULL.
 func nullableColumns(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT table_name || '.' || column_name, is_nullable = 'YES' FROM information_schema.columns WHERE table_schema = 'main' AND table_catalog = current_database()")
+	return queryMap[bool](ctx, tx, "SELECT table_name || '.' || column_name, is_nullable = 'YES' FROM information_schema.columns WHERE table_schema = 'main' AND table_catalog = current_database()")
+}
+
+// queryMap returns the rows of a query of two columns, a key and its
+// value, as a map.
+func queryMap[V any](ctx context.Context, tx *sql.Tx, query string) (map[string]V, error) {
+	rows, err := tx.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]bool{}
+	out := map[string]V{}
 	for rows.Next() {
-		var name string
-		var null bool
-		if err := rows.Scan(&name, &null); err != nil {
+		var k string
+		var v V
+		if err := rows.Scan(&k, &v); err != nil {
 			return nil, errors.Join(err, rows.Close())
 		}
-		out[name] = null
+		out[k] = v
 	}
 	return out, errors.Join(rows.Err(), rows.Close())
 }
