@@ -86,6 +86,7 @@ func Generate(cat schema.Catalog, pkg string) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
+			gt.All = append(gt.All, f)
 			if c.Lineage {
 				gt.Lineage = append(gt.Lineage, f)
 				if prev, ok := lineage[f.Name]; ok && prev.GoType != f.GoType {
@@ -98,10 +99,6 @@ func Generate(cat schema.Catalog, pkg string) ([]byte, error) {
 				continue
 			}
 			gt.Fields = append(gt.Fields, f)
-		}
-		for i, c := range t.Columns {
-			f, _ := newField(t, c, i)
-			gt.All = append(gt.All, f)
 		}
 		tables = append(tables, gt)
 	}

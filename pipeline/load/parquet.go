@@ -145,7 +145,7 @@ func dictionaryOf(a arrow.Array) (arrow.Array, error) {
 			vb.Release()
 			defer values.Release()
 			ib := array.NewInt32Builder(memory.DefaultAllocator)
-			ib.AppendValues(make([]int32, s.Len()), nil)
+			ib.AppendEmptyValues(s.Len()) // valid zeros
 			indices := ib.NewArray()
 			ib.Release()
 			defer indices.Release()

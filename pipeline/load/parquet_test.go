@@ -43,6 +43,9 @@ func TestDictionaryOf(t *testing.T) {
 			if !ok || !arrow.TypeEqual(d.DataType(), lineageDict) {
 				t.Fatalf("got %s, want %s", out.DataType(), lineageDict)
 			}
+			if d.NullN() != 0 {
+				t.Errorf("%d NULL rows, want none", d.NullN())
+			}
 			if d.Len() != len(tc.values) || d.Dictionary().Len() != tc.entries {
 				t.Errorf("%d rows, %d entries; want %d rows, %d entries", d.Len(), d.Dictionary().Len(), len(tc.values), tc.entries)
 			}
