@@ -192,10 +192,13 @@ func (f *Flattener) text(c column, v *fastjson.Value, keys ...string) string {
 // when absent or null. An intermediate non-object is an error.
 func (f *Flattener) get(v *fastjson.Value, keys ...string) *fastjson.Value {
 	for i, k := range keys {
-		if v == nil || v.Type() == fastjson.TypeNull {
+		if v == nil {
 			return nil
 		}
-		if v.Type() != fastjson.TypeObject {
+		if t := v.Type(); t != fastjson.TypeObject {
+			if t == fastjson.TypeNull {
+				return nil
+			}
 			// An element on the way, not the column's value: it is
 			// recorded for no one column.
 			col := f.col
@@ -204,7 +207,8 @@ func (f *Flattener) get(v *fastjson.Value, keys ...string) *fastjson.Value {
 			f.col = col
 			return nil
 		}
-		v = v.Get(k)
+		o, _ := v.Object() // an object: no error
+		v = o.Get(k)
 	}
 	if v == nil || v.Type() == fastjson.TypeNull {
 		return nil
