@@ -17,19 +17,12 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
-
-	"github.com/ab2d-etl/ab2d-etl/pipeline/load"
 )
 
 func main() {
-	// Process-wide, before any Parquet is written (see its doc).
-	if err := load.UseSmallZstdWindow(); err != nil {
-		fmt.Fprintf(os.Stderr, "ab2d-etl: warning: Parquet pages are compressed with zstd's default 8 MiB window, which takes more memory: %v\n", err)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/ab2d-etl/ab2d-etl/pipeline/transform"
 	"github.com/ab2d-etl/ab2d-etl/schema"
@@ -43,14 +44,14 @@ const maxPendingCodes = 100_000
 
 // newCodesWriter returns the writer of load loadID's staged codes: the
 // codes table's system, code, display and elements, and the batch.
-func newCodesWriter(out, loadID string, cat schema.Catalog) (*codesWriter, error) {
+func newCodesWriter(out, loadID string, cat schema.Catalog, enc *zstd.Encoder) (*codesWriter, error) {
 	t := cat.Table(schema.Codes)
 	staged := schema.Table{Name: t.Name, Columns: append(slices.Clone(t.Columns[:4]), schema.Column{Name: "batch", Type: schema.Int64, Required: true})}
 	if names := staged.ColumnNames(); !slices.Equal(names, []string{"system", "code", "display", "elements", "batch"}) {
 		return nil, fmt.Errorf("codes: staged columns %v", names)
 	}
 	name := strings.Replace(stagedCodes, "*", loadID, 1)
-	tw := newWriter(staged, stagingDir(out), true, func(int) string { return name })
+	tw := newWriter(staged, stagingDir(out), true, func(int) string { return name }, enc)
 	return &codesWriter{tw: tw, pending: transform.CodeSet{}, max: maxPendingCodes}, nil
 }
 

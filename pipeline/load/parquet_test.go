@@ -14,69 +14,19 @@ import (
 	"github.com/ab2d-etl/ab2d-etl/schema"
 )
 
-// TestDictionaryOf checks that a lineage column becomes a dictionary array
-// of the same strings: one entry when every row has the same value (the
-// case of every batch), built value by value otherwise.
-func TestDictionaryOf(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		values  []string
-		entries int
-	}{
-		{"one row", []string{"load-1"}, 1},
-		{"one value", []string{"f.ndjson", "f.ndjson", "f.ndjson"}, 1},
-		{"values that differ", []string{"a", "b", "a", "c"}, 3},
-		{"no rows", nil, 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			b := array.NewStringBuilder(memory.DefaultAllocator)
-			b.AppendValues(tc.values, nil)
-			in := b.NewStringArray()
-			b.Release()
-			defer in.Release()
-			out, err := dictionaryOf(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer out.Release()
-			d, ok := out.(*array.Dictionary)
-			if !ok || !arrow.TypeEqual(d.DataType(), lineageDict) {
-				t.Fatalf("got %s, want %s", out.DataType(), lineageDict)
-			}
-			if d.NullN() != 0 {
-				t.Errorf("%d NULL rows, want none", d.NullN())
-			}
-			if d.Len() != len(tc.values) || d.Dictionary().Len() != tc.entries {
-				t.Errorf("%d rows, %d entries; want %d rows, %d entries", d.Len(), d.Dictionary().Len(), len(tc.values), tc.entries)
-			}
-			dict := d.Dictionary().(*array.String)
-			for i, want := range tc.values {
-				if got := dict.Value(d.GetValueIndex(i)); got != want {
-					t.Errorf("row %d: %q, want %q", i, got, want)
-				}
-			}
-		})
-	}
-	ints := array.NewInt64Builder(memory.DefaultAllocator)
-	ints.Append(1)
-	a := ints.NewArray()
-	ints.Release()
-	defer a.Release()
-	if d, err := dictionaryOf(a); err == nil {
-		d.Release()
-		t.Error("an int64 column became a dictionary")
-	}
-}
-
 // TestLineageColumnsReadAsStrings writes a part and reads it back with
-// arrow-go: a lineage column written from a dictionary is a plain string
-// column of the file, with the same values, as every reader sees it.
+// arrow-go: a lineage column, dictionary-encoded in the file, is a plain
+// string column, with the same values, as every reader sees it.
 func TestLineageColumnsReadAsStrings(t *testing.T) {
 	tbl := schema.Table{Name: "t", Columns: []schema.Column{
 		{Name: "eob_id", Type: schema.String, Required: true},
 		{Name: "load_id", Type: schema.String, Required: true, Lineage: true},
 	}}
-	tw := newWriter(tbl, t.TempDir(), false, func(n int) string { return fmt.Sprintf("part-%d.parquet", n) })
+	enc, err := newZstd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := newWriter(tbl, t.TempDir(), false, func(n int) string { return fmt.Sprintf("part-%d.parquet", n) }, enc)
 	b := array.NewRecordBuilder(memory.DefaultAllocator, tbl.ArrowSchema())
 	defer b.Release()
 	b.Field(0).(*array.StringBuilder).AppendValues([]string{"e1", "e2"}, nil)

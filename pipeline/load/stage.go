@@ -49,10 +49,10 @@ type Stage struct {
 func (w *Warehouse) NewStage(loadID string) (*Stage, error) {
 	s := &Stage{LoadID: loadID, StartedAt: time.Now()}
 	for _, t := range w.cat.ParquetTables() {
-		s.tables = append(s.tables, newTableWriter(w.Dir, t, loadID))
+		s.tables = append(s.tables, newTableWriter(w.Dir, t, loadID, w.zstd))
 	}
 	s.ingested = make([][]string, len(s.tables))
-	codes, err := newCodesWriter(w.Dir, loadID, w.cat)
+	codes, err := newCodesWriter(w.Dir, loadID, w.cat, w.zstd)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" database/sql driver
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/ab2d-etl/ab2d-etl/schema"
 )
@@ -25,6 +26,7 @@ type Warehouse struct {
 	path string // the writer's database
 	db   *sql.DB
 	cat  schema.Catalog
+	zstd *zstd.Encoder // of every load's Parquet pages
 	// stepDelay is the crash tests' pause at each step of Publish.
 	stepDelay time.Duration
 }
@@ -82,7 +84,11 @@ func Open(ctx context.Context, dir string) (*Warehouse, error) {
 	if err != nil {
 		return nil, explainWriterOpen(dir, err)
 	}
-	w := &Warehouse{Dir: dir, path: path, db: db, cat: schema.Warehouse()}
+	enc, err := newZstd()
+	if err != nil { // only for invalid options, which these are not
+		return nil, errors.Join(err, db.Close())
+	}
+	w := &Warehouse{Dir: dir, path: path, db: db, cat: schema.Warehouse(), zstd: enc}
 	if d, err := time.ParseDuration(os.Getenv(publishStepDelayEnv)); err == nil {
 		w.stepDelay = d
 	}

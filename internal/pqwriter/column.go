@@ -1,0 +1,567 @@
+package pqwriter
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// Parquet's enums, as the footer and page headers carry them.
+const (
+	typeInt32     = 1
+	typeInt64     = 2
+	typeDouble    = 5
+	typeByteArray = 6
+
+	convertedUTF8            = 0
+	convertedDate            = 6
+	convertedTimestampMicros = 10
+	convertedInt64           = 18
+
+	encPlain         = 0
+	encRLE           = 3
+	encRLEDictionary = 8
+
+	codecUncompressed = 0
+	codecZstd         = 6
+
+	pageData       = 0
+	pageDictionary = 2
+)
+
+// kind is how a column's values are read from Arrow and encoded.
+type kind uint8
+
+const (
+	kindString    kind = iota // BYTE_ARRAY, UTF8
+	kindInt64                 // INT64
+	kindFloat64               // DOUBLE
+	kindDate32                // INT32, DATE
+	kindTimestamp             // INT64, TIMESTAMP(MICROS)
+)
+
+// column encodes one column of the open row group: the values of its open
+// page, then its compressed pages until the row group is written.
+type column struct {
+	name     string
+	kind     kind
+	utc      bool // timestamps: adjusted to UTC
+	optional bool
+	opts     *Options
+	scratch  *scratch // the Writer's, shared by its columns
+
+	// The open page.
+	rows     int      // rows in the page
+	defs     []uint8  // definition levels (optional columns): 1 a value, 0 a null
+	pageNull int      // nulls among them
+	plain    []byte   // PLAIN values
+	idx      []uint32 // dictionary indices, when dictionary-encoding
+
+	// The column chunk.
+	pages      []byte // the data pages written, headers and all
+	values     int64  // levels in the chunk (rows)
+	size, comp int64  // uncompressed and compressed page bytes, headers included
+	nulls      int64
+	useDict    bool              // asked for
+	dictOn     bool              // still dictionary-encoding this chunk
+	dictUsed   bool              // some page of the chunk is dictionary-encoded
+	dict       map[string]uint32 // the chunk's dictionary
+	dictKeys   []string          // its entries by index
+	dictPlain  []byte            // the same, PLAIN-encoded
+	lastKey    string            // the entry looked up last
+	lastIdx    uint32
+	haveLast   bool
+	st         stats
+}
+
+// stats are a chunk's min and max (of the values written PLAIN: a
+// dictionary's entries are added when the chunk is written).
+type stats struct {
+	have       bool
+	minB, maxB []byte
+	minI, maxI int64
+	minF, maxF float64
+}
+
+// scratch is where a Writer's columns build and compress a page, one at a
+// time.
+type scratch struct {
+	body []byte // the page before compression
+	zbuf []byte // the page compressed
+}
+
+func newColumn(f arrow.Field, dict bool, opts *Options, sc *scratch) (*column, error) {
+	c := &column{name: f.Name, optional: f.Nullable, opts: opts, scratch: sc}
+	switch t := f.Type.(type) {
+	case *arrow.StringType:
+		c.kind = kindString
+	case *arrow.Int64Type:
+		c.kind = kindInt64
+	case *arrow.Float64Type:
+		c.kind = kindFloat64
+	case *arrow.Date32Type:
+		c.kind = kindDate32
+	case *arrow.TimestampType:
+		if t.Unit != arrow.Microsecond {
+			return nil, fmt.Errorf("pqwriter: column %s: timestamps in %s, want microseconds", f.Name, t.Unit)
+		}
+		c.kind, c.utc = kindTimestamp, t.TimeZone != ""
+	default:
+		return nil, fmt.Errorf("pqwriter: column %s: type %s is not supported", f.Name, f.Type)
+	}
+	if dict {
+		if c.kind != kindString {
+			return nil, fmt.Errorf("pqwriter: column %s: dictionary encoding is for strings", f.Name)
+		}
+		c.useDict, c.dictOn = true, true
+		c.dict = map[string]uint32{}
+	}
+	return c, nil
+}
+
+// append adds rows [from, to) of a.
+func (c *column) append(a arrow.Array, from, to int) error {
+	nulls := a.NullN() > 0
+	if nulls && !c.optional {
+		return fmt.Errorf("pqwriter: column %s is required but has nulls", c.name)
+	}
+	valid := func(i int) bool {
+		if nulls && a.IsNull(i) {
+			c.null()
+			return false
+		}
+		c.level()
+		return true
+	}
+	switch x := a.(type) {
+	case *array.String:
+		if c.kind != kindString {
+			return c.typeError(a)
+		}
+		off, data := x.ValueOffsets(), x.ValueBytes()
+		base := int(off[0]) // ValueBytes starts at the array's first value
+		for i := from; i < to; i++ {
+			if valid(i) {
+				c.putString(data[int(off[i])-base : int(off[i+1])-base])
+			}
+		}
+	case *array.Int64:
+		if c.kind != kindInt64 {
+			return c.typeError(a)
+		}
+		vs := x.Int64Values()
+		for i := from; i < to; i++ {
+			if valid(i) {
+				c.putInt64(vs[i])
+			}
+		}
+	case *array.Timestamp:
+		if c.kind != kindTimestamp {
+			return c.typeError(a)
+		}
+		vs := x.TimestampValues()
+		for i := from; i < to; i++ {
+			if valid(i) {
+				c.putInt64(int64(vs[i]))
+			}
+		}
+	case *array.Date32:
+		if c.kind != kindDate32 {
+			return c.typeError(a)
+		}
+		vs := x.Date32Values()
+		for i := from; i < to; i++ {
+			if valid(i) {
+				c.putInt32(int32(vs[i]))
+			}
+		}
+	case *array.Float64:
+		if c.kind != kindFloat64 {
+			return c.typeError(a)
+		}
+		vs := x.Float64Values()
+		for i := from; i < to; i++ {
+			if valid(i) {
+				c.putFloat64(vs[i])
+			}
+		}
+	default:
+		return c.typeError(a)
+	}
+	if len(c.plain)+4*len(c.idx) >= c.opts.PageBytes {
+		c.flushPage()
+	}
+	return nil
+}
+
+func (c *column) typeError(a arrow.Array) error {
+	return fmt.Errorf("pqwriter: column %s: array of %s", c.name, a.DataType())
+}
+
+// level records a value's definition level; null a null's.
+func (c *column) level() {
+	c.rows++
+	if c.optional {
+		c.defs = append(c.defs, 1)
+	}
+}
+
+func (c *column) null() {
+	c.rows++
+	c.defs = append(c.defs, 0)
+	c.pageNull++
+}
+
+func (c *column) putString(v []byte) {
+	if c.dictOn {
+		if c.haveLast && string(v) == c.lastKey {
+			c.idx = append(c.idx, c.lastIdx)
+			return
+		}
+		i, ok := c.dict[string(v)]
+		if !ok {
+			if len(c.dictPlain)+4+len(v) > c.opts.DictBytes {
+				// The dictionary is full: the pages before this value
+				// keep it, the chunk goes on in PLAIN.
+				c.rows--
+				if c.optional {
+					c.defs = c.defs[:len(c.defs)-1]
+				}
+				c.flushPage()
+				c.dictOn = false
+				c.level()
+				c.putString(v)
+				return
+			}
+			i = uint32(len(c.dictKeys))
+			k := string(v)
+			c.dict[k] = i
+			c.dictKeys = append(c.dictKeys, k)
+			c.dictPlain = binary.LittleEndian.AppendUint32(c.dictPlain, uint32(len(v)))
+			c.dictPlain = append(c.dictPlain, v...)
+		}
+		c.lastKey, c.lastIdx, c.haveLast = c.dictKeys[i], i, true
+		c.idx = append(c.idx, i)
+		return
+	}
+	c.plain = binary.LittleEndian.AppendUint32(c.plain, uint32(len(v)))
+	c.plain = append(c.plain, v...)
+	c.st.string(v)
+}
+
+func (s *stats) string(v []byte) {
+	switch {
+	case !s.have:
+		s.minB, s.maxB, s.have = append(s.minB[:0], v...), append(s.maxB[:0], v...), true
+	case bytes.Compare(v, s.minB) < 0:
+		s.minB = append(s.minB[:0], v...)
+	case bytes.Compare(v, s.maxB) > 0:
+		s.maxB = append(s.maxB[:0], v...)
+	}
+}
+
+func (c *column) putInt64(v int64) {
+	c.plain = binary.LittleEndian.AppendUint64(c.plain, uint64(v))
+	c.st.int(v)
+}
+
+func (c *column) putInt32(v int32) {
+	c.plain = binary.LittleEndian.AppendUint32(c.plain, uint32(v))
+	c.st.int(int64(v))
+}
+
+func (s *stats) int(v int64) {
+	if !s.have {
+		s.minI, s.maxI, s.have = v, v, true
+		return
+	}
+	s.minI, s.maxI = min(s.minI, v), max(s.maxI, v)
+}
+
+func (c *column) putFloat64(v float64) {
+	c.plain = binary.LittleEndian.AppendUint64(c.plain, math.Float64bits(v))
+	if math.IsNaN(v) { // NaN has no place in an order: not in the statistics
+		return
+	}
+	if !c.st.have {
+		c.st.minF, c.st.maxF, c.st.have = v, v, true
+		return
+	}
+	c.st.minF, c.st.maxF = min(c.st.minF, v), max(c.st.maxF, v)
+}
+
+// flushPage compresses the open page and adds it to the chunk.
+func (c *column) flushPage() {
+	if c.rows == 0 {
+		return
+	}
+	body := c.scratch.body[:0]
+	if c.optional { // definition levels: their length, then the hybrid runs
+		at := len(body)
+		body = append(body, 0, 0, 0, 0)
+		body = appendLevels(body, c.defs, c.pageNull)
+		binary.LittleEndian.PutUint32(body[at:], uint32(len(body)-at-4))
+	}
+	enc := int32(encPlain)
+	if len(c.idx) > 0 || (c.dictOn && len(c.plain) == 0) {
+		enc = encRLEDictionary
+		c.dictUsed = true
+		w := 1 // as arrow-go: 1 for dictionaries of one entry or none
+		if n := len(c.dictKeys); n > 1 {
+			w = bitWidth(uint32(n - 1))
+		}
+		body = append(body, byte(w))
+		body = appendHybrid(body, c.idx, w)
+	} else {
+		body = append(body, c.plain...)
+	}
+	c.scratch.body = body
+	data := c.compress(body)
+
+	t := thriftWriter{buf: c.pages}
+	start := len(t.buf)
+	t.begin(0)
+	t.i32(1, pageData)
+	t.i32(2, int32(len(body)))
+	t.i32(3, int32(len(data)))
+	t.begin(5)
+	t.i32(1, int32(c.rows))
+	t.i32(2, enc)
+	t.i32(3, encRLE)
+	t.i32(4, encRLE)
+	t.end()
+	t.end()
+	header := len(t.buf) - start
+	c.pages = append(t.buf, data...)
+	c.size += int64(header + len(body))
+	c.comp += int64(header + len(data))
+	c.values += int64(c.rows)
+	c.nulls += int64(c.pageNull)
+
+	c.rows, c.pageNull = 0, 0
+	c.defs, c.plain, c.idx = c.defs[:0], c.plain[:0], c.idx[:0]
+}
+
+// appendLevels appends the definition levels of a page, which has nulls
+// of them: one run when they are all values or all nulls.
+func appendLevels(dst []byte, defs []uint8, nulls int) []byte {
+	switch nulls {
+	case 0:
+		return append(binary.AppendUvarint(dst, uint64(len(defs))<<1), 1)
+	case len(defs):
+		return append(binary.AppendUvarint(dst, uint64(len(defs))<<1), 0)
+	}
+	return appendHybrid(dst, defs, 1)
+}
+
+// compress returns b compressed, in the column's scratch space.
+func (c *column) compress(b []byte) []byte {
+	if c.opts.Zstd == nil {
+		return b
+	}
+	c.scratch.zbuf = c.opts.Zstd.EncodeAll(b, c.scratch.zbuf[:0])
+	return c.scratch.zbuf
+}
+
+// chunkMeta is what the footer says of a written column chunk.
+type chunkMeta struct {
+	offset     int64 // of the first page
+	dictOffset int64 // of the dictionary page; -1 for none
+	dataOffset int64 // of the first data page
+	values     int64
+	size, comp int64
+	nulls      int64
+	dict       bool // dictionary-encoded pages
+	st         stats
+}
+
+// flushChunk writes the column's chunk of the row group to w, and starts
+// the next.
+func (c *column) flushChunk(w *Writer) (chunkMeta, error) {
+	c.flushPage()
+	m := chunkMeta{offset: w.off, dictOffset: -1, values: c.values, nulls: c.nulls, dict: c.dictUsed}
+	if c.dictUsed {
+		for _, k := range c.dictKeys {
+			c.st.string([]byte(k))
+		}
+		data := c.compress(c.dictPlain)
+		t := thriftWriter{}
+		t.begin(0)
+		t.i32(1, pageDictionary)
+		t.i32(2, int32(len(c.dictPlain)))
+		t.i32(3, int32(len(data)))
+		t.begin(7)
+		t.i32(1, int32(len(c.dictKeys)))
+		t.i32(2, encPlain)
+		t.end()
+		t.end()
+		m.dictOffset = w.off
+		if err := w.write(t.buf); err != nil {
+			return m, err
+		}
+		if err := w.write(data); err != nil {
+			return m, err
+		}
+		c.size += int64(len(t.buf) + len(c.dictPlain))
+		c.comp += int64(len(t.buf) + len(data))
+	}
+	m.dataOffset = w.off
+	if err := w.write(c.pages); err != nil {
+		return m, err
+	}
+	m.size, m.comp, m.st = c.size, c.comp, c.st
+
+	c.pages, c.values, c.size, c.comp, c.nulls = c.pages[:0], 0, 0, 0, 0
+	c.st = stats{} // m keeps the bytes of its min and max
+	if c.useDict {
+		clear(c.dict)
+		c.dictKeys, c.dictPlain = c.dictKeys[:0], c.dictPlain[:0]
+		c.haveLast, c.lastKey = false, ""
+		c.dictOn, c.dictUsed = true, false
+	}
+	return m, nil
+}
+
+// schemaElement writes the column's SchemaElement.
+func (c *column) schemaElement(t *thriftWriter) {
+	t.begin(0)
+	t.i32(1, c.physical())
+	if c.optional {
+		t.i32(3, 1) // OPTIONAL
+	} else {
+		t.i32(3, 0) // REQUIRED
+	}
+	t.string(4, c.name)
+	switch c.kind {
+	case kindString:
+		t.i32(6, convertedUTF8)
+		t.begin(10)
+		t.begin(1) // STRING
+		t.end()
+		t.end()
+	case kindInt64:
+		t.i32(6, convertedInt64)
+		t.begin(10)
+		t.begin(10) // INTEGER
+		t.byte(1, 64)
+		t.bool(2, true)
+		t.end()
+		t.end()
+	case kindDate32:
+		t.i32(6, convertedDate)
+		t.begin(10)
+		t.begin(6) // DATE
+		t.end()
+		t.end()
+	case kindTimestamp:
+		if c.utc { // the converted type is for instants only
+			t.i32(6, convertedTimestampMicros)
+		}
+		t.begin(10)
+		t.begin(8) // TIMESTAMP
+		t.bool(1, c.utc)
+		t.begin(2) // unit
+		t.begin(2) // MICROS
+		t.end()
+		t.end()
+		t.end()
+		t.end()
+	}
+	t.end()
+}
+
+// physical is the column's Parquet physical type.
+func (c *column) physical() int32 {
+	switch c.kind {
+	case kindString:
+		return typeByteArray
+	case kindDate32:
+		return typeInt32
+	case kindFloat64:
+		return typeDouble
+	}
+	return typeInt64
+}
+
+// chunkMetaData writes the ColumnChunk of a chunk written as m.
+func (c *column) chunkMetaData(t *thriftWriter, m chunkMeta) {
+	t.begin(0)
+	t.i64(2, m.offset)
+	t.begin(3)
+	t.i32(1, c.physical())
+	if m.dict {
+		t.list(2, ctI32, 3)
+		t.zigzag(encRLEDictionary)
+	} else {
+		t.list(2, ctI32, 2)
+	}
+	t.zigzag(encPlain)
+	t.zigzag(encRLE)
+	t.list(3, ctBinary, 1)
+	t.uvarint(uint64(len(c.name)))
+	t.buf = append(t.buf, c.name...)
+	if c.opts.Zstd != nil {
+		t.i32(4, codecZstd)
+	} else {
+		t.i32(4, codecUncompressed)
+	}
+	t.i64(5, m.values)
+	t.i64(6, m.size)
+	t.i64(7, m.comp)
+	t.i64(9, m.dataOffset)
+	if m.dictOffset >= 0 {
+		t.i64(11, m.dictOffset)
+	}
+	t.begin(12)
+	c.statistics(t, m)
+	t.end()
+	t.end()
+	t.end()
+}
+
+// maxStatBytes bounds the string min and max a footer carries: a chunk
+// with a longer one has none (readers then read it whatever the filter).
+const maxStatBytes = 4096
+
+// statistics writes the fields of a chunk's Statistics.
+func (c *column) statistics(t *thriftWriter, m chunkMeta) {
+	var lo, hi []byte
+	s := m.st
+	if s.have {
+		switch c.kind {
+		case kindString:
+			if len(s.minB) <= maxStatBytes && len(s.maxB) <= maxStatBytes {
+				lo, hi = s.minB, s.maxB
+			}
+		case kindDate32:
+			lo = binary.LittleEndian.AppendUint32(nil, uint32(int32(s.minI)))
+			hi = binary.LittleEndian.AppendUint32(nil, uint32(int32(s.maxI)))
+		case kindInt64, kindTimestamp:
+			lo = binary.LittleEndian.AppendUint64(nil, uint64(s.minI))
+			hi = binary.LittleEndian.AppendUint64(nil, uint64(s.maxI))
+		case kindFloat64:
+			// Zeros as the format asks: -0 for a min, +0 for a max.
+			if s.minF == 0 {
+				s.minF = math.Copysign(0, -1)
+			}
+			if s.maxF == 0 {
+				s.maxF = 0
+			}
+			lo = binary.LittleEndian.AppendUint64(nil, math.Float64bits(s.minF))
+			hi = binary.LittleEndian.AppendUint64(nil, math.Float64bits(s.maxF))
+		}
+	}
+	if hi != nil && c.kind != kindString { // the deprecated max and min: signed order, the same
+		t.binary(1, hi)
+		t.binary(2, lo)
+	}
+	t.i64(3, m.nulls)
+	if hi != nil {
+		t.binary(5, hi)
+		t.binary(6, lo)
+	}
+}
