@@ -75,6 +75,7 @@ type column struct {
 	lastKey    string            // the entry looked up last
 	lastIdx    uint32
 	haveLast   bool
+	fallbacks  int // chunks whose dictionary outgrew DictBytes (for the tests)
 	st         stats
 }
 
@@ -233,6 +234,7 @@ func (c *column) putString(v []byte) {
 				}
 				c.flushPage()
 				c.dictOn = false
+				c.fallbacks++
 				c.level()
 				c.putString(v)
 				return
