@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -52,14 +53,15 @@ type column struct {
 	utc      bool // timestamps: adjusted to UTC
 	optional bool
 	opts     *Options
-	scratch  *scratch // the Writer's, shared by its columns
 
 	// The open page.
-	rows     int      // rows in the page
-	defs     []uint8  // definition levels (optional columns): 1 a value, 0 a null
-	pageNull int      // nulls among them
-	plain    []byte   // PLAIN values
-	idx      []uint32 // dictionary indices, when dictionary-encoding
+	rows     int          // rows in the page
+	defs     []uint8      // definition levels (optional columns): 1 a value, 0 a null
+	pageNull int          // nulls among them
+	plain    []byte       // PLAIN values
+	idx      []uint32     // dictionary indices, when dictionary-encoding
+	levels   []byte       // scratch: the definition levels encoded
+	header   thriftWriter // scratch: a page header
 
 	// The column chunk.
 	pages      []byte // the data pages written, headers and all
@@ -88,15 +90,8 @@ type stats struct {
 	minF, maxF float64
 }
 
-// scratch is where a Writer's columns build and compress a page, one at a
-// time.
-type scratch struct {
-	body []byte // the page before compression
-	zbuf []byte // the page compressed
-}
-
-func newColumn(f arrow.Field, dict bool, opts *Options, sc *scratch) (*column, error) {
-	c := &column{name: f.Name, optional: f.Nullable, opts: opts, scratch: sc}
+func newColumn(f arrow.Field, dict bool, opts *Options) (*column, error) {
+	c := &column{name: f.Name, optional: f.Nullable, opts: opts}
 	switch t := f.Type.(type) {
 	case *arrow.StringType:
 		c.kind = kindString
@@ -296,19 +291,21 @@ func (c *column) putFloat64(v float64) {
 	c.st.minF, c.st.maxF = min(c.st.minF, v), max(c.st.maxF, v)
 }
 
-// flushPage compresses the open page and adds it to the chunk.
+// flushPage compresses the open page and adds it to the chunk. The page
+// is built in the column's own buffers, so that a Writer holds no page
+// twice: definition levels (their length, then the hybrid runs) before the
+// PLAIN values, moved up for them, or before the dictionary indices.
 func (c *column) flushPage() {
 	if c.rows == 0 {
 		return
 	}
-	body := c.scratch.body[:0]
-	if c.optional { // definition levels: their length, then the hybrid runs
-		at := len(body)
-		body = append(body, 0, 0, 0, 0)
-		body = appendLevels(body, c.defs, c.pageNull)
-		binary.LittleEndian.PutUint32(body[at:], uint32(len(body)-at-4))
+	lv := 0
+	if c.optional {
+		c.levels = appendLevels(c.levels[:0], c.defs, c.pageNull)
+		lv = 4 + len(c.levels)
 	}
 	enc := int32(encPlain)
+	body := c.plain
 	if len(c.idx) > 0 || (c.dictOn && len(c.plain) == 0) {
 		enc = encRLEDictionary
 		c.dictUsed = true
@@ -316,36 +313,65 @@ func (c *column) flushPage() {
 		if n := len(c.dictKeys); n > 1 {
 			w = bitWidth(uint32(n - 1))
 		}
-		body = append(body, byte(w))
+		body = append(slices.Grow(body[:0], lv)[:lv], byte(w))
 		body = appendHybrid(body, c.idx, w)
-	} else {
-		body = append(body, c.plain...)
+	} else if lv > 0 {
+		n := len(body)
+		body = slices.Grow(body, lv)[:n+lv]
+		copy(body[lv:], body[:n])
 	}
-	c.scratch.body = body
-	data := c.compress(body)
-
-	t := thriftWriter{buf: c.pages}
-	start := len(t.buf)
-	t.begin(0)
-	t.i32(1, pageData)
-	t.i32(2, int32(len(body)))
-	t.i32(3, int32(len(data)))
-	t.begin(5)
-	t.i32(1, int32(c.rows))
-	t.i32(2, enc)
-	t.i32(3, encRLE)
-	t.i32(4, encRLE)
-	t.end()
-	t.end()
-	header := len(t.buf) - start
-	c.pages = append(t.buf, data...)
+	if lv > 0 {
+		binary.LittleEndian.PutUint32(body, uint32(len(c.levels)))
+		copy(body[4:], c.levels)
+	}
+	var header, comp int
+	c.pages, header, comp = c.appendPage(c.pages, body, func(t *thriftWriter) {
+		t.i32(1, pageData)
+		t.i32(2, int32(len(body)))
+		t.begin(5)
+		t.i32(1, int32(c.rows))
+		t.i32(2, enc)
+		t.i32(3, encRLE)
+		t.i32(4, encRLE)
+		t.end()
+	})
 	c.size += int64(header + len(body))
-	c.comp += int64(header + len(data))
+	c.comp += int64(header + comp)
 	c.values += int64(c.rows)
 	c.nulls += int64(c.pageNull)
 
 	c.rows, c.pageNull = 0, 0
-	c.defs, c.plain, c.idx = c.defs[:0], c.plain[:0], c.idx[:0]
+	c.plain = body[:0]
+	c.defs, c.idx = c.defs[:0], c.idx[:0]
+}
+
+// maxPageHeader is more than the bytes of any PageHeader this package
+// writes (two small structs of a few 32-bit integers).
+const maxPageHeader = 64
+
+// appendPage appends a page of body to dst: its PageHeader, whose fields
+// fields writes but for the compressed size, which appendPage adds, then
+// body compressed. It returns the header's and the compressed body's
+// sizes.
+func (c *column) appendPage(dst, body []byte, fields func(t *thriftWriter)) (_ []byte, header, comp int) {
+	start := len(dst)
+	dst = slices.Grow(dst, maxPageHeader+len(body)/2)[:start+maxPageHeader]
+	if c.opts.Zstd != nil {
+		dst = c.opts.Zstd.EncodeAll(body, dst)
+	} else {
+		dst = append(dst, body...)
+	}
+	comp = len(dst) - start - maxPageHeader
+	t := &c.header
+	t.buf, t.last, t.outer = t.buf[:0], 0, t.outer[:0]
+	t.begin(0)
+	fields(t)
+	t.i32(3, int32(comp))
+	t.end()
+	header = len(t.buf)
+	copy(dst[start+header:], dst[start+maxPageHeader:]) // the body, up to its header
+	copy(dst[start:], t.buf)
+	return dst[:start+header+comp], header, comp
 }
 
 // appendLevels appends the definition levels of a page, which has nulls
@@ -358,15 +384,6 @@ func appendLevels(dst []byte, defs []uint8, nulls int) []byte {
 		return append(binary.AppendUvarint(dst, uint64(len(defs))<<1), 0)
 	}
 	return appendHybrid(dst, defs, 1)
-}
-
-// compress returns b compressed, in the column's scratch space.
-func (c *column) compress(b []byte) []byte {
-	if c.opts.Zstd == nil {
-		return b
-	}
-	c.scratch.zbuf = c.opts.Zstd.EncodeAll(b, c.scratch.zbuf[:0])
-	return c.scratch.zbuf
 }
 
 // chunkMeta is what the footer says of a written column chunk.
@@ -386,33 +403,29 @@ type chunkMeta struct {
 func (c *column) flushChunk(w *Writer) (chunkMeta, error) {
 	c.flushPage()
 	m := chunkMeta{offset: w.off, dictOffset: -1, values: c.values, nulls: c.nulls, dict: c.dictUsed}
-	if c.dictUsed {
+	data := len(c.pages)
+	if c.dictUsed { // the dictionary page, after the data pages in memory, first in the file
 		for _, k := range c.dictKeys {
 			c.st.string([]byte(k))
 		}
-		data := c.compress(c.dictPlain)
-		t := thriftWriter{}
-		t.begin(0)
-		t.i32(1, pageDictionary)
-		t.i32(2, int32(len(c.dictPlain)))
-		t.i32(3, int32(len(data)))
-		t.begin(7)
-		t.i32(1, int32(len(c.dictKeys)))
-		t.i32(2, encPlain)
-		t.end()
-		t.end()
+		var header, comp int
+		c.pages, header, comp = c.appendPage(c.pages, c.dictPlain, func(t *thriftWriter) {
+			t.i32(1, pageDictionary)
+			t.i32(2, int32(len(c.dictPlain)))
+			t.begin(7)
+			t.i32(1, int32(len(c.dictKeys)))
+			t.i32(2, encPlain)
+			t.end()
+		})
+		c.size += int64(header + len(c.dictPlain))
+		c.comp += int64(header + comp)
 		m.dictOffset = w.off
-		if err := w.write(t.buf); err != nil {
+		if err := w.write(c.pages[data:]); err != nil {
 			return m, err
 		}
-		if err := w.write(data); err != nil {
-			return m, err
-		}
-		c.size += int64(len(t.buf) + len(c.dictPlain))
-		c.comp += int64(len(t.buf) + len(data))
 	}
 	m.dataOffset = w.off
-	if err := w.write(c.pages); err != nil {
+	if err := w.write(c.pages[:data]); err != nil {
 		return m, err
 	}
 	m.size, m.comp, m.st = c.size, c.comp, c.st

@@ -56,7 +56,6 @@ type Writer struct {
 	schema  *arrow.Schema
 	opts    Options
 	cols    []*column
-	scratch scratch
 	rows    int   // rows in the open row group
 	numRows int64 // rows in the closed row groups
 	groups  []rowGroup
@@ -90,7 +89,7 @@ func NewWriter(out io.Writer, s *arrow.Schema, opts Options) (*Writer, error) {
 	}
 	w := &Writer{out: out, schema: s, opts: opts}
 	for _, f := range s.Fields() {
-		c, err := newColumn(f, dict[f.Name], &w.opts, &w.scratch)
+		c, err := newColumn(f, dict[f.Name], &w.opts)
 		if err != nil {
 			return nil, err
 		}
