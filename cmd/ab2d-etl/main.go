@@ -19,10 +19,21 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
+// gcPercent is the Go heap's growth between collections (GOGC), unless the
+// environment sets GOGC. The Go heap shares the load's memory with DuckDB,
+// whose memory grows with the tables: 75 instead of Go's 100 took a 20 GB
+// load's peak RSS from 397 to 376 MB (one run each) for about 1 % more CPU
+// (300 MB, 7 alternated rounds: 6.41 vs 6.49 CPU-s, medians).
+const gcPercent = 75
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
