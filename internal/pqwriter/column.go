@@ -121,81 +121,45 @@ func newColumn(f arrow.Field, dict bool, opts *Options) (*column, error) {
 
 // append adds rows [from, to) of a.
 func (c *column) append(a arrow.Array, from, to int) error {
-	nulls := a.NullN() > 0
-	if nulls && !c.optional {
+	if a.NullN() > 0 && !c.optional {
 		return fmt.Errorf("pqwriter: column %s is required but has nulls", c.name)
 	}
-	valid := func(i int) bool {
-		if nulls && a.IsNull(i) {
-			c.null()
-			return false
-		}
-		c.level()
-		return true
-	}
+	var want kind
+	var put func(i int) // puts the value of row i
 	switch x := a.(type) {
 	case *array.String:
-		if c.kind != kindString {
-			return c.typeError(a)
-		}
 		off, data := x.ValueOffsets(), x.ValueBytes()
 		base := int(off[0]) // ValueBytes starts at the array's first value
-		for i := from; i < to; i++ {
-			if valid(i) {
-				c.putString(data[int(off[i])-base : int(off[i+1])-base])
-			}
-		}
+		want, put = kindString, func(i int) { c.putString(data[int(off[i])-base : int(off[i+1])-base]) }
 	case *array.Int64:
-		if c.kind != kindInt64 {
-			return c.typeError(a)
-		}
 		vs := x.Int64Values()
-		for i := from; i < to; i++ {
-			if valid(i) {
-				c.putInt64(vs[i])
-			}
-		}
+		want, put = kindInt64, func(i int) { c.putInt64(vs[i]) }
 	case *array.Timestamp:
-		if c.kind != kindTimestamp {
-			return c.typeError(a)
-		}
 		vs := x.TimestampValues()
-		for i := from; i < to; i++ {
-			if valid(i) {
-				c.putInt64(int64(vs[i]))
-			}
-		}
+		want, put = kindTimestamp, func(i int) { c.putInt64(int64(vs[i])) }
 	case *array.Date32:
-		if c.kind != kindDate32 {
-			return c.typeError(a)
-		}
 		vs := x.Date32Values()
-		for i := from; i < to; i++ {
-			if valid(i) {
-				c.putInt32(int32(vs[i]))
-			}
-		}
+		want, put = kindDate32, func(i int) { c.putInt32(int32(vs[i])) }
 	case *array.Float64:
-		if c.kind != kindFloat64 {
-			return c.typeError(a)
-		}
 		vs := x.Float64Values()
-		for i := from; i < to; i++ {
-			if valid(i) {
-				c.putFloat64(vs[i])
-			}
+		want, put = kindFloat64, func(i int) { c.putFloat64(vs[i]) }
+	}
+	if put == nil || want != c.kind {
+		return fmt.Errorf("pqwriter: column %s: array of %s", c.name, a.DataType())
+	}
+	nulls := a.NullN() > 0
+	for i := from; i < to; i++ {
+		if nulls && a.IsNull(i) {
+			c.null()
+			continue
 		}
-	default:
-		return c.typeError(a)
+		c.level()
+		put(i)
 	}
 	if len(c.plain)+4*len(c.idx) >= c.opts.PageBytes {
 		c.flushPage()
 	}
 	return nil
-}
-
-func (c *column) typeError(a arrow.Array) error {
-	return fmt.Errorf("pqwriter: column %s: array of %s", c.name, a.DataType())
 }
 
 // level records a value's definition level; null a null's.
