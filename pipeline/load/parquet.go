@@ -99,8 +99,7 @@ func (tw *tableWriter) write(rec arrow.RecordBatch) error {
 		if err != nil {
 			return fmt.Errorf("parquet %s: %w", tw.table.Name, err)
 		}
-		w, err := pqwriter.NewWriter(f, tw.schema, tw.opts) // a few writes per column chunk: no buffer
-
+		w, err := pqwriter.NewWriter(f, tw.schema, tw.opts) // a few large writes per column chunk: no bufio
 		if err != nil {
 			return errors.Join(fmt.Errorf("parquet %s: %w", tw.table.Name, err), f.Close())
 		}
