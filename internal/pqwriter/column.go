@@ -68,7 +68,6 @@ type column struct {
 	values     int64  // levels in the chunk (rows)
 	size, comp int64  // uncompressed and compressed page bytes, headers included
 	nulls      int64
-	useDict    bool              // asked for
 	dictOn     bool              // still dictionary-encoding this chunk
 	dictUsed   bool              // some page of the chunk is dictionary-encoded
 	dict       map[string]uint32 // the chunk's dictionary
@@ -113,8 +112,7 @@ func newColumn(f arrow.Field, dict bool, opts *Options) (*column, error) {
 		if c.kind != kindString {
 			return nil, fmt.Errorf("pqwriter: column %s: dictionary encoding is for strings", f.Name)
 		}
-		c.useDict, c.dictOn = true, true
-		c.dict = map[string]uint32{}
+		c.dict, c.dictOn = map[string]uint32{}, true // a non-nil dict: asked for
 	}
 	return c, nil
 }
@@ -396,7 +394,7 @@ func (c *column) flushChunk(w *Writer) (chunkMeta, error) {
 
 	c.pages, c.values, c.size, c.comp, c.nulls = c.pages[:0], 0, 0, 0, 0
 	c.st = stats{} // m keeps the bytes of its min and max
-	if c.useDict {
+	if c.dict != nil {
 		clear(c.dict)
 		c.dictKeys, c.dictPlain = c.dictKeys[:0], c.dictPlain[:0]
 		c.haveLast, c.lastKey = false, ""

@@ -179,9 +179,6 @@ func (w *Writer) Close() error {
 	return nil
 }
 
-// NumRows is the number of rows written so far.
-func (w *Writer) NumRows() int64 { return w.numRows + int64(w.rows) }
-
 // footer returns the file's FileMetaData.
 func (w *Writer) footer() []byte {
 	t := &thriftWriter{}
