@@ -70,7 +70,7 @@ type column struct {
 	nulls      int64
 	dictOn     bool              // still dictionary-encoding this chunk
 	dictUsed   bool              // some page of the chunk is dictionary-encoded
-	dict       map[string]uint32 // the chunk's dictionary
+	dict       map[string]uint32 // the chunk's dictionary; nil for a column not dictionary-encoded
 	dictKeys   []string          // its entries by index
 	dictPlain  []byte            // the same, PLAIN-encoded
 	lastKey    string            // the entry looked up last
