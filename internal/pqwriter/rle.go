@@ -73,5 +73,5 @@ func appendPacked[T uint8 | uint32](dst []byte, vs []T, width int) []byte {
 	return dst // groups of 8 values of width bits end on a byte
 }
 
-// bitWidth is the number of bits needed for the values 0 to max.
-func bitWidth(max uint32) int { return bits.Len32(max) }
+// bitWidth is the number of bits needed for the values 0 to n.
+func bitWidth(n uint32) int { return bits.Len32(n) }
