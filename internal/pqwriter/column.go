@@ -287,9 +287,10 @@ func (c *column) flushPage() {
 		copy(body[4:], c.levels)
 	}
 	var header, comp int
-	c.pages, header, comp = c.appendPage(c.pages, body, func(t *thriftWriter) {
+	c.pages, header, comp = c.appendPage(c.pages, body, func(t *thriftWriter, comp int) {
 		t.i32(1, pageData)
 		t.i32(2, int32(len(body)))
+		t.i32(3, int32(comp))
 		t.begin(5)
 		t.i32(1, int32(c.rows))
 		t.i32(2, enc)
@@ -312,10 +313,9 @@ func (c *column) flushPage() {
 const maxPageHeader = 64
 
 // appendPage appends a page of body to dst: its PageHeader, whose fields
-// fields writes but for the compressed size, which appendPage adds, then
-// body compressed. It returns the header's and the compressed body's
-// sizes.
-func (c *column) appendPage(dst, body []byte, fields func(t *thriftWriter)) (_ []byte, header, comp int) {
+// fields writes given the compressed size, then body compressed. It
+// returns the header's and the compressed body's sizes.
+func (c *column) appendPage(dst, body []byte, fields func(t *thriftWriter, comp int)) (_ []byte, header, comp int) {
 	start := len(dst)
 	dst = slices.Grow(dst, maxPageHeader+len(body)/2)[:start+maxPageHeader]
 	if c.opts.Zstd != nil {
@@ -327,8 +327,7 @@ func (c *column) appendPage(dst, body []byte, fields func(t *thriftWriter)) (_ [
 	t := &c.header
 	t.buf, t.last, t.outer = t.buf[:0], 0, t.outer[:0]
 	t.begin(0)
-	fields(t)
-	t.i32(3, int32(comp))
+	fields(t, comp)
 	t.end()
 	header = len(t.buf)
 	copy(dst[start+header:], dst[start+maxPageHeader:]) // the body, up to its header
@@ -371,9 +370,10 @@ func (c *column) flushChunk(w *Writer) (chunkMeta, error) {
 			c.st.string([]byte(k))
 		}
 		var header, comp int
-		c.pages, header, comp = c.appendPage(c.pages, c.dictPlain, func(t *thriftWriter) {
+		c.pages, header, comp = c.appendPage(c.pages, c.dictPlain, func(t *thriftWriter, comp int) {
 			t.i32(1, pageDictionary)
 			t.i32(2, int32(len(c.dictPlain)))
+			t.i32(3, int32(comp))
 			t.begin(7)
 			t.i32(1, int32(len(c.dictKeys)))
 			t.i32(2, encPlain)
