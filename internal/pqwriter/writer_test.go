@@ -418,3 +418,61 @@ func BenchmarkWrite(b *testing.B) {
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(size), "file-bytes")
 }
+
+// TestHugeValues: values larger than a page, a dictionary page and the
+// statistics' bound (as a 64 MiB line can carry) are written whole and read
+// back; the chunks that hold them carry no min and max, which would be as
+// large, and the other chunks keep theirs.
+func TestHugeValues(t *testing.T) {
+	huge := strings.Repeat("x", 3<<20) + "é"
+	s := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.BinaryTypes.String},
+		{Name: "kind", Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, s)
+	defer b.Release()
+	b.Field(0).(*array.StringBuilder).AppendValues([]string{"a", huge, "c", "d"}, nil)
+	b.Field(1).(*array.StringBuilder).AppendValues([]string{"K", huge, "", "K"}, []bool{true, true, false, true})
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	small := rec.NewSlice(2, 4) // a second row group of small values
+	defer small.Release()
+
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, s, Options{Dictionary: []string{"kind"}, RowGroupRows: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []arrow.RecordBatch{rec, small} {
+		if err := w.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tbl, pf := readBack(t, buf.Bytes())
+	defer tbl.Release()
+	want := array.NewTableFromRecords(s, []arrow.RecordBatch{rec, small})
+	defer want.Release()
+	for i := range s.NumFields() {
+		if !array.ChunkedEqual(tbl.Column(i).Data(), want.Column(i).Data()) {
+			t.Errorf("column %s differs after the round trip", s.Field(i).Name)
+		}
+	}
+	for g, wantMinMax := range []bool{false, true, true} { // rows 0-1 hold the huge values
+		for c := range 2 {
+			cc, err := pf.MetaData().RowGroup(g).ColumnChunk(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := cc.Statistics()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.HasMinMax() != wantMinMax {
+				t.Errorf("row group %d column %d: min and max %v, want %v", g, c, st.HasMinMax(), wantMinMax)
+			}
+		}
+	}
+}
