@@ -76,7 +76,6 @@ type column struct {
 	lastKey    string            // the entry looked up last
 	lastIdx    uint32
 	haveLast   bool
-	fallbacks  int // chunks whose dictionary outgrew DictBytes (for the tests)
 	st         stats
 }
 
@@ -191,7 +190,6 @@ func (c *column) putString(v []byte) {
 				}
 				c.flushPage()
 				c.dictOn = false
-				c.fallbacks++
 				c.level()
 				c.putString(v)
 				return
@@ -355,8 +353,8 @@ type chunkMeta struct {
 	values     int64
 	size, comp int64
 	nulls      int64
-	dict       bool // dictionary-encoded pages
-	st         stats
+	dict       bool   // dictionary-encoded pages
+	lo, hi     []byte // the min and max as the footer holds them; nil for none
 }
 
 // flushChunk writes the column's chunk of the row group to w, and starts
@@ -390,10 +388,11 @@ func (c *column) flushChunk(w *Writer) (chunkMeta, error) {
 	if err := w.write(c.pages[:data]); err != nil {
 		return m, err
 	}
-	m.size, m.comp, m.st = c.size, c.comp, c.st
+	m.size, m.comp = c.size, c.comp
+	m.lo, m.hi = c.st.encode(c.kind)
 
 	c.pages, c.values, c.size, c.comp, c.nulls = c.pages[:0], 0, 0, 0, 0
-	c.st = stats{} // m keeps the bytes of its min and max
+	c.st = stats{minB: c.st.minB[:0], maxB: c.st.maxB[:0]} // m holds copies
 	if c.dict != nil {
 		clear(c.dict)
 		c.dictKeys, c.dictPlain = c.dictKeys[:0], c.dictPlain[:0]
@@ -504,41 +503,44 @@ func (c *column) chunkMetaData(t *thriftWriter, m chunkMeta) {
 // with a longer one has none (readers then read it whatever the filter).
 const maxStatBytes = 4096
 
+// encode returns the min and max of a chunk of kind k as the footer
+// holds them (little-endian numbers, string bytes), in new slices; nil
+// when there are none, or when a string one passes maxStatBytes.
+func (s *stats) encode(k kind) (lo, hi []byte) {
+	if !s.have {
+		return nil, nil
+	}
+	switch k {
+	case kindString:
+		if len(s.minB) > maxStatBytes || len(s.maxB) > maxStatBytes {
+			return nil, nil
+		}
+		return bytes.Clone(s.minB), bytes.Clone(s.maxB)
+	case kindDate32:
+		return binary.LittleEndian.AppendUint32(nil, uint32(int32(s.minI))), binary.LittleEndian.AppendUint32(nil, uint32(int32(s.maxI)))
+	case kindInt64, kindTimestamp:
+		return binary.LittleEndian.AppendUint64(nil, uint64(s.minI)), binary.LittleEndian.AppendUint64(nil, uint64(s.maxI))
+	}
+	// Doubles: zeros as the format asks, -0 for a min and +0 for a max.
+	mn, mx := s.minF, s.maxF
+	if mn == 0 {
+		mn = math.Copysign(0, -1)
+	}
+	if mx == 0 {
+		mx = math.Copysign(0, 1)
+	}
+	return binary.LittleEndian.AppendUint64(nil, math.Float64bits(mn)), binary.LittleEndian.AppendUint64(nil, math.Float64bits(mx))
+}
+
 // statistics writes the fields of a chunk's Statistics.
 func (c *column) statistics(t *thriftWriter, m chunkMeta) {
-	var lo, hi []byte
-	s := m.st
-	if s.have {
-		switch c.kind {
-		case kindString:
-			if len(s.minB) <= maxStatBytes && len(s.maxB) <= maxStatBytes {
-				lo, hi = s.minB, s.maxB
-			}
-		case kindDate32:
-			lo = binary.LittleEndian.AppendUint32(nil, uint32(int32(s.minI)))
-			hi = binary.LittleEndian.AppendUint32(nil, uint32(int32(s.maxI)))
-		case kindInt64, kindTimestamp:
-			lo = binary.LittleEndian.AppendUint64(nil, uint64(s.minI))
-			hi = binary.LittleEndian.AppendUint64(nil, uint64(s.maxI))
-		case kindFloat64:
-			// Zeros as the format asks: -0 for a min, +0 for a max.
-			if s.minF == 0 {
-				s.minF = math.Copysign(0, -1)
-			}
-			if s.maxF == 0 {
-				s.maxF = 0
-			}
-			lo = binary.LittleEndian.AppendUint64(nil, math.Float64bits(s.minF))
-			hi = binary.LittleEndian.AppendUint64(nil, math.Float64bits(s.maxF))
-		}
-	}
-	if hi != nil && c.kind != kindString { // the deprecated max and min: signed order, the same
-		t.binary(1, hi)
-		t.binary(2, lo)
+	if m.hi != nil && c.kind != kindString { // the deprecated max and min: signed order, the same
+		t.binary(1, m.hi)
+		t.binary(2, m.lo)
 	}
 	t.i64(3, m.nulls)
-	if hi != nil {
-		t.binary(5, hi)
-		t.binary(6, lo)
+	if m.hi != nil {
+		t.binary(5, m.hi)
+		t.binary(6, m.lo)
 	}
 }
