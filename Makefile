@@ -48,6 +48,7 @@ chaos:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzFlatten$$' -fuzztime $${FUZZTIME:-60s} ./pipeline/transform/
 	$(GO) test -run '^$$' -fuzz '^FuzzLineReader$$' -fuzztime $${FUZZTIME:-60s} ./pipeline/transform/
+	$(GO) test -run '^$$' -fuzz '^FuzzLikeFastjson$$' -fuzztime $${FUZZTIME:-60s} ./internal/jsontree/
 
 lint:
 	@fmt=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi

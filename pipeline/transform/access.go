@@ -10,7 +10,7 @@ import (
 	"strings"
 	"unsafe"
 
-	"github.com/valyala/fastjson"
+	"github.com/ab2d-etl/ab2d-etl/internal/jsontree"
 )
 
 // ---- generic accessors with type checking ----
@@ -70,9 +70,9 @@ func (f *Flattener) enter(key string) { f.at = append(f.at, pathElem{key, -1}) }
 // enterElem pushes key[i] on the location stack after checking that the
 // element is an object; on a non-object it records that and returns false
 // without pushing.
-func (f *Flattener) enterElem(key string, i int, v *fastjson.Value) bool {
+func (f *Flattener) enterElem(key string, i int, v *jsontree.Value) bool {
 	f.at = append(f.at, pathElem{key, i})
-	if v.Type() != fastjson.TypeObject {
+	if v.Type() != jsontree.TypeObject {
 		f.fail(v, nil, ErrNotObject)
 		f.leave()
 		return false
@@ -88,13 +88,13 @@ func (f *Flattener) leave() { f.at = f.at[:len(f.at)-1] }
 // EOB it becomes a field issue; where a line cannot do without the value
 // (f.strict: the resource's identity, an OperationOutcome) the first one
 // rejects the line.
-func (f *Flattener) fail(v *fastjson.Value, keys []string, err error) {
+func (f *Flattener) fail(v *jsontree.Value, keys []string, err error) {
 	if f.err != nil {
 		return
 	}
 	fe := &FieldError{Path: f.path(keys), Err: err}
 	if v != nil {
-		if v.Type() == fastjson.TypeString {
+		if v.Type() == jsontree.TypeString {
 			fe.Raw = clip(v.GetStringBytes(), MaxRawValue)
 		} else {
 			f.raw = v.MarshalTo(f.raw[:0])
@@ -171,7 +171,7 @@ func tableOf(path string) string {
 // code, text): what does not fit is recorded for that column.
 
 // code returns the string at keys for column c, interned (see in).
-func (f *Flattener) code(c column, v *fastjson.Value, keys ...string) string {
+func (f *Flattener) code(c column, v *jsontree.Value, keys ...string) string {
 	prev := f.col
 	f.col = c
 	s := f.in(f.strb(v, keys...))
@@ -180,7 +180,7 @@ func (f *Flattener) code(c column, v *fastjson.Value, keys ...string) string {
 }
 
 // text returns the string at keys for column c, copied (see copyString).
-func (f *Flattener) text(c column, v *fastjson.Value, keys ...string) string {
+func (f *Flattener) text(c column, v *jsontree.Value, keys ...string) string {
 	prev := f.col
 	f.col = c
 	s := f.copyString(f.strb(v, keys...))
@@ -190,13 +190,13 @@ func (f *Flattener) text(c column, v *fastjson.Value, keys ...string) string {
 
 // get walks keys from v through objects and returns the value found, or nil
 // when absent or null. An intermediate non-object is an error.
-func (f *Flattener) get(v *fastjson.Value, keys ...string) *fastjson.Value {
+func (f *Flattener) get(v *jsontree.Value, keys ...string) *jsontree.Value {
 	for i, k := range keys {
 		if v == nil {
 			return nil
 		}
-		if t := v.Type(); t != fastjson.TypeObject {
-			if t == fastjson.TypeNull {
+		if t := v.Type(); t != jsontree.TypeObject {
+			if t == jsontree.TypeNull {
 				return nil
 			}
 			// An element on the way, not the column's value: it is
@@ -210,7 +210,7 @@ func (f *Flattener) get(v *fastjson.Value, keys ...string) *fastjson.Value {
 		o, _ := v.Object() // an object: no error
 		v = o.Get(k)
 	}
-	if v == nil || v.Type() == fastjson.TypeNull {
+	if v == nil || v.Type() == jsontree.TypeNull {
 		return nil
 	}
 	return v
@@ -218,12 +218,12 @@ func (f *Flattener) get(v *fastjson.Value, keys ...string) *fastjson.Value {
 
 // strb returns the string at keys without copying (valid until the next
 // parse), or nil when absent. A non-string is an error.
-func (f *Flattener) strb(v *fastjson.Value, keys ...string) []byte {
+func (f *Flattener) strb(v *jsontree.Value, keys ...string) []byte {
 	v = f.get(v, keys...)
 	if v == nil {
 		return nil
 	}
-	if v.Type() != fastjson.TypeString {
+	if v.Type() != jsontree.TypeString {
 		f.fail(v, keys, ErrNotString)
 		return nil
 	}
@@ -232,7 +232,7 @@ func (f *Flattener) strb(v *fastjson.Value, keys ...string) []byte {
 }
 
 // str is strb copied into a string (see copyString).
-func (f *Flattener) str(v *fastjson.Value, keys ...string) string {
+func (f *Flattener) str(v *jsontree.Value, keys ...string) string {
 	return f.copyString(f.strb(v, keys...))
 }
 
@@ -260,12 +260,12 @@ func (f *Flattener) copyString(b []byte) string {
 
 // arr returns the array at keys, or nil when absent. A non-array does not
 // fit.
-func (f *Flattener) arr(v *fastjson.Value, keys ...string) []*fastjson.Value {
+func (f *Flattener) arr(v *jsontree.Value, keys ...string) []*jsontree.Value {
 	v = f.get(v, keys...)
 	if v == nil {
 		return nil
 	}
-	if v.Type() != fastjson.TypeArray {
+	if v.Type() != jsontree.TypeArray {
 		f.fail(v, keys, ErrNotArray)
 		return nil
 	}
@@ -275,7 +275,7 @@ func (f *Flattener) arr(v *fastjson.Value, keys ...string) []*fastjson.Value {
 
 // seq returns the integer at v.key for column c, a sequence number, which FHIR
 // requires: absent or not an integer, it is NULL and recorded.
-func (f *Flattener) seq(c column, v *fastjson.Value, key string) Int {
+func (f *Flattener) seq(c column, v *jsontree.Value, key string) Int {
 	prev := f.col
 	f.col = c
 	defer func() { f.col = prev }()
@@ -292,9 +292,9 @@ func (f *Flattener) seq(c column, v *fastjson.Value, key string) Int {
 
 // intValue returns v as an integer; a non-integer does not fit (at the
 // current location).
-func (f *Flattener) intValue(v *fastjson.Value) (int64, bool) {
+func (f *Flattener) intValue(v *jsontree.Value) (int64, bool) {
 	n, err := v.Int64()
-	if v.Type() != fastjson.TypeNumber || err != nil {
+	if v.Type() != jsontree.TypeNumber || err != nil {
 		f.fail(v, nil, ErrNotInteger)
 		return 0, false
 	}
@@ -303,7 +303,7 @@ func (f *Flattener) intValue(v *fastjson.Value) (int64, bool) {
 
 // num returns the number at keys for column c as a Float, NULL when absent. A
 // non-number (or NaN/Inf) does not fit.
-func (f *Flattener) num(c column, v *fastjson.Value, keys ...string) Float {
+func (f *Flattener) num(c column, v *jsontree.Value, keys ...string) Float {
 	prev := f.col
 	f.col = c
 	defer func() { f.col = prev }()
@@ -312,7 +312,7 @@ func (f *Flattener) num(c column, v *fastjson.Value, keys ...string) Float {
 		return Float{}
 	}
 	x, err := v.Float64()
-	if v.Type() != fastjson.TypeNumber || err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+	if v.Type() != jsontree.TypeNumber || err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
 		f.fail(v, keys, ErrNotNumber)
 		return Float{}
 	}
@@ -321,7 +321,7 @@ func (f *Flattener) num(c column, v *fastjson.Value, keys ...string) Float {
 
 // date returns the date (or the date of the dateTime) at keys for column c, NULL when
 // absent. A string that is not one does not fit.
-func (f *Flattener) date(c column, v *fastjson.Value, keys ...string) Date {
+func (f *Flattener) date(c column, v *jsontree.Value, keys ...string) Date {
 	prev := f.col
 	f.col = c
 	defer func() { f.col = prev }()
@@ -329,7 +329,7 @@ func (f *Flattener) date(c column, v *fastjson.Value, keys ...string) Date {
 	if v == nil {
 		return Date{}
 	}
-	if v.Type() != fastjson.TypeString {
+	if v.Type() != jsontree.TypeString {
 		f.fail(v, keys, ErrNotString)
 		return Date{}
 	}
@@ -342,7 +342,7 @@ func (f *Flattener) date(c column, v *fastjson.Value, keys ...string) Date {
 
 // instant returns the instant at keys for column c, NULL when absent. A string that is
 // not one does not fit.
-func (f *Flattener) instant(c column, v *fastjson.Value, keys ...string) Instant {
+func (f *Flattener) instant(c column, v *jsontree.Value, keys ...string) Instant {
 	prev := f.col
 	f.col = c
 	defer func() { f.col = prev }()
@@ -350,7 +350,7 @@ func (f *Flattener) instant(c column, v *fastjson.Value, keys ...string) Instant
 	if v == nil {
 		return Instant{}
 	}
-	if v.Type() != fastjson.TypeString {
+	if v.Type() != jsontree.TypeString {
 		f.fail(v, keys, ErrNotString)
 		return Instant{}
 	}
@@ -363,7 +363,7 @@ func (f *Flattener) instant(c column, v *fastjson.Value, keys ...string) Instant
 
 // codeBySystem returns the code of the first coding of the CodeableConcept
 // parent.key whose system is one of systems, or nil.
-func (f *Flattener) codeBySystem(parent *fastjson.Value, key string, systems ...string) []byte {
+func (f *Flattener) codeBySystem(parent *jsontree.Value, key string, systems ...string) []byte {
 	cs := f.arr(parent, key, "coding")
 	if len(cs) == 0 {
 		return nil
@@ -389,7 +389,7 @@ func (f *Flattener) codeBySystem(parent *fastjson.Value, key string, systems ...
 
 // firstCoding returns the code and system of the first coding of the
 // CodeableConcept parent.key.
-func (f *Flattener) firstCoding(parent *fastjson.Value, key string) (code, system []byte) {
+func (f *Flattener) firstCoding(parent *jsontree.Value, key string) (code, system []byte) {
 	code, system, _ = f.coding(parent, key, nil)
 	return code, system
 }
@@ -397,13 +397,13 @@ func (f *Flattener) firstCoding(parent *fastjson.Value, key string) (code, syste
 // preferredCoding returns the code and system of the first coding of the
 // CodeableConcept parent.key whose system satisfies prefer, else of its
 // first coding. A nil prefer takes the first coding.
-func (f *Flattener) preferredCoding(parent *fastjson.Value, key string, prefer func([]byte) bool) (code, system []byte) {
+func (f *Flattener) preferredCoding(parent *jsontree.Value, key string, prefer func([]byte) bool) (code, system []byte) {
 	code, system, _ = f.coding(parent, key, prefer)
 	return code, system
 }
 
 // coding is preferredCoding that also returns the coding's display.
-func (f *Flattener) coding(parent *fastjson.Value, key string, prefer func([]byte) bool) (code, system, display []byte) {
+func (f *Flattener) coding(parent *jsontree.Value, key string, prefer func([]byte) bool) (code, system, display []byte) {
 	cs := f.arr(parent, key, "coding")
 	if len(cs) == 0 {
 		return nil, nil, nil
@@ -438,7 +438,7 @@ func (f *Flattener) coding(parent *fastjson.Value, key string, prefer func([]byt
 
 // codingBySystem returns the code and display of the first coding of the
 // CodeableConcept parent.key whose system is system, or nils.
-func (f *Flattener) codingBySystem(parent *fastjson.Value, key, system string) (code, sys, display []byte) {
+func (f *Flattener) codingBySystem(parent *jsontree.Value, key, system string) (code, sys, display []byte) {
 	cs := f.arr(parent, key, "coding")
 	if len(cs) == 0 {
 		return nil, nil, nil
@@ -470,7 +470,7 @@ func isICDSystem(system []byte) bool {
 
 // extCode returns v.extension[url=one of urls].valueCoding.code of the first
 // matching extension, or nil.
-func (f *Flattener) extCode(v *fastjson.Value, urls ...string) []byte {
+func (f *Flattener) extCode(v *jsontree.Value, urls ...string) []byte {
 	for i, ext := range f.arr(v, "extension") {
 		if !f.enterElem("extension", i, ext) {
 			return nil

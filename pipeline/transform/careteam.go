@@ -3,11 +3,11 @@ package transform
 // The care team: its rows, their normalized roles and the claim's provider columns.
 
 import (
-	"github.com/valyala/fastjson"
+	"github.com/ab2d-etl/ab2d-etl/internal/jsontree"
 )
 
 // careTeam reads one CareTeam row per careTeam entry.
-func (f *Flattener) careTeam(root *fastjson.Value) {
+func (f *Flattener) careTeam(root *jsontree.Value) {
 	for i, m := range f.arr(root, "careTeam") {
 		if !f.enterElem("careTeam", i, m) {
 			return
@@ -38,7 +38,7 @@ func (f *Flattener) careTeam(root *fastjson.Value) {
 		qual, _, _ := f.coding(m, "qualification", isSpecialtySystem)
 		row.Qualification = f.in(qual)
 		row.TaxonomyCode = f.in(f.codeBySystem(m, "qualification", sysNUCCTaxonomy))
-		f.extensions(m, extCtx{element: elemCareTeam, seq: seq}, func(url []byte, ext *fastjson.Value) bool {
+		f.extensions(m, extCtx{element: elemCareTeam, seq: seq}, func(url []byte, ext *jsontree.Value) bool {
 			switch string(url) {
 			case urlPrvdrTypeCd:
 				row.ProviderTypeCode = f.in(f.extValueCode(ext))

@@ -3,7 +3,7 @@ package transform
 import (
 	"hash/maphash"
 
-	"github.com/valyala/fastjson"
+	"github.com/ab2d-etl/ab2d-etl/internal/jsontree"
 )
 
 // maxCodingDepth bounds the element path the codings walk keeps; deeper
@@ -19,7 +19,7 @@ const maxCodingDepth = 16
 //
 // The walk is lenient: a system, code or display of another JSON type is
 // ignored, never a reason to reject the line.
-func (f *Flattener) codings(root *fastjson.Value) {
+func (f *Flattener) codings(root *jsontree.Value) {
 	if len(f.seen) > 4096 {
 		f.seen = nil // do not keep clearing what one huge EOB needed
 	}
@@ -36,32 +36,34 @@ func (f *Flattener) codings(root *fastjson.Value) {
 }
 
 // walkObject visits the object o, found at the path n, and everything
-// below it, adding the Codings it finds (addCoding). Types are tested with
-// GetObject and GetArray, which, unlike Type, do not unescape the strings
-// passed over.
-func (f *Flattener) walkObject(o *fastjson.Object, n *pathNode) {
+// below it, adding the Codings it finds (addCoding).
+func (f *Flattener) walkObject(o *jsontree.Object, n *pathNode) {
 	var system, code, display []byte
-	o.Visit(func(k []byte, c *fastjson.Value) {
+	for i := range o.Len() {
+		k, c := o.At(i)
 		switch string(k) {
 		case "system":
 			if system = c.GetStringBytes(); system != nil {
-				return // a string: nothing below it
+				continue // a string: nothing below it
 			}
 		case "code": // also a CodeableConcept, e.g. supportingInfo.code
 			if code = c.GetStringBytes(); code != nil {
-				return
+				continue
 			}
 		case "display":
 			if display = c.GetStringBytes(); display != nil {
-				return
+				continue
 			}
 		}
-		if co := c.GetObject(); co != nil {
+		switch c.Type() {
+		case jsontree.TypeObject:
+			co, _ := c.Object()
 			f.walkObject(co, f.child(n, k))
-		} else if a := c.GetArray(); a != nil {
+		case jsontree.TypeArray:
+			a, _ := c.Array()
 			f.walkArray(a, f.child(n, k))
 		}
-	})
+	}
 	if len(system) > 0 && len(code) > 0 {
 		f.addCoding(n, system, code, display)
 	}
@@ -69,11 +71,14 @@ func (f *Flattener) walkObject(o *fastjson.Object, n *pathNode) {
 
 // walkArray is walkObject for the elements of an array, found at the path
 // n: array positions are not part of it.
-func (f *Flattener) walkArray(a []*fastjson.Value, n *pathNode) {
+func (f *Flattener) walkArray(a []*jsontree.Value, n *pathNode) {
 	for _, e := range a {
-		if o := e.GetObject(); o != nil {
+		switch e.Type() {
+		case jsontree.TypeObject:
+			o, _ := e.Object()
 			f.walkObject(o, n)
-		} else if ea := e.GetArray(); ea != nil {
+		case jsontree.TypeArray:
+			ea, _ := e.Array()
 			f.walkArray(ea, n)
 		}
 	}

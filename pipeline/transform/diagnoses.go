@@ -6,7 +6,7 @@ import (
 	"math/bits"
 	"strings"
 
-	"github.com/valyala/fastjson"
+	"github.com/ab2d-etl/ab2d-etl/internal/jsontree"
 )
 
 // diagnoses reads one Diagnosis row per diagnosis entry that has a
@@ -17,7 +17,7 @@ import (
 // lists the DRG first, numbered 1 or without a sequence, so the STU3
 // sequences of a claim with a DRG are one higher than the R4 ones while the
 // numbers are the same in both versions.
-func (f *Flattener) diagnoses(root *fastjson.Value) {
+func (f *Flattener) diagnoses(root *jsontree.Value) {
 	for i, d := range f.arr(root, "diagnosis") {
 		if !f.enterElem("diagnosis", i, d) {
 			return
@@ -36,7 +36,7 @@ func (f *Flattener) diagnoses(root *fastjson.Value) {
 		row.DiagnosisType, row.DiagnosisRole, principal = f.diagnosisType(d)
 		poa, _ := f.firstCoding(d, "onAdmission")
 		row.PresentOnAdmission = f.in(poa)
-		f.extensions(d, extCtx{element: elemDiagnosis, seq: row.Sequence}, func(url []byte, ext *fastjson.Value) bool {
+		f.extensions(d, extCtx{element: elemDiagnosis, seq: row.Sequence}, func(url []byte, ext *jsontree.Value) bool {
 			if hasPrefix(url, urlPOAPrefix) || hasPrefix(url, urlExtPOAPrefix) {
 				if row.PresentOnAdmission == "" {
 					row.PresentOnAdmission = f.in(f.extValueCode(ext))
@@ -117,7 +117,7 @@ func dxRoleOf(code []byte) int {
 // type code is secondary, as BFD v1 leaves the other diagnoses of most
 // claim types untyped; codes it does not know are kept, after the known
 // roles) and says whether one of them is "principal".
-func (f *Flattener) diagnosisType(d *fastjson.Value) (types, roles string, principal bool) {
+func (f *Flattener) diagnosisType(d *jsontree.Value) (types, roles string, principal bool) {
 	f.buf = f.buf[:0]
 	known, unknown := 0, 0
 	for i, t := range f.arr(d, "type") {
@@ -177,7 +177,7 @@ func appendToken(b []byte, token string) []byte {
 }
 
 // procedures reads one Procedure row per procedure entry.
-func (f *Flattener) procedures(root *fastjson.Value) {
+func (f *Flattener) procedures(root *jsontree.Value) {
 	for i, p := range f.arr(root, "procedure") {
 		if !f.enterElem("procedure", i, p) {
 			return

@@ -4,7 +4,7 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/valyala/fastjson"
+	"github.com/ab2d-etl/ab2d-etl/internal/jsontree"
 )
 
 // Extension URLs (and code systems) that map to columns. Every other
@@ -51,7 +51,7 @@ type extCtx struct {
 // extensions walks v.extension[]: claim is offered each extension (its url
 // and the extension object) and returns true when a column took it; the
 // others become rows of rec.Extensions. A nil claim claims nothing.
-func (f *Flattener) extensions(v *fastjson.Value, ctx extCtx, claim func(url []byte, ext *fastjson.Value) bool) {
+func (f *Flattener) extensions(v *jsontree.Value, ctx extCtx, claim func(url []byte, ext *jsontree.Value) bool) {
 	exts := f.arr(v, "extension")
 	if len(exts) == 0 {
 		return
@@ -71,13 +71,13 @@ func (f *Flattener) extensions(v *fastjson.Value, ctx extCtx, claim func(url []b
 // addExtension appends one rec.Extensions row. A value of an unexpected
 // JSON type leaves its column NULL; a date or number that is not one is
 // recorded as a field issue.
-func (f *Flattener) addExtension(url []byte, ext *fastjson.Value, ctx extCtx) {
+func (f *Flattener) addExtension(url []byte, ext *jsontree.Value, ctx extCtx) {
 	e := ClaimExtensionsRow{LineNumber: ctx.line, Element: ctx.element, ElementSequence: ctx.seq, URL: f.in(url)}
 	o, err := ext.Object()
 	if err != nil {
 		return
 	}
-	o.Visit(func(k []byte, v *fastjson.Value) {
+	o.Visit(func(k []byte, v *jsontree.Value) {
 		switch string(k) {
 		case "valueCoding":
 			e.ValueCode = f.in(v.GetStringBytes("code"))
@@ -115,9 +115,9 @@ func (f *Flattener) addExtension(url []byte, ext *fastjson.Value, ctx extCtx) {
 			e.ValueDecimal = f.num(colClaimExtensionsValueDecimal, ext, string(k))
 		case "valueBoolean":
 			switch v.Type() {
-			case fastjson.TypeTrue:
+			case jsontree.TypeTrue:
 				e.ValueString = "true"
-			case fastjson.TypeFalse:
+			case jsontree.TypeFalse:
 				e.ValueString = "false"
 			}
 		}
@@ -127,17 +127,17 @@ func (f *Flattener) addExtension(url []byte, ext *fastjson.Value, ctx extCtx) {
 
 // lenientNum returns a JSON number (or a numeric string) as a Float, NULL
 // otherwise.
-func lenientNum(v *fastjson.Value) Float {
+func lenientNum(v *jsontree.Value) Float {
 	if v == nil {
 		return Float{}
 	}
 	switch v.Type() {
-	case fastjson.TypeNumber:
+	case jsontree.TypeNumber:
 		x, err := v.Float64()
 		if err == nil {
 			return finite(x)
 		}
-	case fastjson.TypeString:
+	case jsontree.TypeString:
 		x, err := strconv.ParseFloat(string(v.GetStringBytes()), 64)
 		if err == nil {
 			return finite(x)
@@ -154,7 +154,7 @@ func finite(x float64) Float {
 }
 
 // extValueCode returns ext.valueCoding.code (strictly typed).
-func (f *Flattener) extValueCode(ext *fastjson.Value) []byte {
+func (f *Flattener) extValueCode(ext *jsontree.Value) []byte {
 	return f.strb(ext, "valueCoding", "code")
 }
 

@@ -8,7 +8,7 @@ import (
 	"hash/maphash"
 	"unicode/utf8"
 
-	"github.com/valyala/fastjson"
+	"github.com/ab2d-etl/ab2d-etl/internal/jsontree"
 )
 
 // Code systems, extension URLs and identifier systems used by AB2D / BFD in
@@ -56,7 +56,7 @@ const maxIntern = 4096
 // use; one per worker goroutine. It reuses its parser and scratch space
 // between calls.
 type Flattener struct {
-	p fastjson.Parser
+	p jsontree.Parser
 
 	rec *Record    // record being filled
 	c   *ClaimsRow // the claim row of rec, while an EOB is flattened
@@ -148,14 +148,14 @@ func (f *Flattener) FlattenAll(line []byte, rec *Record, fn func(entry int, err 
 		return
 	}
 	entries := root.Get("entry")
-	if entries == nil || entries.Type() != fastjson.TypeArray || len(entries.GetArray()) == 0 {
+	if entries == nil || entries.Type() != jsontree.TypeArray || len(entries.GetArray()) == 0 {
 		rec.Reset()
 		fn(0, errors.New("a Bundle without entries (Bundle.entry is absent, empty or not an array)"))
 		return
 	}
 	for i, e := range entries.GetArray() {
 		res := e.Get("resource")
-		if res == nil || res.Type() != fastjson.TypeObject {
+		if res == nil || res.Type() != jsontree.TypeObject {
 			rec.Reset()
 			fn(i+1, fmt.Errorf("Bundle.entry[%d] has no resource object", i))
 			continue
@@ -165,15 +165,15 @@ func (f *Flattener) FlattenAll(line []byte, rec *Record, fn func(entry int, err 
 }
 
 // parse checks and parses one line.
-func (f *Flattener) parse(line []byte) (*fastjson.Value, error) {
+func (f *Flattener) parse(line []byte) (*jsontree.Value, error) {
 	if err := checkBytes(line); err != nil {
 		return nil, err
 	}
-	root, err := f.p.ParseBytes(line)
+	root, err := f.p.Parse(line)
 	if err != nil {
 		return nil, clipped(fmt.Errorf("invalid JSON: %v", err))
 	}
-	if t := root.Type(); t != fastjson.TypeObject {
+	if t := root.Type(); t != jsontree.TypeObject {
 		return nil, fmt.Errorf("not a JSON object but %s", typeName(t))
 	}
 	return root, nil
@@ -189,7 +189,7 @@ func clipped(err error) error {
 }
 
 // resource flattens one parsed resource into rec.
-func (f *Flattener) resource(root *fastjson.Value, rec *Record) (err error) {
+func (f *Flattener) resource(root *jsontree.Value, rec *Record) (err error) {
 	rec.Reset()
 	f.rec, f.d, f.err, f.at, f.col, f.strict = rec, nil, nil, f.at[:0], "", false
 	f.teamIdx, f.lnkSet = nil, nil
@@ -224,7 +224,7 @@ func (f *Flattener) resource(root *fastjson.Value, rec *Record) (err error) {
 	return f.err
 }
 
-// checkBytes rejects what fastjson would accept but is not JSON text we want
+// checkBytes rejects what the parser would accept but is not JSON text we want
 // to load: blank lines, invalid UTF-8 and raw control characters (JSON
 // allows only tab, LF and CR, as whitespace between tokens).
 func checkBytes(line []byte) error {
@@ -279,7 +279,7 @@ func indexControlSlow(b []byte) int {
 }
 
 // operationOutcome flattens an OperationOutcome into rec.Issues.
-func (f *Flattener) operationOutcome(root *fastjson.Value) {
+func (f *Flattener) operationOutcome(root *jsontree.Value) {
 	for i, is := range f.arr(root, "issue") {
 		if !f.enterElem("issue", i, is) {
 			return
@@ -299,10 +299,7 @@ func (f *Flattener) operationOutcome(root *fastjson.Value) {
 
 // eob flattens an ExplanationOfBenefit. The order matters: the care team is
 // read before the items, which refer to it, and the claim-level NPIs last.
-// The codings walk comes first: it visits every object, which has fastjson
-// unescape their keys once, so that the typed reads after it look a key
-// up in one pass instead of two when it is absent.
-func (f *Flattener) eob(root *fastjson.Value) {
+func (f *Flattener) eob(root *jsontree.Value) {
 	f.rec.Claims = append(f.rec.Claims, ClaimsRow{})
 	f.c = &f.rec.Claims[0] // the only claim row: the pointer stays valid
 	c := f.c

@@ -5,11 +5,11 @@ package transform
 import (
 	"strings"
 
-	"github.com/valyala/fastjson"
+	"github.com/ab2d-etl/ab2d-etl/internal/jsontree"
 )
 
 // header fills the scalar claim columns.
-func (f *Flattener) header(root *fastjson.Value) {
+func (f *Flattener) header(root *jsontree.Value) {
 	c := f.c
 	c.Status = f.code(colClaimsStatus, root, "status")
 	f.claimType(root)
@@ -43,7 +43,7 @@ func (f *Flattener) header(root *fastjson.Value) {
 		f.enter("billablePeriod")
 		c.BillablePeriodStart = f.date(colClaimsBillablePeriodStart, bp, "start")
 		c.BillablePeriodEnd = f.date(colClaimsBillablePeriodEnd, bp, "end")
-		f.extensions(bp, extCtx{element: elemBillablePeriod}, func(url []byte, ext *fastjson.Value) bool {
+		f.extensions(bp, extCtx{element: elemBillablePeriod}, func(url []byte, ext *jsontree.Value) bool {
 			if string(url) == urlClaimQuery || string(url) == urlV3QueryCd {
 				c.ClaimQueryCode = f.in(f.extValueCode(ext))
 				return true
@@ -58,7 +58,7 @@ func (f *Flattener) header(root *fastjson.Value) {
 		f.buf = f.buf[:0]
 		for i, p := range f.arr(meta, "profile") {
 			f.at = append(f.at, pathElem{"profile", i})
-			if p.Type() != fastjson.TypeString {
+			if p.Type() != jsontree.TypeString {
 				f.fail(p, nil, ErrNotString)
 			} else {
 				if len(f.buf) > 0 {
@@ -74,7 +74,7 @@ func (f *Flattener) header(root *fastjson.Value) {
 
 	if fac := f.get(root, "facility"); fac != nil {
 		f.enter("facility")
-		f.extensions(fac, extCtx{element: elemFacility}, func(url []byte, ext *fastjson.Value) bool {
+		f.extensions(fac, extCtx{element: elemFacility}, func(url []byte, ext *jsontree.Value) bool {
 			if string(url) == urlFacilityType && c.FacilityTypeCode == "" {
 				c.FacilityTypeCode = f.in(f.extValueCode(ext))
 				c.FacilityTypeDisplay = f.in(f.strb(ext, "valueCoding", "display"))
@@ -112,7 +112,7 @@ func (f *Flattener) header(root *fastjson.Value) {
 // claimType reads type.coding[] in one pass: the eob-type, the NCH claim
 // type (code and display), and in STU3 the near-line record and service
 // classification codes.
-func (f *Flattener) claimType(root *fastjson.Value) {
+func (f *Flattener) claimType(root *jsontree.Value) {
 	c := f.c
 	cs := f.arr(root, "type", "coding")
 	if len(cs) == 0 {
@@ -149,20 +149,20 @@ func (f *Flattener) claimType(root *fastjson.Value) {
 
 // insurance sends the extensions of insurance.coverage (an array of
 // insurance in R4, one object in STU3) to rec.Extensions.
-func (f *Flattener) insurance(root *fastjson.Value) {
+func (f *Flattener) insurance(root *jsontree.Value) {
 	ins := f.get(root, "insurance")
 	if ins == nil {
 		return
 	}
-	one := func(v *fastjson.Value) {
-		if cov := f.get(v, "coverage"); cov != nil && cov.Type() == fastjson.TypeObject {
+	one := func(v *jsontree.Value) {
+		if cov := f.get(v, "coverage"); cov != nil && cov.Type() == jsontree.TypeObject {
 			f.enter("coverage")
 			f.extensions(cov, extCtx{element: elemCoverage}, nil)
 			f.leave()
 		}
 	}
 	switch ins.Type() {
-	case fastjson.TypeArray:
+	case jsontree.TypeArray:
 		a, _ := ins.Array()
 		for i, v := range a {
 			if !f.enterElem("insurance", i, v) {
@@ -171,7 +171,7 @@ func (f *Flattener) insurance(root *fastjson.Value) {
 			one(v)
 			f.leave()
 		}
-	case fastjson.TypeObject:
+	case jsontree.TypeObject:
 		f.enter("insurance")
 		one(ins)
 		f.leave()
@@ -183,9 +183,9 @@ func (f *Flattener) insurance(root *fastjson.Value) {
 // Claim.MBI; without a value they are skipped), the near-line record and
 // service classification codes (R4); every other one goes to
 // rec.Extensions.
-func (f *Flattener) rootExtensions(root *fastjson.Value) {
+func (f *Flattener) rootExtensions(root *jsontree.Value) {
 	c := f.c
-	f.extensions(root, extCtx{element: elemEOB}, func(url []byte, ext *fastjson.Value) bool {
+	f.extensions(root, extCtx{element: elemEOB}, func(url []byte, ext *jsontree.Value) bool {
 		switch string(url) {
 		case urlMBIExt:
 			f.mbi(ext)
@@ -202,7 +202,7 @@ func (f *Flattener) rootExtensions(root *fastjson.Value) {
 }
 
 // mbi reads one MBI extension.
-func (f *Flattener) mbi(ext *fastjson.Value) {
+func (f *Flattener) mbi(ext *jsontree.Value) {
 	f.enter("valueIdentifier")
 	defer f.leave()
 	vi := f.get(ext, "valueIdentifier")

@@ -5,12 +5,12 @@ package transform
 import (
 	"strconv"
 
-	"github.com/valyala/fastjson"
+	"github.com/ab2d-etl/ab2d-etl/internal/jsontree"
 )
 
 // items reads one Line row per item and records in f.lnk the care-team
 // sequences the items link to.
-func (f *Flattener) items(root *fastjson.Value) {
+func (f *Flattener) items(root *jsontree.Value) {
 	f.lnk = f.lnk[:0]
 	institutional := isInstitutional(f.c.ClaimType, f.c.ClaimTypeCode)
 	for i, it := range f.arr(root, "item") {
@@ -81,18 +81,18 @@ func (f *Flattener) items(root *fastjson.Value) {
 			row.PlaceOfServiceDisplay = f.in(display)
 			f.enter("locationCodeableConcept")
 			ctx.element = elemLocation
-			f.extensions(loc, ctx, func(url []byte, ext *fastjson.Value) bool { return f.lineExtension(&row, url, ext) })
+			f.extensions(loc, ctx, func(url []byte, ext *jsontree.Value) bool { return f.lineExtension(&row, url, ext) })
 			f.leave()
 		}
 		if row.ProviderStateCode == "" {
 			row.ProviderStateCode = f.in(f.strb(it, "locationAddress", "state"))
 		}
 		ctx.element = elemItem
-		f.extensions(it, ctx, func(url []byte, ext *fastjson.Value) bool { return f.lineExtension(&row, url, ext) })
+		f.extensions(it, ctx, func(url []byte, ext *jsontree.Value) bool { return f.lineExtension(&row, url, ext) })
 		if prod := f.get(it, f.d.productKey); prod != nil {
 			f.enter(f.d.productKey)
 			ctx.element = f.d.productElem
-			f.extensions(prod, ctx, func(url []byte, ext *fastjson.Value) bool { return f.lineExtension(&row, url, ext) })
+			f.extensions(prod, ctx, func(url []byte, ext *jsontree.Value) bool { return f.lineExtension(&row, url, ext) })
 			f.leave()
 		}
 		for j, adj := range f.arr(it, "adjudication") {
@@ -120,7 +120,7 @@ func (f *Flattener) items(root *fastjson.Value) {
 }
 
 // diagnosisLinks returns the item's diagnosis sequences, comma-separated.
-func (f *Flattener) diagnosisLinks(it *fastjson.Value) string {
+func (f *Flattener) diagnosisLinks(it *jsontree.Value) string {
 	links := f.arr(it, f.d.diagnosisLinkKey)
 	if len(links) == 0 {
 		return ""
@@ -142,7 +142,7 @@ func (f *Flattener) diagnosisLinks(it *fastjson.Value) string {
 // lineExtension takes the line-level extensions that map to claim_lines
 // columns, wherever BFD puts them (item, item.service / productOrService,
 // item.locationCodeableConcept; the places differ between the versions).
-func (f *Flattener) lineExtension(row *ClaimLinesRow, url []byte, ext *fastjson.Value) bool {
+func (f *Flattener) lineExtension(row *ClaimLinesRow, url []byte, ext *jsontree.Value) bool {
 	switch string(url) {
 	case urlPrvdrStateCd:
 		row.ProviderStateCode = f.in(f.extValueCode(ext))

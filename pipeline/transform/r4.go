@@ -3,7 +3,7 @@ package transform
 import (
 	"bytes"
 
-	"github.com/valyala/fastjson"
+	"github.com/ab2d-etl/ab2d-etl/internal/jsontree"
 )
 
 // r4Dialect holds the FHIR R4 (AB2D v2, BFD v2, CARIN Blue Button) rules.
@@ -42,7 +42,7 @@ func r4ProviderIDType(f *Flattener, system, typeCode []byte) string {
 
 // r4DRG returns supportingInfo[].code.coding[system=…/clm_drg_cd].code, the
 // only supportingInfo AB2D v2 keeps.
-func r4DRG(f *Flattener, root *fastjson.Value) string {
+func r4DRG(f *Flattener, root *jsontree.Value) string {
 	for i, si := range f.arr(root, "supportingInfo") {
 		if !f.enterElem("supportingInfo", i, si) {
 			return ""
@@ -59,7 +59,7 @@ func r4DRG(f *Flattener, root *fastjson.Value) string {
 // r4LineNDC returns item.productOrService.extension[url=…/sid/ndc]
 // .valueCoding.code, or for Part D events (where the NDC is the product
 // itself) productOrService.coding[system=…/sid/ndc].code.
-func r4LineNDC(f *Flattener, item *fastjson.Value) []byte {
+func r4LineNDC(f *Flattener, item *jsontree.Value) []byte {
 	prod := f.get(item, "productOrService")
 	if prod == nil {
 		return nil

@@ -3,7 +3,7 @@ package transform
 import (
 	"bytes"
 
-	"github.com/valyala/fastjson"
+	"github.com/ab2d-etl/ab2d-etl/internal/jsontree"
 )
 
 // stu3Dialect holds the FHIR STU3 (AB2D v1, BFD v1) rules.
@@ -48,7 +48,7 @@ func stu3ProviderIDType(f *Flattener, system, typeCode []byte) string {
 }
 
 // stu3DRG returns diagnosis[].packageCode.coding[system=…/clm_drg_cd].code.
-func stu3DRG(f *Flattener, root *fastjson.Value) string {
+func stu3DRG(f *Flattener, root *jsontree.Value) string {
 	for i, d := range f.arr(root, "diagnosis") {
 		if !f.enterElem("diagnosis", i, d) {
 			return ""
@@ -66,7 +66,7 @@ func stu3DRG(f *Flattener, root *fastjson.Value) string {
 // item.service.extension[url=…/sid/ndc or …/rev_cntr_ide_ndc_upc_num]
 // (.valueCoding.code), and item.service.coding[system=…/sid/ndc].code
 // (Part D events).
-func stu3LineNDC(f *Flattener, item *fastjson.Value) []byte {
+func stu3LineNDC(f *Flattener, item *jsontree.Value) []byte {
 	if ndc := f.extCode(item, sysNDC); len(ndc) > 0 {
 		return ndc
 	}

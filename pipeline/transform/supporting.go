@@ -1,7 +1,7 @@
 package transform
 
 import (
-	"github.com/valyala/fastjson"
+	"github.com/ab2d-etl/ab2d-etl/internal/jsontree"
 )
 
 // sysInformation is the BFD code system of supportingInfo (R4) and
@@ -23,7 +23,7 @@ const (
 // and recorded as a field issue; a coding of an unexpected shape is left
 // out (the codes are in the codes table). The entries' extensions go to
 // rec.Extensions.
-func (f *Flattener) supportingInfo(root *fastjson.Value) {
+func (f *Flattener) supportingInfo(root *jsontree.Value) {
 	key := f.d.infoKey
 	for i, si := range f.arr(root, key) {
 		if !f.enterElem(key, i, si) {
@@ -61,9 +61,9 @@ func (f *Flattener) supportingInfo(root *fastjson.Value) {
 			}
 		}
 		switch v := si.Get("valueBoolean"); {
-		case v != nil && v.Type() == fastjson.TypeTrue:
+		case v != nil && v.Type() == jsontree.TypeTrue:
 			row.ValueString = "true"
-		case v != nil && v.Type() == fastjson.TypeFalse:
+		case v != nil && v.Type() == jsontree.TypeFalse:
 			row.ValueString = "false"
 		default:
 			row.ValueString = f.copyString(si.GetStringBytes("valueString"))
@@ -83,7 +83,7 @@ func (f *Flattener) supportingInfo(root *fastjson.Value) {
 // contained Organization or Practitioner, the code and quantity of a
 // contained Observation, and the resource itself as JSON so that nothing
 // it carries is out of reach.
-func (f *Flattener) contained(root *fastjson.Value) {
+func (f *Flattener) contained(root *jsontree.Value) {
 	for i, r := range root.GetArray("contained") {
 		if r.GetObject() == nil {
 			continue

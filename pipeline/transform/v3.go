@@ -10,7 +10,7 @@ import (
 	"bytes"
 	"strings"
 
-	"github.com/valyala/fastjson"
+	"github.com/ab2d-etl/ab2d-etl/internal/jsontree"
 )
 
 // Code systems, identifier systems and extension URLs of BFD's v3 server.
@@ -63,7 +63,7 @@ var v3Dialect = func() dialect {
 }()
 
 // isV3 applies the v3 rule of detectVersion.
-func isV3(root *fastjson.Value) bool {
+func isV3(root *jsontree.Value) bool {
 	for _, c := range arrayOf(root.Get("type", "coding")) {
 		if hasPrefix(c.GetStringBytes("system"), bbV3) {
 			return true
@@ -89,7 +89,7 @@ func isV3(root *fastjson.Value) bool {
 
 // isUniqueClaimID says whether an identifier is the C4BB "uc" one, v3's
 // CLM_UNIQ_ID (the migration dictionary's Claim ID).
-func isUniqueClaimID(id *fastjson.Value) bool {
+func isUniqueClaimID(id *jsontree.Value) bool {
 	for _, c := range arrayOf(id.Get("type", "coding")) {
 		if string(c.GetStringBytes("system")) == sysC4BBIDType && string(c.GetStringBytes("code")) == "uc" {
 			return true
@@ -100,7 +100,7 @@ func isUniqueClaimID(id *fastjson.Value) bool {
 
 // v3ResourceID returns the CLM_UNIQ_ID of an EOB without id: BFD's v3
 // server makes it the id, and BFD's v3 samples leave the id out.
-func v3ResourceID(f *Flattener, root *fastjson.Value) string {
+func v3ResourceID(f *Flattener, root *jsontree.Value) string {
 	for _, id := range arrayOf(root.Get("identifier")) {
 		if isUniqueClaimID(id) {
 			return f.copyString(id.GetStringBytes("value"))
@@ -112,7 +112,7 @@ func v3ResourceID(f *Flattener, root *fastjson.Value) string {
 // v3Header reads what the v3 header holds beyond v2's: the claim id and
 // control number, the beneficiary key, the claim type codings, the meta
 // tags and source, created, outcome, use and insurance.
-func v3Header(f *Flattener, root *fastjson.Value) {
+func v3Header(f *Flattener, root *jsontree.Value) {
 	c := f.c
 	// patient is BENE_SK, not the CCW beneficiary id (v1/v2's
 	// beneficiary_id), which v3 removed.
@@ -247,7 +247,7 @@ func v3ClaimTypeOf(code string) string {
 
 // v3Contained returns the contained resource a local reference "#id"
 // names, or nil.
-func v3Contained(root *fastjson.Value, ref []byte) *fastjson.Value {
+func v3Contained(root *jsontree.Value, ref []byte) *jsontree.Value {
 	if len(ref) < 2 || ref[0] != '#' {
 		return nil
 	}
@@ -261,7 +261,7 @@ func v3Contained(root *fastjson.Value, ref []byte) *fastjson.Value {
 
 // npiIdentifier returns the NPI identifier of a contained resource (system
 // us-npi, or type code NPI), else its first identifier.
-func npiIdentifier(r *fastjson.Value) (value, system, typeCode []byte) {
+func npiIdentifier(r *jsontree.Value) (value, system, typeCode []byte) {
 	ids := arrayOf(r.Get("identifier"))
 	for _, id := range ids {
 		sys := id.GetStringBytes("system")
@@ -280,7 +280,7 @@ func npiIdentifier(r *fastjson.Value) (value, system, typeCode []byte) {
 // reference to a contained Practitioner ("#careteam-provider-1"), BFD's v3
 // form before 2026-04 (BFD-4621 put the NPI inline again). The contained
 // resources are read leniently, as contained does.
-func v3ProviderRef(f *Flattener, root, member *fastjson.Value) (value, system, typeCode []byte) {
+func v3ProviderRef(f *Flattener, root, member *jsontree.Value) (value, system, typeCode []byte) {
 	r := v3Contained(root, member.GetStringBytes("provider", "reference"))
 	if r == nil {
 		return nil, nil, nil
@@ -290,7 +290,7 @@ func v3ProviderRef(f *Flattener, root, member *fastjson.Value) (value, system, t
 
 // v3DRG returns supportingInfo[category=C4BB drg].code: its MS-DRG coding,
 // else its first one.
-func v3DRG(f *Flattener, root *fastjson.Value) string {
+func v3DRG(f *Flattener, root *jsontree.Value) string {
 	for _, si := range arrayOf(root.Get("supportingInfo")) {
 		if !hasCoding(si.Get("category"), sysC4BBSupport, "drg") {
 			continue
@@ -311,7 +311,7 @@ func v3DRG(f *Flattener, root *fastjson.Value) string {
 
 // hasCoding says whether the CodeableConcept cc has a coding of system
 // and code.
-func hasCoding(cc *fastjson.Value, system, code string) bool {
+func hasCoding(cc *jsontree.Value, system, code string) bool {
 	for _, cd := range arrayOf(cc.Get("coding")) {
 		if string(cd.GetStringBytes("system")) == system && string(cd.GetStringBytes("code")) == code {
 			return true
@@ -322,7 +322,7 @@ func hasCoding(cc *fastjson.Value, system, code string) bool {
 
 // v3NDCDetail returns the first item.detail whose productOrService is an
 // NDC, and the NDC.
-func v3NDCDetail(item *fastjson.Value) (*fastjson.Value, []byte) {
+func v3NDCDetail(item *jsontree.Value) (*jsontree.Value, []byte) {
 	for _, d := range arrayOf(item.Get("detail")) {
 		for _, cd := range arrayOf(d.Get("productOrService", "coding")) {
 			if string(cd.GetStringBytes("system")) == sysNDC {
@@ -336,7 +336,7 @@ func v3NDCDetail(item *fastjson.Value) (*fastjson.Value, []byte) {
 // v3LineNDC returns item.detail[].productOrService.coding[system=ndc].code
 // (the migration dictionary's Line and Revenue Center National Drug Code),
 // else, for Part D events, productOrService.coding[system=ndc].code.
-func v3LineNDC(f *Flattener, item *fastjson.Value) []byte {
+func v3LineNDC(f *Flattener, item *jsontree.Value) []byte {
 	if _, ndc := v3NDCDetail(item); len(ndc) > 0 {
 		return ndc
 	}
@@ -362,7 +362,7 @@ func v3CareTeamRoles(f *Flattener) {
 // too), and on DME claims the supplier type. The carrier provider type,
 // specialty and participating code belong to the line's care-team member
 // and are moved there by v3Finish.
-func v3LineExtension(f *Flattener, row *ClaimLinesRow, url []byte, ext *fastjson.Value) bool {
+func v3LineExtension(f *Flattener, row *ClaimLinesRow, url []byte, ext *jsontree.Value) bool {
 	dme := f.c.ClaimType == "DME"
 	switch string(url) {
 	case urlV3Ansthsa:
@@ -389,7 +389,7 @@ func v3LineExtension(f *Flattener, row *ClaimLinesRow, url []byte, ext *fastjson
 // the billing provider, what the lines take from item.detail and
 // supportingInfo, the care-team facts v3 gives per line, the ICD codes in
 // the CCW form, and the reasons a claim is kept out of claims_current.
-func v3Finish(f *Flattener, root *fastjson.Value) {
+func v3Finish(f *Flattener, root *jsontree.Value) {
 	c := f.c
 	v3SupportingInfo(f, root)
 	v3Provider(f, root)
@@ -403,7 +403,7 @@ func v3Finish(f *Flattener, root *fastjson.Value) {
 // (whose entries are claim_supporting_info rows too): the near-line record
 // code, the claim query code and, from the type of bill, the facility type
 // and the service classification.
-func v3SupportingInfo(f *Flattener, root *fastjson.Value) {
+func v3SupportingInfo(f *Flattener, root *jsontree.Value) {
 	c := f.c
 	for _, si := range arrayOf(root.Get("supportingInfo")) {
 		cat := si.Get("category")
@@ -431,7 +431,7 @@ func v3SupportingInfo(f *Flattener, root *fastjson.Value) {
 // provider is the supplier, given by v1/v2 as the rendering (performing)
 // member of the claim and of its lines; its ZIP code is the lines'
 // provider ZIP code (the migration dictionary's PRVDR_ZIP).
-func v3Provider(f *Flattener, root *fastjson.Value) {
+func v3Provider(f *Flattener, root *jsontree.Value) {
 	c := f.c
 	r := v3Contained(root, root.GetStringBytes("provider", "reference"))
 	if r == nil {
@@ -477,7 +477,7 @@ func v3Provider(f *Flattener, root *fastjson.Value) {
 // in v3), and the CLIA lab number, the performer of the contained
 // Observation that a supportingInfo entry the item points to
 // (informationSequence) references. Lines and items are in the same order.
-func v3Lines(f *Flattener, root *fastjson.Value) {
+func v3Lines(f *Flattener, root *jsontree.Value) {
 	items := arrayOf(root.Get("item"))
 	for i := range f.rec.ClaimLines {
 		if i >= len(items) {
@@ -499,7 +499,7 @@ func v3Lines(f *Flattener, root *fastjson.Value) {
 
 // v3CLIA returns the CLIA number of the Observation that supportingInfo
 // entry seq references, or "".
-func v3CLIA(f *Flattener, root *fastjson.Value, seq int64) string {
+func v3CLIA(f *Flattener, root *jsontree.Value, seq int64) string {
 	for _, si := range f.rec.ClaimSupportingInfo {
 		if !si.Sequence.Valid || si.Sequence.V != seq || si.ValueReference == "" {
 			continue

@@ -6,7 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/valyala/fastjson"
+	"github.com/ab2d-etl/ab2d-etl/internal/jsontree"
 )
 
 // ---- dates and instants ----
@@ -84,17 +84,17 @@ func parseInstant(b []byte) Instant {
 // ---- small utilities ----
 
 // typeName names a JSON type for error messages.
-func typeName(t fastjson.Type) string {
+func typeName(t jsontree.Type) string {
 	switch t {
-	case fastjson.TypeArray:
+	case jsontree.TypeArray:
 		return "an array"
-	case fastjson.TypeString:
+	case jsontree.TypeString:
 		return "a string"
-	case fastjson.TypeNumber:
+	case jsontree.TypeNumber:
 		return "a number"
-	case fastjson.TypeTrue, fastjson.TypeFalse:
+	case jsontree.TypeTrue, jsontree.TypeFalse:
 		return "a boolean"
-	case fastjson.TypeNull:
+	case jsontree.TypeNull:
 		return "null"
 	}
 	return t.String()

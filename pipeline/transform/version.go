@@ -5,7 +5,7 @@ package transform
 import (
 	"bytes"
 
-	"github.com/valyala/fastjson"
+	"github.com/ab2d-etl/ab2d-etl/internal/jsontree"
 )
 
 // ---- FHIR version detection ----
@@ -45,7 +45,7 @@ import (
 // trimmed R4 EOB always carries several of these markers; STU3 output
 // carries none of them. Malformed parts are ignored here; they are reported
 // when the fields are read.
-func detectVersion(root *fastjson.Value) *dialect {
+func detectVersion(root *jsontree.Value) *dialect {
 	if isV3(root) {
 		return &v3Dialect
 	}
@@ -55,7 +55,7 @@ func detectVersion(root *fastjson.Value) *dialect {
 	return &stu3Dialect
 }
 
-func isR4(root *fastjson.Value) bool {
+func isR4(root *jsontree.Value) bool {
 	for _, p := range arrayOf(root.Get("meta", "profile")) {
 		if bytes.Contains(p.GetStringBytes(), []byte("/us/carin-bb/")) {
 			return true
@@ -91,13 +91,13 @@ func isR4(root *fastjson.Value) bool {
 }
 
 // hasKey says whether object v has one of keys, in one pass over v.
-func hasKey(v *fastjson.Value, keys ...string) bool {
+func hasKey(v *jsontree.Value, keys ...string) bool {
 	o, err := v.Object()
 	if err != nil {
 		return false
 	}
 	found := false
-	o.Visit(func(k []byte, _ *fastjson.Value) {
+	o.Visit(func(k []byte, _ *jsontree.Value) {
 		for _, key := range keys {
 			found = found || string(k) == key
 		}
@@ -106,8 +106,8 @@ func hasKey(v *fastjson.Value, keys ...string) bool {
 }
 
 // arrayOf returns v's elements when v is an array, else nil.
-func arrayOf(v *fastjson.Value) []*fastjson.Value {
-	if v == nil || v.Type() != fastjson.TypeArray {
+func arrayOf(v *jsontree.Value) []*jsontree.Value {
+	if v == nil || v.Type() != jsontree.TypeArray {
 		return nil
 	}
 	a, _ := v.Array()
@@ -130,9 +130,9 @@ type dialect struct {
 	// providerIDType classifies a care-team provider identifier.
 	providerIDType func(f *Flattener, system, typeCode []byte) string
 	// drg returns the DRG code of the EOB.
-	drg func(f *Flattener, root *fastjson.Value) string
+	drg func(f *Flattener, root *jsontree.Value) string
 	// lineNDC returns the NDC of an item.
-	lineNDC func(f *Flattener, item *fastjson.Value) []byte
+	lineNDC func(f *Flattener, item *jsontree.Value) []byte
 	// isLineRenderingRole says whether a role linked from an item marks
 	// its rendering/performing provider.
 	isLineRenderingRole func(role string) bool
@@ -145,15 +145,15 @@ type dialect struct {
 	// others), see v3.go.
 	//
 	// resourceID returns the id of an EOB without one.
-	resourceID func(f *Flattener, root *fastjson.Value) string
+	resourceID func(f *Flattener, root *jsontree.Value) string
 	// header reads the dialect's own header elements, after header.
-	header func(f *Flattener, root *fastjson.Value)
+	header func(f *Flattener, root *jsontree.Value)
 	// providerRef returns the identifier of a care-team member whose
 	// provider is a reference to a contained resource.
-	providerRef func(f *Flattener, root, member *fastjson.Value) (value, system, typeCode []byte)
+	providerRef func(f *Flattener, root, member *jsontree.Value) (value, system, typeCode []byte)
 	// lineExtension takes an item extension for a claim_lines column, as
 	// lineExtension does for the shared ones.
-	lineExtension func(f *Flattener, row *ClaimLinesRow, url []byte, ext *fastjson.Value) bool
+	lineExtension func(f *Flattener, row *ClaimLinesRow, url []byte, ext *jsontree.Value) bool
 	// finish completes the record once everything else is read.
-	finish func(f *Flattener, root *fastjson.Value)
+	finish func(f *Flattener, root *jsontree.Value)
 }
