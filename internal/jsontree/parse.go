@@ -106,6 +106,13 @@ func (p *Parser) newValue(t Type) *Value {
 
 // skip returns the index of the first byte from i on that is not a space.
 func skip(b []byte, i int) int {
+	if i < len(b) && b[i] > ' ' { // a token: the common case, inlined
+		return i
+	}
+	return skipSpaces(b, i)
+}
+
+func skipSpaces(b []byte, i int) int {
 	for i < len(b) {
 		switch b[i] {
 		case ' ', '\t', '\n', '\r':
