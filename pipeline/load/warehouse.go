@@ -46,6 +46,9 @@ const (
 	duckThreads       = 1
 	duckMemoryLimit   = "96MB"
 	ingestMemoryLimit = "64MB"
+	// storageVersion is the DuckDB storage format of a new warehouse (see
+	// Open).
+	storageVersion = "v1.3.0"
 )
 
 // Open opens (creating if needed) the warehouse in dir for writing:
@@ -79,7 +82,16 @@ func Open(ctx context.Context, dir string) (*Warehouse, error) {
 	// keeps grew with its tables: DuckDB alone, re-inserting a 2 GB load's
 	// parts eight times, went 108 → 215 MB, with it 106 → 150 MB; the peak
 	// RSS of a 20 GB load went 421 → 400 MB, at the same speed.
-	dsn := fmt.Sprintf("%s?threads=%d&memory_limit=%s&preserve_insertion_order=false&allocator_background_threads=true", path, duckThreads, duckMemoryLimit)
+	//
+	// storage_compatibility_version: a new warehouse is written in DuckDB
+	// 1.3's storage format, whose DICT_FSST compression of strings
+	// replaces choosing between dictionary and FSST compression for each
+	// column segment. DuckDB alone ingesting a 2 GB load's parts: 12.4–13.7
+	// → 9.7–10.2 CPU-s, file 70.4 → 59.3 MB. Readers of warehouse.duckdb
+	// need DuckDB 1.3 or later; a warehouse created before keeps the format
+	// it has (DuckDB does not change a file's format).
+	dsn := fmt.Sprintf("%s?threads=%d&memory_limit=%s&preserve_insertion_order=false&allocator_background_threads=true&storage_compatibility_version=%s",
+		path, duckThreads, duckMemoryLimit, storageVersion)
 	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
 		return nil, explainWriterOpen(dir, err)
