@@ -235,7 +235,9 @@ func (v *Value) String() string { return string(v.MarshalTo(nil)) }
 func (o *Object) Len() int { return len(o.kvs) }
 
 // At returns the i-th member of o, in the order written.
-func (o *Object) At(i int) (key []byte, v *Value) { kv := &o.kvs[i]; return kv.k, kv.v }
+func (o *Object) At(i int) (key []byte, v *Value) {
+	return o.kvs[i].k, o.kvs[i].v
+}
 
 // Get returns the value of the first member of o with the key, or nil.
 func (o *Object) Get(key string) *Value {
