@@ -24,14 +24,14 @@ const MaxDepth = 300
 // blockLen is the number of values allocated at a time.
 const blockLen = 512
 
-// maxKeep is the size of document above which a Parser lets go of its
-// buffers at the next parse instead of reusing them.
-const maxKeep = 4 << 20
+// maxKeep bounds what a Parser keeps for the next document: after one of
+// more than maxKeep values, members or elements (or 16 times as many bytes
+// of unescaped text), its buffers are let go instead of reused.
+const maxKeep = 1 << 16
 
 // A Parser parses JSON documents. The values of a parse stay valid until
 // the next one. A Parser is not safe for concurrent use.
 type Parser struct {
-	doc []byte // a copy of the document
 	err error
 
 	blocks [][]Value // the values, allocated a block at a time and reused
@@ -45,15 +45,12 @@ type Parser struct {
 	text []byte   // unescaped strings and keys
 }
 
-// Parse parses the JSON document b. The values returned do not alias b:
-// they point into a copy that the Parser keeps until the next parse (so
-// that they never keep the caller's buffers alive).
+// Parse parses the JSON document b. The values returned alias b, which
+// must not change while they are in use.
 func (p *Parser) Parse(b []byte) (*Value, error) {
-	if cap(p.doc) > maxKeep {
+	if p.bi*blockLen > maxKeep || cap(p.kva) > maxKeep || cap(p.ela) > maxKeep || cap(p.text) > 16*maxKeep {
 		*p = Parser{} // do not keep what one huge document needed
 	}
-	p.doc = append(p.doc[:0], b...)
-	b = p.doc
 	p.err = nil
 	p.blk, p.bi, p.vi = nil, 0, 0
 	p.kvs, p.els = p.kvs[:0], p.els[:0]

@@ -305,7 +305,7 @@ func TestReads(t *testing.T) {
 func TestReuse(t *testing.T) {
 	var p Parser
 	big := `[` + strings.Repeat(`{"k":"\u00e9","a":[1,2,3]},`, 3000) + `{}]`
-	huge := `[` + strings.Repeat(`"a\nb",`, maxKeep/6) + `{}]` // past maxKeep: the buffers are let go after it
+	huge := `[` + strings.Repeat(`"a\nb",`, maxKeep+10) + `{}]` // past maxKeep: the buffers are let go after it
 	for i, doc := range []string{big, `{"k":"v"}`, big, huge, `[1]`, big} {
 		var fp fastjson.Parser
 		w, err := fp.Parse(doc)
