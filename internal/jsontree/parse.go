@@ -360,17 +360,21 @@ func (p *Parser) object(b []byte, i, depth int) (*Value, int) {
 		}
 		break
 	}
-	members := p.kvs[base:]
-	if cap(p.kva)-len(p.kva) < len(members) {
-		// A new buffer: the objects already parsed keep the old one.
-		p.kva = make([]kv, 0, max(2*cap(p.kva), len(members), 256))
-	}
-	start := len(p.kva)
-	p.kva = append(p.kva, members...)
-	p.kvs = p.kvs[:base]
 	v := p.newValue(TypeObject)
-	v.o.kvs = p.kva[start:len(p.kva):len(p.kva)]
+	v.o.kvs = keep(&p.kva, p.kvs[base:])
+	p.kvs = p.kvs[:base]
 	return v, i + 1
+}
+
+// keep copies items to the end of *buf and returns the copy. When buf is
+// full it is replaced by a larger one: the copies made before keep the old.
+func keep[T any](buf *[]T, items []T) []T {
+	if cap(*buf)-len(*buf) < len(items) {
+		*buf = make([]T, 0, max(2*cap(*buf), len(items), 256))
+	}
+	start := len(*buf)
+	*buf = append(*buf, items...)
+	return (*buf)[start:len(*buf):len(*buf)]
 }
 
 // array parses the rest of an array whose bracket is before b[i].
@@ -404,14 +408,8 @@ func (p *Parser) array(b []byte, i, depth int) (*Value, int) {
 		}
 		break
 	}
-	elems := p.els[base:]
-	if cap(p.ela)-len(p.ela) < len(elems) {
-		p.ela = make([]*Value, 0, max(2*cap(p.ela), len(elems), 256))
-	}
-	start := len(p.ela)
-	p.ela = append(p.ela, elems...)
-	p.els = p.els[:base]
 	v := p.newValue(TypeArray)
-	v.a = p.ela[start:len(p.ela):len(p.ela)]
+	v.a = keep(&p.ela, p.els[base:])
+	p.els = p.els[:base]
 	return v, i + 1
 }

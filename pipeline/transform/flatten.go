@@ -224,9 +224,9 @@ func (f *Flattener) resource(root *jsontree.Value, rec *Record) (err error) {
 	return f.err
 }
 
-// checkBytes rejects what the parser would accept but is not JSON text we want
-// to load: blank lines, invalid UTF-8 and raw control characters (JSON
-// allows only tab, LF and CR, as whitespace between tokens).
+// checkBytes rejects what the parser would accept but is not JSON text we
+// want to load: blank lines, invalid UTF-8 and raw control characters
+// (JSON allows only tab, LF and CR, as whitespace between tokens).
 func checkBytes(line []byte) error {
 	if i := indexControl(line); i >= 0 {
 		return fmt.Errorf("control character 0x%02x at byte %d", line[i], i)
