@@ -66,7 +66,6 @@ var (
 	errNotArray  = errors.New("value is not an array")
 	errNotString = errors.New("value is not a string")
 	errNotNumber = errors.New("value is not a number")
-	errNotBool   = errors.New("value is not true or false")
 )
 
 // Type returns the type of v.
@@ -166,17 +165,6 @@ func (v *Value) Array() ([]*Value, error) {
 		return nil, errNotArray
 	}
 	return v.a, nil
-}
-
-// Bool returns the boolean v.
-func (v *Value) Bool() (bool, error) {
-	switch v.t {
-	case TypeTrue:
-		return true, nil
-	case TypeFalse:
-		return false, nil
-	}
-	return false, errNotBool
 }
 
 // Int64 returns the number v when it is an integer that fits int64.
