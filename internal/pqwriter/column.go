@@ -364,8 +364,10 @@ func (c *column) flushChunk(w *Writer) (chunkMeta, error) {
 	m := chunkMeta{offset: w.off, dictOffset: -1, values: c.values, nulls: c.nulls, dict: c.dictUsed}
 	data := len(c.pages)
 	if c.dictUsed { // the dictionary page, after the data pages in memory, first in the file
-		for _, k := range c.dictKeys {
-			c.st.string([]byte(k))
+		for b := c.dictPlain; len(b) > 0; { // its entries, PLAIN: a length, the bytes
+			n := 4 + int(binary.LittleEndian.Uint32(b))
+			c.st.string(b[4:n])
+			b = b[n:]
 		}
 		var header, comp int
 		c.pages, header, comp = c.appendPage(c.pages, c.dictPlain, func(t *thriftWriter, comp int) {
