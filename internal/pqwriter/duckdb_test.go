@@ -14,7 +14,6 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" database/sql driver
-	"github.com/klauspost/compress/zstd"
 )
 
 // TestDuckDBReads: DuckDB, the warehouse's reader of these files, reads
@@ -22,10 +21,7 @@ import (
 // back to plain pages, several pages and row groups; and its filters on
 // the statistics (row groups skipped by min and max) lose no row.
 func TestDuckDBReads(t *testing.T) {
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest))
-	if err != nil {
-		t.Fatal(err)
-	}
+	enc := testZstd(t)
 	path := filepath.Join(t.TempDir(), "t.parquet")
 	f, err := os.Create(path)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/klauspost/compress/zstd"
 	parquetgo "github.com/parquet-go/parquet-go"
 )
 
@@ -18,10 +17,7 @@ import (
 // and DuckDB, reads the files back value for value, with the columns'
 // logical types.
 func TestParquetGoReads(t *testing.T) {
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest))
-	if err != nil {
-		t.Fatal(err)
-	}
+	enc := testZstd(t)
 	var buf bytes.Buffer
 	w, err := NewWriter(&buf, testSchema, Options{Zstd: enc, Dictionary: []string{"kind", "note"}, RowGroupRows: 500, PageBytes: 3000, DictBytes: 400})
 	if err != nil {

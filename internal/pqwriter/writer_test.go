@@ -86,6 +86,16 @@ func randomBatches(seed uint64, batches, rows int) []arrow.RecordBatch {
 	return out
 }
 
+// testZstd returns the encoder the tests compress pages with.
+func testZstd(tb testing.TB) *zstd.Encoder {
+	tb.Helper()
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return enc
+}
+
 // readBack reads a Parquet file with arrow-go, as one record.
 func readBack(t *testing.T, data []byte) (arrow.Table, *file.Reader) {
 	t.Helper()
@@ -123,10 +133,7 @@ func sameFields(t *testing.T, got *arrow.Schema) {
 // row groups, pages and dictionary fallbacks, and reads them back with
 // arrow-go: the same schema, the same values, and statistics that hold.
 func TestRoundTrip(t *testing.T) {
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest))
-	if err != nil {
-		t.Fatal(err)
-	}
+	enc := testZstd(t)
 	for _, tc := range []struct {
 		name string
 		opts Options
@@ -393,10 +400,7 @@ func uvarint(b []byte) (uint64, int) {
 // BenchmarkWrite writes 20,000 rows of testSchema (two dictionary
 // columns) to zstd Parquet in memory.
 func BenchmarkWrite(b *testing.B) {
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest))
-	if err != nil {
-		b.Fatal(err)
-	}
+	enc := testZstd(b)
 	recs := randomBatches(5, 50, 800)
 	var rows, size int64
 	for _, r := range recs {
