@@ -345,7 +345,7 @@ func TestOlderWarehouseGainsNewColumns(t *testing.T) {
 	// Columns added by later versions of the catalog.
 	for _, drop := range []string{"claims DROP COLUMN mbi", "claim_diagnoses DROP COLUMN diagnosis_number",
 		"claim_diagnoses DROP COLUMN diagnosis_role", "claim_care_team DROP COLUMN role_normalized"} {
-		if _, err := wh.DB().Exec("ALTER TABLE " + drop); err != nil {
+		if _, err := wh.DB().Exec("ALTER TABLE " + schema.StorageSchema + "." + drop); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -662,7 +662,7 @@ func (l *loader) put(ctx context.Context, b *batch, tables []chan tableItem, out
 }
 
 func (l *loader) newStage(fl *fileLoad) error {
-	st, err := l.wh.NewStage(fl.res.LoadID)
+	st, err := l.wh.NewStage(fl.res.LoadID, fl.base)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fl.res.Path, err)
 	}

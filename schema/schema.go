@@ -190,6 +190,90 @@ func (t Table) CreateSQL() string {
 	return b.String()
 }
 
+// How DuckDB stores rows with lineage. Every row of a table with lineage
+// carries its load's load_id and source_file, the same two strings for all
+// the rows of a load. DuckDB stores them once per load, in
+// storage.load_keys, and the rows of such a table (Keyed) in
+// storage.<table> with the load's load_key instead; the view <table> in the
+// main schema joins them back, so that readers see the table's columns as
+// the catalog lists them. Storing the strings in every row was a fifth of
+// DuckDB's work in a load (2 GB of NDJSON: 9.7–11.0 → 7.9–8.8 CPU-s,
+// DuckDB alone).
+const (
+	// StorageSchema is the DuckDB schema of the keyed tables' rows and of
+	// LoadKeys.
+	StorageSchema = "storage"
+	// LoadKey is the column of a keyed table's stored rows that names
+	// their load in LoadKeys.
+	LoadKey = "load_key"
+)
+
+// LoadKeys is the table of the loads' keys: one row per load that wrote
+// rows of a keyed table.
+func LoadKeys() Table {
+	return Table{
+		Name:        StorageSchema + ".load_keys",
+		Grain:       "one row per load",
+		Description: "The load_id and source_file of the rows of each load, which the tables store as load_key; the views of the main schema join them back.",
+		Columns: []Column{
+			{Name: LoadKey, Type: Int64, Required: true, Description: "The key the rows of the load carry."},
+			{Name: "load_id", Type: String, Required: true, Description: "Load id (see `loads`)."},
+			{Name: "source_file", Type: String, Required: true, Description: "Input file (base name)."},
+		},
+	}
+}
+
+// ByLoad reports whether the column holds the same value in every row of a
+// load: the load_id and source_file of lineage.
+func (c Column) ByLoad() bool {
+	return c.Lineage && (c.Name == "load_id" || c.Name == "source_file")
+}
+
+// Keyed reports whether DuckDB stores the table's rows with a load key, in
+// StorageSchema, behind a view of the table's name (see StorageSchema).
+func (t Table) Keyed() bool {
+	for _, c := range t.Columns {
+		if c.ByLoad() {
+			return true
+		}
+	}
+	return false
+}
+
+// Stored returns the table as DuckDB stores it: a keyed table is named
+// StorageSchema.<name>, without the columns whose values are the load's,
+// and with LoadKey last. Other tables are stored as they are.
+func (t Table) Stored() Table {
+	if !t.Keyed() {
+		return t
+	}
+	s := t
+	s.Name = StorageSchema + "." + t.Name
+	s.Columns = nil
+	for _, c := range t.Columns {
+		if !c.ByLoad() {
+			s.Columns = append(s.Columns, c)
+		}
+	}
+	s.Columns = append(s.Columns, Column{Name: LoadKey, Type: Int64, Required: true, Description: "The load of the row: see " + LoadKeys().Name + "."})
+	return s
+}
+
+// ViewSQL returns the CREATE OR REPLACE VIEW statement of the view that
+// shows a keyed table's stored rows with its columns, in catalog order.
+func (t Table) ViewSQL() string {
+	cols := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		if c.ByLoad() {
+			cols[i] = "k." + c.Name
+		} else {
+			cols[i] = "r." + c.Name
+		}
+	}
+	return fmt.Sprintf("CREATE OR REPLACE VIEW %s AS\nSELECT %s\nFROM %s r JOIN %s k USING (%s)",
+		t.Name, strings.Join(cols, ", "), t.Stored().Name, LoadKeys().Name, LoadKey)
+}
+
 // CreateSQL returns the DuckDB CREATE OR REPLACE VIEW statement.
 func (v View) CreateSQL() string {
 	return fmt.Sprintf("CREATE OR REPLACE VIEW %s AS\n%s", v.Name, v.SQL)

@@ -55,6 +55,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ab2d-etl/ab2d-etl/pipeline/load"
+	"github.com/ab2d-etl/ab2d-etl/schema"
 )
 
 func main() {
@@ -261,8 +262,9 @@ func inflate(ctx context.Context, path string, n int) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
-	rows, err := db.QueryContext(ctx, `SELECT table_name, bool_or(column_name = 'eob_id') FROM duckdb_columns()
-WHERE schema_name = 'main' AND table_name IN (SELECT table_name FROM duckdb_tables()) GROUP BY 1 ORDER BY 1`)
+	// The tables as stored: those with lineage are in schema.StorageSchema.
+	rows, err := db.QueryContext(ctx, `SELECT schema_name || '.' || table_name, bool_or(column_name = 'eob_id') FROM duckdb_columns()
+WHERE (schema_name, table_name) IN (SELECT schema_name, table_name FROM duckdb_tables()) GROUP BY 1 ORDER BY 1`)
 	if err != nil {
 		return err
 	}
@@ -280,9 +282,10 @@ WHERE schema_name = 'main' AND table_name IN (SELECT table_name FROM duckdb_tabl
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
-	for _, t := range append(tables, "beneficiary_mbis") {
+	mbis := schema.StorageSchema + "." + schema.BeneficiaryMBIs
+	for _, t := range append(tables, mbis) {
 		key := "eob_id"
-		if t == "beneficiary_mbis" {
+		if t == mbis {
 			key = "beneficiary_id"
 		}
 		q := fmt.Sprintf("INSERT INTO %[1]s SELECT x.* REPLACE (x.%[2]s || '~' || k AS %[2]s) FROM %[1]s x, range(1, %[3]d) r(k)", t, key, n+1)

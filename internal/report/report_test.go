@@ -21,6 +21,7 @@ import (
 	"github.com/ab2d-etl/ab2d-etl/internal/testinputs"
 	"github.com/ab2d-etl/ab2d-etl/pipeline"
 	"github.com/ab2d-etl/ab2d-etl/pipeline/load"
+	"github.com/ab2d-etl/ab2d-etl/schema"
 )
 
 func TestMain(m *testing.M) {
@@ -354,7 +355,7 @@ func cell(t *testing.T, header, row []string, col string, want int64, what strin
 // written before field_issues existed, so that section says so.
 func TestNumbersEqualSQL(t *testing.T) {
 	tw := buildWarehouse(t, func(db *sql.DB) {
-		if _, err := db.Exec(`DROP TABLE IF EXISTS field_issues`); err != nil {
+		if _, err := db.Exec(`DROP VIEW IF EXISTS field_issues`); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -665,23 +666,16 @@ func TestFieldIssues(t *testing.T) {
 		if err := db.QueryRow(`SELECT load_id FROM loads ORDER BY started_at LIMIT 1`).Scan(&loadID); err != nil {
 			t.Fatal(err)
 		}
-		// The table as the report expects it; a warehouse that already has
-		// one (with more columns, fhir_path among them) keeps its own.
-		if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS field_issues (load_id VARCHAR NOT NULL, source_file VARCHAR NOT NULL,
-  source_line BIGINT NOT NULL, eob_id VARCHAR, table_name VARCHAR NOT NULL, column_name VARCHAR, raw_value VARCHAR, reason VARCHAR NOT NULL)`); err != nil {
+		// The rows go in as the warehouse stores them
+		// (schema.Table.Stored), with a load key per input file.
+		keys, stored := schema.LoadKeys().Name, schema.StorageSchema+".field_issues"
+		if _, err := db.Exec(`DELETE FROM ` + stored); err != nil {
 			t.Fatal(err)
 		}
-		var hasPath bool
-		if err := db.QueryRow(`SELECT count(*) > 0 FROM information_schema.columns
-WHERE table_name = 'field_issues' AND column_name = 'fhir_path'`).Scan(&hasPath); err != nil {
-			t.Fatal(err)
-		}
-		cols, path := "", ""
-		if hasPath {
-			cols, path = ", fhir_path", ", 'some.path'"
-		}
-		if _, err := db.Exec(`DELETE FROM field_issues`); err != nil {
-			t.Fatal(err)
+		for _, f := range []string{"a.ndjson", "b.ndjson"} {
+			if _, err := db.Exec(`INSERT INTO `+keys+` SELECT max(load_key) + 1, ?, ? FROM `+keys, loadID, f); err != nil {
+				t.Fatal(err)
+			}
 		}
 		for _, v := range []string{
 			`'a.ndjson', 1, 'e1', 'claims', 'billable_period_start', '2021-02-30', 'not a date'`,
@@ -689,9 +683,10 @@ WHERE table_name = 'field_issues' AND column_name = 'fhir_path'`).Scan(&hasPath)
 			`'b.ndjson', 7, 'e3', 'claims', 'billable_period_start', 'soon', 'not a date'`,
 			`'b.ndjson', 9, 'e4', 'claim_lines', 'quantity', '1e999', 'out of range'`,
 		} {
-			q := `INSERT INTO field_issues (load_id, source_file, source_line, eob_id, table_name, column_name, raw_value, reason` + cols +
-				`) VALUES ('` + loadID + `', ` + v + path + `)`
-			if _, err := db.Exec(q); err != nil {
+			q := `INSERT INTO ` + stored + ` (load_key, source_line, eob_id, table_name, column_name, raw_value, reason, fhir_path)
+SELECT (SELECT load_key FROM ` + keys + ` WHERE load_id = ? AND source_file = f), line, eob, tab, col, raw, reason, 'some.path'
+FROM (VALUES (` + v + `)) v(f, line, eob, tab, col, raw, reason)`
+			if _, err := db.Exec(q, loadID); err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}
 		}

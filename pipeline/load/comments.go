@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/ab2d-etl/ab2d-etl/schema"
 )
 
 // comment puts the catalog's descriptions on every table, view and column
@@ -25,8 +27,17 @@ func (w *Warehouse) comment(ctx context.Context, tx *sql.Tx) error {
 			stmts = append(stmts, fmt.Sprintf("COMMENT ON %s %s IS %s", kind, object, quote(text)))
 		}
 	}
-	for _, t := range w.cat.Tables {
-		set("TABLE", t.Name, t.Name, t.Description)
+	for _, t := range append(w.cat.Tables, schema.LoadKeys()) {
+		kind := "TABLE"
+		if t.Keyed() { // the view of its stored rows
+			kind = "VIEW"
+			st := t.Stored()
+			set("TABLE", st.Name, st.Name, storedDescription(t))
+			for _, c := range st.Columns {
+				set("COLUMN", st.Name+"."+c.Name, st.Name+"."+c.Name, c.Description)
+			}
+		}
+		set(kind, t.Name, t.Name, t.Description)
 		for _, c := range t.Columns {
 			set("COLUMN", t.Name+"."+c.Name, t.Name+"."+c.Name, c.Description)
 		}
@@ -49,15 +60,23 @@ func (w *Warehouse) comment(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
+// storedDescription is the comment on the stored rows of a keyed table.
+func storedDescription(t schema.Table) string {
+	return fmt.Sprintf("The rows of %s as stored, each with its load's key (%s): query the view main.%s.", t.Name, schema.LoadKeys().Name, t.Name)
+}
+
 // comments returns the comments of the warehouse's tables and views (by
-// name) and columns (by table.column); coalesce: a missing one is "".
+// name, the schema first when not main) and columns (by table.column);
+// coalesce: a missing one is "".
 func comments(ctx context.Context, tx *sql.Tx) (map[string]string, error) {
 	return queryMap[string](ctx, tx, `
-SELECT table_name, coalesce(comment, '') FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'
+SELECT CASE schema_name WHEN 'main' THEN '' ELSE schema_name || '.' END || table_name, coalesce(comment, '') FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name IN ('main', '`+schema.StorageSchema+`')
 UNION ALL
 SELECT view_name, coalesce(comment, '') FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
 UNION ALL
-SELECT table_name || '.' || column_name, coalesce(comment, '') FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main'`)
+SELECT CASE schema_name WHEN 'main' THEN '' ELSE schema_name || '.' END || table_name || '.' || column_name, coalesce(comment, '') FROM duckdb_columns()
+WHERE database_name = current_database() AND schema_name IN ('main', '`+schema.StorageSchema+`')`)
 }
 
 // columns returns the column names of a table or view, in order.

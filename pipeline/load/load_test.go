@@ -49,7 +49,7 @@ func TestCodeSet(t *testing.T) {
 		{[][]string{{""}}, true, "A|careTeam.role,type"},
 	} {
 		id := fmt.Sprintf("l%d", i)
-		st, err := wh.NewStage(id)
+		st, err := wh.NewStage(id, "f")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,21 +80,76 @@ func TestCodeSet(t *testing.T) {
 
 // TestUpgradeNullability: a warehouse whose sequence columns were NOT NULL
 // (before values that do not fit were kept in field_issues) takes rows
-// with a NULL sequence after Open.
+// with a NULL sequence after Open, and gets the columns added since.
 func TestUpgradeNullability(t *testing.T) {
 	dir := t.TempDir()
 	old, err := Open(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := old.DB().Exec("DROP TABLE claim_diagnoses; CREATE TABLE claim_diagnoses (eob_id VARCHAR NOT NULL, sequence BIGINT NOT NULL)"); err != nil {
+	if _, err := old.DB().Exec("DROP TABLE storage.claim_diagnoses; CREATE TABLE storage.claim_diagnoses (eob_id VARCHAR NOT NULL, sequence BIGINT NOT NULL, load_key BIGINT NOT NULL)"); err != nil {
 		t.Fatal(err)
 	}
 	if err := old.Close(); err != nil {
 		t.Fatal(err)
 	}
 	wh := openWH(t, dir)
-	if _, err := wh.DB().Exec("INSERT INTO claim_diagnoses (eob_id, sequence, load_id, source_file, source_line) VALUES ('e', NULL, 'l', 'f', 1)"); err != nil {
+	key := loadKey(t, wh, "l", "f")
+	if _, err := wh.DB().Exec("INSERT INTO storage.claim_diagnoses (eob_id, sequence, load_key, source_line) VALUES ('e', NULL, ?, 1)", key); err != nil {
 		t.Fatalf("a NULL sequence after the upgrade: %v", err)
+	}
+	if n := count(t, wh.DB(), "SELECT count(*) FROM claim_diagnoses WHERE sequence IS NULL AND load_id = 'l' AND source_file = 'f'"); n != 1 {
+		t.Errorf("%d rows in the view, want 1", n)
+	}
+}
+
+// TestKeyTables: a warehouse of an earlier version, whose tables with
+// lineage stored their load_id and source_file in every row, is moved to
+// the keyed tables on Open (schema.StorageSchema): the same rows, a key per
+// load and file, the view in the table's place, and the next load a new
+// key.
+func TestKeyTables(t *testing.T) {
+	dir := t.TempDir()
+	old, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The table as an earlier version had it: lineage in every row, and
+	// not every column of today.
+	if _, err := old.DB().Exec(`DROP VIEW claims; CREATE TABLE claims (eob_id VARCHAR NOT NULL, fhir_version VARCHAR NOT NULL, api_version VARCHAR,
+  load_id VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_line BIGINT NOT NULL, source_entry BIGINT);
+INSERT INTO claims VALUES ('a', 'R4', 'v2', 'L1', 'x.ndjson', 1, NULL), ('b', 'R4', 'v2', 'L1', 'x.ndjson', 2, NULL),
+  ('c', 'STU3', 'v1', 'L2', 'y.ndjson', 1, 3)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wh := openWH(t, dir)
+	rows := func() string {
+		t.Helper()
+		var s string
+		if err := wh.DB().QueryRow(`SELECT string_agg(concat_ws('|', eob_id, fhir_version, api_version, load_id, source_file, source_line, source_entry), ' ' ORDER BY eob_id)
+FROM claims`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if got, want := rows(), "a|R4|v2|L1|x.ndjson|1 b|R4|v2|L1|x.ndjson|2 c|STU3|v1|L2|y.ndjson|1|3"; got != want {
+		t.Errorf("claims after the upgrade:\n got %s\nwant %s", got, want)
+	}
+	var kind string
+	if err := wh.DB().QueryRow("SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = 'claims'").Scan(&kind); err != nil || kind != "VIEW" {
+		t.Errorf("main.claims is a %q (%v), want a VIEW", kind, err)
+	}
+	if n := count(t, wh.DB(), "SELECT count(DISTINCT load_key) FROM storage.load_keys"); n != 2 {
+		t.Errorf("%d load keys, want 2", n)
+	}
+	insertClaims(t, wh, "L3", "d")
+	if n := count(t, wh.DB(), "SELECT max(load_key) FROM storage.claims"); n != 3 {
+		t.Errorf("the next load's key is %d, want 3", n)
+	}
+	if got, want := rows(), "a|R4|v2|L1|x.ndjson|1 b|R4|v2|L1|x.ndjson|2 c|STU3|v1|L2|y.ndjson|1|3 d|R4|v2|L3|f.ndjson|1"; got != want {
+		t.Errorf("claims after a load:\n got %s\nwant %s", got, want)
 	}
 }

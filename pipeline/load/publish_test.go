@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -20,16 +21,33 @@ import (
 // the writer's database.
 func insertClaims(t *testing.T, wh *Warehouse, loadID string, ids ...string) {
 	t.Helper()
+	key := loadKey(t, wh, loadID, "f.ndjson")
 	for i, id := range ids {
 		for _, q := range []string{
-			"INSERT INTO claims (eob_id, fhir_version, api_version, load_id, source_file, source_line) VALUES (?, 'R4', 'v2', ?, 'f.ndjson', ?)",
-			"INSERT INTO claim_lines (eob_id, line_number, load_id, source_file, source_line) VALUES (?, 1, ?, 'f.ndjson', ?)",
+			"INSERT INTO storage.claims (eob_id, fhir_version, api_version, load_key, source_line) VALUES (?, 'R4', 'v2', ?, ?)",
+			"INSERT INTO storage.claim_lines (eob_id, line_number, load_key, source_line) VALUES (?, 1, ?, ?)",
 		} {
-			if _, err := wh.DB().Exec(q, id, loadID, i+1); err != nil {
+			if _, err := wh.DB().Exec(q, id, key, i+1); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
+}
+
+// loadKey returns the key of the rows of loadID from the file source
+// (schema.LoadKeys), giving the next key when they have none.
+func loadKey(t *testing.T, wh *Warehouse, loadID, source string) int64 {
+	t.Helper()
+	var key int64
+	err := wh.DB().QueryRow("SELECT load_key FROM storage.load_keys WHERE load_id = ? AND source_file = ?", loadID, source).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		key = wh.lastKey.Add(1)
+		_, err = wh.DB().Exec("INSERT INTO storage.load_keys VALUES (?, ?, ?)", key, loadID, source)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
 }
 
 // openPublished opens the published database read-only.
@@ -114,7 +132,7 @@ func TestPublish(t *testing.T) {
 	if p := publish(t, wh); p.FilesWritten != 0 {
 		t.Errorf("unchanged publish wrote %d files, want 0 (linked %d)", p.FilesWritten, p.FilesLinked)
 	}
-	if _, err := wh.DB().Exec("DELETE FROM claims WHERE eob_id = 'e'"); err != nil {
+	if _, err := wh.DB().Exec("DELETE FROM storage.claims WHERE eob_id = 'e'"); err != nil {
 		t.Fatal(err)
 	}
 	p = publish(t, wh)
@@ -329,9 +347,10 @@ func TestComments(t *testing.T) {
 	wh := openWH(t, "")
 	db := openPublished(t, wh.Dir)
 	got := map[string]string{}
-	rows, err := db.Query(`SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main'
+	rows, err := db.Query(`SELECT CASE schema_name WHEN 'main' THEN '' ELSE schema_name || '.' END || table_name, comment FROM duckdb_tables()
 UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE NOT internal
-UNION ALL SELECT table_name || '.' || column_name, comment FROM duckdb_columns() WHERE database_name = current_database()`)
+UNION ALL SELECT CASE schema_name WHEN 'main' THEN '' ELSE schema_name || '.' END || table_name || '.' || column_name, comment
+FROM duckdb_columns() WHERE database_name = current_database()`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,10 +367,16 @@ UNION ALL SELECT table_name || '.' || column_name, comment FROM duckdb_columns()
 		t.Fatal(err)
 	}
 	want := map[string]string{}
-	for _, tb := range wh.cat.Tables {
+	for _, tb := range append(wh.cat.Tables, schema.LoadKeys()) {
 		want[tb.Name] = tb.Description
 		for _, c := range tb.Columns {
 			want[tb.Name+"."+c.Name] = c.Description
+		}
+		if st := tb.Stored(); tb.Keyed() {
+			want[st.Name] = storedDescription(tb)
+			for _, c := range st.Columns {
+				want[st.Name+"."+c.Name] = c.Description
+			}
 		}
 	}
 	for _, v := range wh.cat.Views {

@@ -33,6 +33,10 @@ import (
 type Stage struct {
 	LoadID    string
 	StartedAt time.Time
+	// sourceFile is the base name of the input file, the rows' source_file;
+	// key is the load's key in schema.LoadKeys.
+	sourceFile string
+	key        int64
 	tables    []*tableWriter // per Parquet table, in catalog order
 	codes     *codesWriter
 	codesFile string // the staged codes, once FinishCodes wrote them
@@ -45,9 +49,10 @@ type Stage struct {
 	ingested [][]string
 }
 
-// NewStage starts the staging of a load.
-func (w *Warehouse) NewStage(loadID string) (*Stage, error) {
-	s := &Stage{LoadID: loadID, StartedAt: time.Now()}
+// NewStage starts the staging of a load of the file named sourceFile (a
+// base name, the rows' source_file).
+func (w *Warehouse) NewStage(loadID, sourceFile string) (*Stage, error) {
+	s := &Stage{LoadID: loadID, StartedAt: time.Now(), sourceFile: sourceFile, key: w.lastKey.Add(1)}
 	for _, t := range w.cat.ParquetTables() {
 		s.tables = append(s.tables, newTableWriter(w.Dir, t, loadID, w.zstd))
 	}
@@ -163,8 +168,7 @@ func (w *Warehouse) Ingest(ctx context.Context, s *Stage, i int, part string) er
 		if err := w.begin(ctx, s); err != nil {
 			return err
 		}
-		cols := columnList(t)
-		q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet(%s)", t.Name, cols, cols, quote(part))
+		q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet(%s)", t.Stored().Name, columnList(t.Stored()), storedSelect(t, s.key), quote(part))
 		if _, err := s.tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("merge load %s: %s: %w", s.LoadID, part, err)
 		}
@@ -191,6 +195,9 @@ func (w *Warehouse) begin(ctx context.Context, s *Stage) error {
 	tx, err := conn.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return errors.Join(fmt.Errorf("merge load %s: %w", s.LoadID, err), conn.Close())
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO "+schema.LoadKeys().Name+" VALUES (?, ?, ?)", s.key, s.LoadID, s.sourceFile); err != nil {
+		return errors.Join(fmt.Errorf("merge load %s: %w", s.LoadID, err), tx.Rollback(), conn.Close())
 	}
 	s.conn, s.tx = conn, tx
 	return nil

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" database/sql driver
@@ -27,6 +28,9 @@ type Warehouse struct {
 	db   *sql.DB
 	cat  schema.Catalog
 	zstd *zstd.Encoder // of every load's Parquet pages
+	// lastKey is the greatest load key given (see schema.LoadKey); NewStage
+	// gives the next.
+	lastKey atomic.Int64
 	// stepDelay is the crash tests' pause at each step of Publish.
 	stepDelay time.Duration
 }
@@ -176,9 +180,13 @@ func (w *Warehouse) init(ctx context.Context) (err error) {
 			return fmt.Errorf("replace the codes view by a table: %w", err)
 		}
 	}
+	if _, err := tx.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema.StorageSchema+";\n"+schema.LoadKeys().CreateSQL()); err != nil {
+		return fmt.Errorf("create the load keys: %w", err)
+	}
 	for _, t := range w.cat.Tables {
-		if _, err := tx.ExecContext(ctx, t.CreateSQL()); err != nil {
-			return fmt.Errorf("create table %s: %w", t.Name, err)
+		st := t.Stored()
+		if _, err := tx.ExecContext(ctx, st.CreateSQL()); err != nil {
+			return fmt.Errorf("create table %s: %w", st.Name, err)
 		}
 	}
 	nullable, err := nullableColumns(ctx, tx)
@@ -186,21 +194,25 @@ func (w *Warehouse) init(ctx context.Context) (err error) {
 		return err
 	}
 	for _, t := range w.cat.Tables {
-		for _, c := range t.Columns {
-			null, ok := nullable[t.Name+"."+c.Name]
+		st := t.Stored()
+		for _, c := range st.Columns {
+			null, ok := nullable[st.Name+"."+c.Name]
 			var alter string
 			switch {
 			case !ok: // added columns are nullable: old rows have no value
-				alter = fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", t.Name, c.Name, c.Type)
+				alter = fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", st.Name, c.Name, c.Type)
 			case !null && !c.Required: // a column that may be NULL now (a sequence that is not an integer)
-				alter = fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL", t.Name, c.Name)
+				alter = fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL", st.Name, c.Name)
 			default:
 				continue
 			}
 			if _, err := tx.ExecContext(ctx, alter); err != nil {
-				return fmt.Errorf("upgrade column %s.%s: %w", t.Name, c.Name, err)
+				return fmt.Errorf("upgrade column %s.%s: %w", st.Name, c.Name, err)
 			}
 		}
+	}
+	if err := w.keyTables(ctx, tx); err != nil {
+		return err
 	}
 	if codesWasView {
 		if _, err := tx.ExecContext(ctx, backfillCodes); err != nil {
@@ -212,13 +224,75 @@ func (w *Warehouse) init(ctx context.Context) (err error) {
 			return fmt.Errorf("create view %s: %w", v.Name, err)
 		}
 	}
+	var last int64
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max("+schema.LoadKey+"), 0) FROM "+schema.LoadKeys().Name).Scan(&last); err != nil {
+		return fmt.Errorf("read the load keys: %w", err)
+	}
+	w.lastKey.Store(last)
 	return w.comment(ctx, tx)
 }
 
 // nullableColumns returns whether each column of the warehouse's tables
-// (by table.column) may be NULL.
+// (by table.column, the schema first when not main) may be NULL.
 func nullableColumns(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
-	return queryMap[bool](ctx, tx, "SELECT table_name || '.' || column_name, is_nullable = 'YES' FROM information_schema.columns WHERE table_schema = 'main' AND table_catalog = current_database()")
+	return queryMap[bool](ctx, tx, `SELECT CASE table_schema WHEN 'main' THEN '' ELSE table_schema || '.' END || table_name || '.' || column_name, is_nullable = 'YES'
+FROM information_schema.columns JOIN information_schema.tables USING (table_catalog, table_schema, table_name)
+WHERE table_schema IN ('main', '`+schema.StorageSchema+`') AND table_catalog = current_database() AND table_type = 'BASE TABLE'`)
+}
+
+// keyTables moves the rows of each keyed table that an earlier version
+// stored as a table of the main schema, with their load_id and source_file,
+// into its stored table with their load's key, and creates the view that
+// shows them (see schema.StorageSchema). A view whose columns are the
+// table's is kept as it is, with its comments.
+func (w *Warehouse) keyTables(ctx context.Context, tx *sql.Tx) error {
+	kinds, err := queryMap[string](ctx, tx, "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_catalog = current_database()")
+	if err != nil {
+		return err
+	}
+	viewCols, err := queryMap[string](ctx, tx, `SELECT table_name, string_agg(column_name, ', ' ORDER BY column_index) FROM duckdb_columns()
+WHERE database_name = current_database() AND schema_name = 'main' GROUP BY table_name`)
+	if err != nil {
+		return err
+	}
+	keys := schema.LoadKeys().Name
+	for _, t := range w.cat.Tables {
+		if !t.Keyed() {
+			continue
+		}
+		st := t.Stored()
+		if kinds[t.Name] == "BASE TABLE" {
+			old, err := columns(ctx, tx, t.Name)
+			if err != nil {
+				return err
+			}
+			var keep []string // the old table's columns that are stored
+			for _, c := range old {
+				if i := st.Index(c); i >= 0 && c != schema.LoadKey {
+					keep = append(keep, c)
+				}
+			}
+			cols := strings.Join(keep, ", ")
+			for _, q := range []string{
+				fmt.Sprintf(`INSERT INTO %[1]s
+SELECT (SELECT coalesce(max(%[2]s), 0) FROM %[1]s) + row_number() OVER (ORDER BY load_id, source_file), load_id, source_file
+FROM (SELECT DISTINCT load_id, source_file FROM main.%[3]s EXCEPT SELECT load_id, source_file FROM %[1]s)`, keys, schema.LoadKey, t.Name),
+				fmt.Sprintf("INSERT INTO %[1]s (%[2]s, %[3]s) SELECT %[2]s, %[3]s FROM main.%[4]s JOIN %[5]s USING (load_id, source_file)",
+					st.Name, cols, schema.LoadKey, t.Name, keys),
+				"DROP TABLE main." + t.Name,
+			} {
+				if _, err := tx.ExecContext(ctx, q); err != nil {
+					return fmt.Errorf("move the rows of %s to %s: %w", t.Name, st.Name, err)
+				}
+			}
+		} else if kinds[t.Name] == "VIEW" && viewCols[t.Name] == strings.Join(t.ColumnNames(), ", ") {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, t.ViewSQL()); err != nil {
+			return fmt.Errorf("create view %s: %w", t.Name, err)
+		}
+	}
+	return nil
 }
 
 // queryMap returns the rows of a query of two columns, a key and its
@@ -358,24 +432,25 @@ func (w *Warehouse) merge(ctx context.Context, s *Stage, rec LoadRecord) error {
 		}
 		return nil
 	}
-	cols := func(table string) string { return columnList(w.cat.Table(table)) }
+	stored := func(table string) string { return w.cat.Table(table).Stored().Name }
 	staged := map[string]int{} // the load's tables, by name
 	for i, tw := range s.tables {
 		staged[tw.table.Name] = i
 	}
 	// src reads a table's rows of this load straight from its Parquet
-	// parts, streaming.
+	// parts, streaming, as DuckDB stores them (storedSelect).
 	src := func(table string) string {
 		var parts []string
 		for _, p := range s.ingested[staged[table]] {
 			parts = append(parts, quote(p))
 		}
+		t := w.cat.Table(table)
 		if len(parts) == 0 {
-			return fmt.Sprintf("(SELECT %s FROM %s LIMIT 0)", cols(table), table)
+			return fmt.Sprintf("(SELECT %s FROM %s LIMIT 0)", storedSelect(t, s.key), t.Stored().Name)
 		}
-		return fmt.Sprintf("(SELECT %s FROM read_parquet([%s]))", cols(table), strings.Join(parts, ", "))
+		return fmt.Sprintf("(SELECT %s FROM read_parquet([%s]))", storedSelect(t, s.key), strings.Join(parts, ", "))
 	}
-	this := quote(loadID)
+	this := s.key
 	// The winning version of each EOB in this file: the newest last_updated
 	// (the first line among equals), kept only when newer than what the
 	// warehouse held before this load.
@@ -384,8 +459,8 @@ func (w *Warehouse) merge(ctx context.Context, s *Stage, rec LoadRecord) error {
 SELECT eob_id, source_line, source_entry, last_updated FROM %s
 QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS LAST, source_line, source_entry) = 1`, src(schema.Claims)),
 		fmt.Sprintf(`DELETE FROM s_win WHERE eob_id IN (
-  SELECT w.eob_id FROM s_win w JOIN claims c USING (eob_id)
-  WHERE c.load_id <> %s AND coalesce(w.last_updated, '-infinity'::TIMESTAMPTZ) <= coalesce(c.last_updated, '-infinity'::TIMESTAMPTZ))`, this),
+  SELECT w.eob_id FROM s_win w JOIN %s c USING (eob_id)
+  WHERE c.load_key <> %d AND coalesce(w.last_updated, '-infinity'::TIMESTAMPTZ) <= coalesce(c.last_updated, '-infinity'::TIMESTAMPTZ))`, stored(schema.Claims), this),
 	} {
 		if err := exec(q); err != nil {
 			return err
@@ -396,7 +471,7 @@ QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS 
 	// wins.
 	var winners, replaced int64
 	if err := tx.QueryRowContext(ctx, fmt.Sprintf(`SELECT (SELECT count(*) FROM s_win),
-  (SELECT count(*) FROM s_win JOIN claims c USING (eob_id) WHERE c.load_id <> %s)`, this)).Scan(&winners, &replaced); err != nil {
+  (SELECT count(*) FROM s_win JOIN %s c USING (eob_id) WHERE c.load_key <> %d)`, stored(schema.Claims), this)).Scan(&winners, &replaced); err != nil {
 		return fmt.Errorf("merge load %s: %w", loadID, err)
 	}
 	rows := s.tables[staged[schema.Claims]].rows
@@ -406,14 +481,15 @@ QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS 
 			continue
 		}
 		if replaced > 0 {
-			steps = append(steps, fmt.Sprintf("DELETE FROM %s WHERE load_id <> %s AND eob_id IN (SELECT eob_id FROM s_win)", t.Name, this))
+			steps = append(steps, fmt.Sprintf("DELETE FROM %s WHERE load_key <> %d AND eob_id IN (SELECT eob_id FROM s_win)", t.Stored().Name, this))
 		}
 		if winners < rows && len(s.ingested[staged[t.Name]]) > 0 { // this load has rows of t
-			steps = append(steps, fmt.Sprintf(`DELETE FROM %[1]s t WHERE load_id = %[2]s AND NOT EXISTS (
-  SELECT 1 FROM s_win w WHERE w.eob_id = t.eob_id AND w.source_line = t.source_line AND w.source_entry IS NOT DISTINCT FROM t.source_entry)`, t.Name, this))
+			steps = append(steps, fmt.Sprintf(`DELETE FROM %[1]s t WHERE load_key = %[2]d AND NOT EXISTS (
+  SELECT 1 FROM s_win w WHERE w.eob_id = t.eob_id AND w.source_line = t.source_line AND w.source_entry IS NOT DISTINCT FROM t.source_entry)`, t.Stored().Name, this))
 		}
 	}
-	mbiCols := cols(schema.BeneficiaryMBIs)
+	mbis := w.cat.Table(schema.BeneficiaryMBIs).Stored()
+	mbiCols := columnList(mbis)
 	steps = append(steps,
 		// One row per beneficiary and MBI: the currency, lineage and last
 		// sighting of the newest EOB that carried it, and the first sighting.
@@ -421,17 +497,16 @@ QUALIFY row_number() OVER (PARTITION BY eob_id ORDER BY last_updated DESC NULLS 
 SELECT beneficiary_id, mbi,
   arg_max(currency, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS currency,
   min(first_seen) AS first_seen, max(last_seen) AS last_seen,
-  arg_max(load_id, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS load_id,
-  arg_max(source_file, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS source_file,
   arg_max(source_line, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS source_line,
-  arg_max(source_entry, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS source_entry
+  arg_max(source_entry, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS source_entry,
+  arg_max(%[4]s, coalesce(last_seen, '-infinity'::TIMESTAMPTZ)) AS %[4]s
 FROM (
   SELECT %[1]s FROM %[2]s
   UNION ALL
-  SELECT %[1]s FROM beneficiary_mbis WHERE (beneficiary_id, mbi) IN (SELECT beneficiary_id, mbi FROM %[2]s)
-) GROUP BY beneficiary_id, mbi`, mbiCols, src(schema.BeneficiaryMBIs)),
-		`DELETE FROM beneficiary_mbis WHERE (beneficiary_id, mbi) IN (SELECT beneficiary_id, mbi FROM s_mbi)`,
-		fmt.Sprintf(`INSERT INTO beneficiary_mbis (%[1]s) SELECT %[1]s FROM s_mbi`, mbiCols),
+  SELECT %[1]s FROM %[3]s WHERE (beneficiary_id, mbi) IN (SELECT beneficiary_id, mbi FROM %[2]s)
+) GROUP BY beneficiary_id, mbi`, mbiCols, src(schema.BeneficiaryMBIs), mbis.Name, schema.LoadKey),
+		fmt.Sprintf(`DELETE FROM %s WHERE (beneficiary_id, mbi) IN (SELECT beneficiary_id, mbi FROM s_mbi)`, mbis.Name),
+		fmt.Sprintf(`INSERT INTO %[1]s (%[2]s) SELECT %[2]s FROM s_mbi`, mbis.Name, mbiCols),
 	)
 	for _, q := range steps {
 		if err := exec(q); err != nil {
@@ -453,6 +528,17 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, now(), 'loaded')`,
 // names them, so a column added to an existing warehouse cannot shift
 // values.
 func columnList(t schema.Table) string { return strings.Join(t.ColumnNames(), ", ") }
+
+// storedSelect lists the columns of t as DuckDB stores them (see
+// schema.Table.Stored), to be read from a Parquet file of the load whose
+// key is key: the key in place of the load's load_id and source_file.
+func storedSelect(t schema.Table, key int64) string {
+	names := t.Stored().ColumnNames()
+	if t.Keyed() {
+		names[len(names)-1] = fmt.Sprintf("%d AS %s", key, schema.LoadKey)
+	}
+	return strings.Join(names, ", ")
+}
 
 // quote returns s as a SQL string literal.
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
