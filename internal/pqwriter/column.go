@@ -144,14 +144,18 @@ func (c *column) append(a arrow.Array, from, to int) error {
 	if put == nil || want != c.kind {
 		return fmt.Errorf("pqwriter: column %s: array of %s", c.name, a.DataType())
 	}
-	nulls := a.NullN() > 0
-	for i := from; i < to; i++ {
-		if nulls && a.IsNull(i) {
-			c.null()
-			continue
+	if a.NullN() > 0 || c.dictOn {
+		for i := from; i < to; i++ {
+			if a.IsNull(i) {
+				c.null()
+				continue
+			}
+			c.level()
+			put(i)
 		}
-		c.level()
-		put(i)
+	} else {
+		c.present(to - from)
+		c.putAll(a, from, to)
 	}
 	if len(c.plain)+4*len(c.idx) >= c.opts.PageBytes {
 		c.flushPage()
@@ -164,6 +168,66 @@ func (c *column) level() {
 	c.rows++
 	if c.optional {
 		c.defs = append(c.defs, 1)
+	}
+}
+
+// present records the definition levels of n values.
+func (c *column) present(n int) {
+	c.rows += n
+	if c.optional {
+		c.defs = slices.Grow(c.defs, n)
+		for range n {
+			c.defs = append(c.defs, 1)
+		}
+	}
+}
+
+// putAll puts the values of rows [from, to) of a, which has no nulls, into
+// a column that is not dictionary-encoding: append's loop without a call
+// per value.
+func (c *column) putAll(a arrow.Array, from, to int) {
+	switch x := a.(type) {
+	case *array.String:
+		off, data := x.ValueOffsets(), x.ValueBytes()
+		base := int(off[0])
+		c.plain = slices.Grow(c.plain, 4*(to-from)+int(off[to]-off[from]))
+		for i := from; i < to; i++ {
+			v := data[int(off[i])-base : int(off[i+1])-base]
+			c.plain = binary.LittleEndian.AppendUint32(c.plain, uint32(len(v)))
+			c.plain = append(c.plain, v...)
+			c.st.string(v)
+		}
+	case *array.Int64:
+		c.putInt64s(x.Int64Values()[from:to])
+	case *array.Timestamp:
+		vs := x.TimestampValues()[from:to]
+		c.plain = slices.Grow(c.plain, 8*len(vs))
+		for _, v := range vs {
+			c.plain = binary.LittleEndian.AppendUint64(c.plain, uint64(v))
+			c.st.int(int64(v))
+		}
+	case *array.Date32:
+		vs := x.Date32Values()[from:to]
+		c.plain = slices.Grow(c.plain, 4*len(vs))
+		for _, v := range vs {
+			c.plain = binary.LittleEndian.AppendUint32(c.plain, uint32(v))
+			c.st.int(int64(v))
+		}
+	case *array.Float64:
+		vs := x.Float64Values()[from:to]
+		c.plain = slices.Grow(c.plain, 8*len(vs))
+		for _, v := range vs {
+			c.putFloat64(v)
+		}
+	}
+}
+
+// putInt64s puts PLAIN int64 values.
+func (c *column) putInt64s(vs []int64) {
+	c.plain = slices.Grow(c.plain, 8*len(vs))
+	for _, v := range vs {
+		c.plain = binary.LittleEndian.AppendUint64(c.plain, uint64(v))
+		c.st.int(v)
 	}
 }
 
