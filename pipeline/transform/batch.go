@@ -64,7 +64,18 @@ type Builder struct {
 	lists   [][]accumulator // cols by table, in table order
 	rows    []int           // rows appended per table since the last Flush
 	codes   CodeSet
-	b       Batch // counts since the last Flush
+	// codeCache holds the entries of codes met last, by the flattener's
+	// hash of their system and code (Record.codingHashes): most codings
+	// repeat from EOB to EOB, and a hit costs no hashing of the strings.
+	codeCache [512]codeCacheEntry
+	b         Batch // counts since the last Flush
+}
+
+// codeCacheEntry is a slot of Builder.codeCache.
+type codeCacheEntry struct {
+	hash         uint64
+	system, code string
+	seen         *CodeSeen
 }
 
 // NewBuilder returns a Builder allocating from mem. cat must be
@@ -103,7 +114,11 @@ func (b *Builder) Add(rec *Record, lin *Lineage) {
 	switch rec.Kind {
 	case KindEOB:
 		b.b.EOBs++
-		b.codes.add(rec.Codings)
+		if len(rec.codingHashes) == len(rec.Codings) {
+			b.addCodes(rec.Codings, rec.codingHashes)
+		} else {
+			b.codes.add(rec.Codings)
+		}
 	case KindOperationOutcome:
 		b.b.Issues++
 	}
@@ -154,6 +169,7 @@ func (b *Builder) Flush() *Batch {
 	}
 	out.Codes = b.codes
 	b.codes = CodeSet{}
+	b.codeCache = [len(b.codeCache)]codeCacheEntry{}
 	b.b = Batch{}
 	return &out
 }
@@ -244,12 +260,39 @@ func (s CodeSet) add(cs []Coding) {
 			e = &CodeSeen{}
 			s[CodeKey{strings.Clone(c.System), strings.Clone(c.Code)}] = e
 		}
-		if e.Display == "" && c.Display != "" {
-			e.Display = strings.Clone(c.Display)
+		s.seen(e, c)
+	}
+}
+
+// seen records in e a coding of its code: its display when e has none yet,
+// and its element.
+func (CodeSet) seen(e *CodeSeen, c *Coding) {
+	if e.Display == "" && c.Display != "" {
+		e.Display = strings.Clone(c.Display)
+	}
+	if !slices.Contains(e.Elements, c.Element) {
+		e.Elements = append(e.Elements, strings.Clone(c.Element))
+	}
+}
+
+// addCodes is codes.add for codings whose hashes the flattener gave,
+// looking them up in codeCache first.
+func (b *Builder) addCodes(cs []Coding, hashes []uint64) {
+	for i := range cs {
+		c := &cs[i]
+		slot := &b.codeCache[hashes[i]%uint64(len(b.codeCache))]
+		if slot.seen == nil || slot.hash != hashes[i] || slot.code != c.Code || slot.system != c.System {
+			if notCode(c.System) {
+				continue
+			}
+			e, ok := b.codes[CodeKey{c.System, c.Code}]
+			if !ok {
+				e = &CodeSeen{}
+				b.codes[CodeKey{strings.Clone(c.System), strings.Clone(c.Code)}] = e
+			}
+			*slot = codeCacheEntry{hash: hashes[i], system: c.System, code: c.Code, seen: e}
 		}
-		if !slices.Contains(e.Elements, c.Element) {
-			e.Elements = append(e.Elements, strings.Clone(c.Element))
-		}
+		b.codes.seen(slot.seen, c)
 	}
 }
 

@@ -119,6 +119,7 @@ func (f *Flattener) addCoding(n *pathNode, system, code, display []byte) {
 		e.Display = f.copyString(display)
 	}
 	f.rec.Codings = append(cs, Coding{Element: elem, System: e.System, Code: e.Code, Display: e.Display})
+	f.rec.codingHashes = append(f.rec.codingHashes, hc)
 }
 
 // growSeen doubles the hash table f.seen (open addressing, linear probing;

@@ -75,6 +75,10 @@ type Record struct {
 	Kind Kind
 	Rows
 	Codings []Coding
+	// codingHashes are the flattener's hashes of the Codings' systems and
+	// codes, in the same order, which spare the Builder hashing them again
+	// (codeCache); empty when the Codings came from elsewhere.
+	codingHashes []uint64
 }
 
 // Reset empties the record, keeping the capacity of its slices.
@@ -82,4 +86,5 @@ func (r *Record) Reset() {
 	r.Kind = 0
 	r.Rows.reset()
 	r.Codings = r.Codings[:0]
+	r.codingHashes = r.codingHashes[:0]
 }
