@@ -97,10 +97,9 @@ func Open(ctx context.Context, dir string) (*Warehouse, error) {
 	//
 	// write_buffer_row_group_count: DuckDB writes each row group of a
 	// load's rows to the file once it is full, instead of buffering five
-	// (its default) and writing them together: the load's ingest stays in
-	// its small memory limit instead of spilling the buffered row groups
-	// to its temporary files. DuckDB alone ingesting a 2 GB load's parts:
-	// 7.88–8.47 against 8.08–8.98 CPU-s (3 alternated runs).
+	// (its default) and writing them together. DuckDB alone ingesting a
+	// 2 GB load's parts: 7.88–8.47 against 8.08–8.98 CPU-s (3 alternated
+	// runs); it still uses its temporary files as much.
 	dsn := fmt.Sprintf("%s?threads=%d&memory_limit=%s&preserve_insertion_order=false&allocator_background_threads=true&storage_compatibility_version=%s&write_buffer_row_group_count=1",
 		path, duckThreads, duckMemoryLimit, storageVersion)
 	db, err := sql.Open("duckdb", dsn)
