@@ -30,12 +30,13 @@ func (w *Warehouse) comment(ctx context.Context, tx *sql.Tx) error {
 	for _, t := range append(w.cat.Tables, schema.LoadKeys()) {
 		kind := "TABLE"
 		if t.Keyed() { // the view of its stored rows
+			// The stored table's columns go without comments: readers
+			// query the view, and each comment on a column costs DuckDB
+			// a new version of its table (about 0.3 ms; 0.06 s more for
+			// a new warehouse).
 			kind = "VIEW"
 			st := t.Stored()
 			set("TABLE", st.Name, st.Name, storedDescription(t))
-			for _, c := range st.Columns {
-				set("COLUMN", st.Name+"."+c.Name, st.Name+"."+c.Name, c.Description)
-			}
 		}
 		set(kind, t.Name, t.Name, t.Description)
 		for _, c := range t.Columns {

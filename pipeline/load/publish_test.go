@@ -372,11 +372,8 @@ FROM duckdb_columns() WHERE database_name = current_database()`)
 		for _, c := range tb.Columns {
 			want[tb.Name+"."+c.Name] = c.Description
 		}
-		if st := tb.Stored(); tb.Keyed() {
-			want[st.Name] = storedDescription(tb)
-			for _, c := range st.Columns {
-				want[st.Name+"."+c.Name] = c.Description
-			}
+		if tb.Keyed() {
+			want[tb.Stored().Name] = storedDescription(tb)
 		}
 	}
 	for _, v := range wh.cat.Views {
