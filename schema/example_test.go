@@ -37,8 +37,8 @@ func ExampleTable_ArrowSchema() {
 	// currency utf8 true
 	// first_seen timestamp[us, tz=UTC] true
 	// last_seen timestamp[us, tz=UTC] true
-	// load_id utf8 false
-	// source_file utf8 false
+	// load_id dictionary<values=utf8, indices=int32, ordered=false> false
+	// source_file dictionary<values=utf8, indices=int32, ordered=false> false
 	// source_line int64 false
 	// source_entry int64 true
 }

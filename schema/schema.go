@@ -163,11 +163,18 @@ func (t Table) ColumnNames() []string {
 	return names
 }
 
-// ArrowSchema returns the Arrow schema of the table's Parquet files.
+// ArrowSchema returns the Arrow schema of the table's Parquet files. A
+// column whose values are the load's (ByLoad) is an Arrow dictionary of
+// its strings, one entry per load and file instead of a copy per row; in
+// the Parquet files it is a string column like the others.
 func (t Table) ArrowSchema() *arrow.Schema {
 	fields := make([]arrow.Field, len(t.Columns))
 	for i, c := range t.Columns {
-		fields[i] = arrow.Field{Name: c.Name, Type: c.Type.Arrow(), Nullable: !c.Required}
+		typ := c.Type.Arrow()
+		if c.ByLoad() {
+			typ = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: typ}
+		}
+		fields[i] = arrow.Field{Name: c.Name, Type: typ, Nullable: !c.Required}
 	}
 	return arrow.NewSchema(fields, nil)
 }

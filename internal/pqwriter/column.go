@@ -93,6 +93,11 @@ func newColumn(f arrow.Field, dict bool, opts *Options) (*column, error) {
 	switch t := f.Type.(type) {
 	case *arrow.StringType:
 		c.kind = kindString
+	case *arrow.DictionaryType: // of strings: a string column, dictionary-encoded
+		if !arrow.TypeEqual(t.ValueType, arrow.BinaryTypes.String) || !arrow.TypeEqual(t.IndexType, arrow.PrimitiveTypes.Int32) {
+			return nil, fmt.Errorf("pqwriter: column %s: type %s is not supported (dictionaries of strings with int32 indices are)", f.Name, f.Type)
+		}
+		c.kind, dict = kindString, true
 	case *arrow.Int64Type:
 		c.kind = kindInt64
 	case *arrow.Float64Type:
@@ -120,6 +125,9 @@ func newColumn(f arrow.Field, dict bool, opts *Options) (*column, error) {
 func (c *column) append(a arrow.Array, from, to int) error {
 	if a.NullN() > 0 && !c.optional {
 		return fmt.Errorf("pqwriter: column %s is required but has nulls", c.name)
+	}
+	if d, ok := a.(*array.Dictionary); ok {
+		return c.appendDictionary(d, from, to)
 	}
 	var want kind
 	var put func(i int) // puts the value of row i
@@ -169,6 +177,41 @@ func (c *column) level() {
 	if c.optional {
 		c.defs = append(c.defs, 1)
 	}
+}
+
+// appendDictionary adds rows [from, to) of an Arrow dictionary of
+// strings: each entry of its dictionary is looked up in the chunk's once,
+// then its rows cost an index each (unless the chunk's dictionary fills
+// and the chunk goes on in PLAIN, see putString).
+func (c *column) appendDictionary(a *array.Dictionary, from, to int) error {
+	values, ok := a.Dictionary().(*array.String)
+	indices, iok := a.Indices().(*array.Int32)
+	if !ok || !iok || c.kind != kindString {
+		return fmt.Errorf("pqwriter: column %s: array of %s", c.name, a.DataType())
+	}
+	off, data := values.ValueOffsets(), values.ValueBytes()
+	base := int(off[0])
+	chunk := make([]int64, values.Len()) // 1 + the entry's index in the chunk's dictionary; 0 until looked up
+	for i := from; i < to; i++ {
+		if a.IsNull(i) {
+			c.null()
+			continue
+		}
+		c.level()
+		e := indices.Value(i)
+		if c.dictOn && chunk[e] > 0 {
+			c.idx = append(c.idx, uint32(chunk[e]-1))
+			continue
+		}
+		c.putString(data[int(off[e])-base : int(off[e+1])-base])
+		if c.dictOn {
+			chunk[e] = int64(c.lastIdx) + 1
+		}
+	}
+	if len(c.plain)+4*len(c.idx) >= c.opts.PageBytes {
+		c.flushPage()
+	}
+	return nil
 }
 
 // present records the definition levels of n values.

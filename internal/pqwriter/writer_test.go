@@ -526,3 +526,74 @@ func TestZeroBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestDictionaryArrays: a column given as Arrow dictionaries of strings is
+// written byte for byte as the same values given as strings to a
+// dictionary-encoded column, with nulls, dictionaries that differ from
+// record to record, and a chunk dictionary that fills and falls back to
+// PLAIN.
+func TestDictionaryArrays(t *testing.T) {
+	enc := testZstd(t)
+	dt := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	plain := arrow.NewSchema([]arrow.Field{{Name: "v", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+	dict := arrow.NewSchema([]arrow.Field{{Name: "v", Type: dt, Nullable: true}}, nil)
+	r := rand.New(rand.NewPCG(7, 1))
+	var batches [][]*string // nil: NULL
+	for range 20 {
+		var vs []*string
+		for range 1 + r.IntN(300) {
+			if r.IntN(10) == 0 {
+				vs = append(vs, nil)
+				continue
+			}
+			v := fmt.Sprintf("load-%d", r.IntN(1+r.IntN(60)))
+			vs = append(vs, &v)
+		}
+		batches = append(batches, vs)
+	}
+	write := func(s *arrow.Schema, opts Options) []byte {
+		t.Helper()
+		var buf bytes.Buffer
+		opts.Zstd, opts.RowGroupRows = enc, 700
+		w, err := NewWriter(&buf, s, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, vs := range batches {
+			b := array.NewRecordBuilder(memory.DefaultAllocator, s)
+			for _, v := range vs {
+				switch fb := b.Field(0).(type) {
+				case *array.StringBuilder:
+					if v == nil {
+						fb.AppendNull()
+					} else {
+						fb.Append(*v)
+					}
+				case *array.BinaryDictionaryBuilder:
+					if v == nil {
+						fb.AppendNull()
+					} else if err := fb.AppendString(*v); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			rec := b.NewRecordBatch()
+			b.Release()
+			if err := w.Write(rec); err != nil {
+				t.Fatal(err)
+			}
+			rec.Release()
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	for _, dictBytes := range []int{0, 200} { // 0: the default, 200: falls back
+		want := write(plain, Options{Dictionary: []string{"v"}, DictBytes: dictBytes})
+		got := write(dict, Options{DictBytes: dictBytes})
+		if !bytes.Equal(got, want) {
+			t.Errorf("DictBytes %d: the dictionary arrays' file differs from the strings' (%d and %d bytes)", dictBytes, len(got), len(want))
+		}
+	}
+}

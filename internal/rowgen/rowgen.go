@@ -127,6 +127,8 @@ func Generate(cat schema.Catalog, pkg string) ([]byte, error) {
 func newField(t schema.Table, c schema.Column, i int) (field, error) {
 	f := field{Col: c, Index: i, Name: GoName(c.Name)}
 	switch {
+	case c.ByLoad():
+		f.GoType, f.Builder, f.Append = "string", "loadColumn", "%s.Append(%s)"
 	case c.Type == schema.String && c.Required:
 		f.GoType, f.Builder, f.Append = "string", "stringColumn", "%s.Append(%s)"
 	case c.Type == schema.String:

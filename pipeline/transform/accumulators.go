@@ -110,6 +110,36 @@ func (c *stringColumn) build(mem memory.Allocator, dt arrow.DataType) arrow.Arra
 	return a
 }
 
+// loadColumn accumulates a column whose values are the load's (load_id,
+// source_file: schema.Column.ByLoad), the same string row after row, as
+// an Arrow dictionary: each distinct run's string once and an index per
+// row, instead of a copy of the string per row.
+type loadColumn struct {
+	values []string
+	idx    []int32
+}
+
+// Append appends s.
+func (c *loadColumn) Append(s string) {
+	if n := len(c.values); n == 0 || c.values[n-1] != s {
+		c.values = append(c.values, s)
+	}
+	c.idx = append(c.idx, int32(len(c.values)-1))
+}
+
+func (c *loadColumn) build(mem memory.Allocator, dt arrow.DataType) arrow.Array {
+	var dict stringColumn
+	for _, v := range c.values {
+		dict.Append(v)
+	}
+	values := dict.build(mem, dt.(*arrow.DictionaryType).ValueType)
+	defer values.Release()
+	indices := makeArray(arrow.PrimitiveTypes.Int32, len(c.idx), 0, nil, copyBuffer(mem, arrow.Int32Traits.CastToBytes(c.idx)))
+	defer indices.Release()
+	c.values, c.idx = c.values[:0], c.idx[:0]
+	return array.NewDictionaryArray(dt, indices, values)
+}
+
 // fixedColumn accumulates a column of fixed-width values: int64, float64,
 // date32 (days, int32) and timestamp (microseconds, int64).
 type fixedColumn[T int32 | int64 | float64] struct {

@@ -61,6 +61,39 @@ func TestAccumulators(t *testing.T) {
 	floats.Append(2.5)
 	compare(t, "float64", fc.build(mem, arrow.PrimitiveTypes.Float64), floats.NewArray())
 
+	// A load's column: runs of one string, twice in a row to check the
+	// second build starts afresh. Arrow's dictionary builder may number
+	// the entries otherwise, so the values are compared, not the indices.
+	dt := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	var lc loadColumn
+	for i, vs := range [][]string{{"L1", "L1", "L1", "L2", "L2", "L1"}, {"L3"}, {}} {
+		for _, v := range vs {
+			lc.Append(v)
+		}
+		got := lc.build(mem, dt)
+		if err := array.ValidateFull(got); err != nil {
+			t.Errorf("load case %d: invalid array: %v", i, err)
+		}
+		d := got.(*array.Dictionary)
+		var back []string
+		for j := range d.Len() {
+			back = append(back, d.Dictionary().(*array.String).Value(d.GetValueIndex(j)))
+		}
+		if fmt.Sprint(back) != fmt.Sprint(vs) || d.NullN() != 0 || !arrow.TypeEqual(d.DataType(), dt) {
+			t.Errorf("load case %d: %v (%d nulls, %s), want %v", i, back, d.NullN(), d.DataType(), vs)
+		}
+		runs := 0
+		for j := range vs {
+			if j == 0 || vs[j] != vs[j-1] {
+				runs++
+			}
+		}
+		if n := d.Dictionary().Len(); n != runs {
+			t.Errorf("load case %d: %d dictionary entries, want %d, one per run", i, n, runs)
+		}
+		got.Release()
+	}
+
 	ts := &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
 	var tc fixedColumn[int64]
 	stamps := array.NewTimestampBuilder(mem, ts)

@@ -484,8 +484,8 @@ type claimsCols struct {
 	c44 stringColumn       // final_action
 	c45 stringColumn       // excluded_reason
 	c46 stringColumn       // claim_category
-	c47 stringColumn       // load_id
-	c48 stringColumn       // source_file
+	c47 loadColumn         // load_id
+	c48 loadColumn         // source_file
 	c49 fixedColumn[int64] // source_line
 	c50 fixedColumn[int64] // source_entry
 }
@@ -577,8 +577,8 @@ type claimLinesCols struct {
 	c20 stringColumn         // rendering_npi
 	c21 stringColumn         // care_team_sequences
 	c22 stringColumn         // diagnosis_sequences
-	c23 stringColumn         // load_id
-	c24 stringColumn         // source_file
+	c23 loadColumn           // load_id
+	c24 loadColumn           // source_file
 	c25 fixedColumn[int64]   // source_line
 	c26 fixedColumn[int64]   // source_entry
 }
@@ -631,8 +631,8 @@ type claimDiagnosesCols struct {
 	c5  stringColumn       // diagnosis_type
 	c6  stringColumn       // diagnosis_role
 	c7  stringColumn       // present_on_admission
-	c8  stringColumn       // load_id
-	c9  stringColumn       // source_file
+	c8  loadColumn         // load_id
+	c9  loadColumn         // source_file
 	c10 fixedColumn[int64] // source_line
 	c11 fixedColumn[int64] // source_entry
 }
@@ -667,8 +667,8 @@ type claimProceduresCols struct {
 	c2 stringColumn       // code
 	c3 stringColumn       // code_system
 	c4 fixedColumn[int32] // procedure_date
-	c5 stringColumn       // load_id
-	c6 stringColumn       // source_file
+	c5 loadColumn         // load_id
+	c6 loadColumn         // source_file
 	c7 fixedColumn[int64] // source_line
 	c8 fixedColumn[int64] // source_entry
 }
@@ -706,8 +706,8 @@ type claimCareTeamCols struct {
 	c8  stringColumn       // taxonomy_code
 	c9  stringColumn       // provider_type_code
 	c10 stringColumn       // participating_code
-	c11 stringColumn       // load_id
-	c12 stringColumn       // source_file
+	c11 loadColumn         // load_id
+	c12 loadColumn         // source_file
 	c13 fixedColumn[int64] // source_line
 	c14 fixedColumn[int64] // source_entry
 }
@@ -752,8 +752,8 @@ type claimExtensionsCols struct {
 	c9  fixedColumn[float64] // value_decimal
 	c10 fixedColumn[int32]   // value_date
 	c11 stringColumn         // value_reference
-	c12 stringColumn         // load_id
-	c13 stringColumn         // source_file
+	c12 loadColumn           // load_id
+	c13 loadColumn           // source_file
 	c14 fixedColumn[int64]   // source_line
 	c15 fixedColumn[int64]   // source_entry
 }
@@ -803,8 +803,8 @@ type claimSupportingInfoCols struct {
 	c13 stringColumn         // value_unit
 	c14 stringColumn         // value_string
 	c15 stringColumn         // value_reference
-	c16 stringColumn         // load_id
-	c17 stringColumn         // source_file
+	c16 loadColumn           // load_id
+	c17 loadColumn           // source_file
 	c18 fixedColumn[int64]   // source_line
 	c19 fixedColumn[int64]   // source_entry
 }
@@ -854,8 +854,8 @@ type claimContainedCols struct {
 	c9  stringColumn         // code_display
 	c10 fixedColumn[float64] // value_decimal
 	c11 stringColumn         // resource_json
-	c12 stringColumn         // load_id
-	c13 stringColumn         // source_file
+	c12 loadColumn           // load_id
+	c13 loadColumn           // source_file
 	c14 fixedColumn[int64]   // source_line
 	c15 fixedColumn[int64]   // source_entry
 }
@@ -894,8 +894,8 @@ type beneficiaryMBIsCols struct {
 	c2 stringColumn       // currency
 	c3 fixedColumn[int64] // first_seen
 	c4 fixedColumn[int64] // last_seen
-	c5 stringColumn       // load_id
-	c6 stringColumn       // source_file
+	c5 loadColumn         // load_id
+	c6 loadColumn         // source_file
 	c7 fixedColumn[int64] // source_line
 	c8 fixedColumn[int64] // source_entry
 }
@@ -922,8 +922,8 @@ func (c *beneficiaryMBIsCols) append(rows []BeneficiaryMBIsRow, l *Lineage) {
 
 // rejectsCols are the column accumulators of table rejects.
 type rejectsCols struct {
-	c0 stringColumn       // load_id
-	c1 stringColumn       // source_file
+	c0 loadColumn         // load_id
+	c1 loadColumn         // source_file
 	c2 fixedColumn[int64] // source_line
 	c3 fixedColumn[int64] // source_entry
 	c4 stringColumn       // reason
@@ -955,8 +955,8 @@ type fieldIssuesCols struct {
 	c3 stringColumn       // fhir_path
 	c4 stringColumn       // raw_value
 	c5 stringColumn       // reason
-	c6 stringColumn       // load_id
-	c7 stringColumn       // source_file
+	c6 loadColumn         // load_id
+	c7 loadColumn         // source_file
 	c8 fixedColumn[int64] // source_line
 	c9 fixedColumn[int64] // source_entry
 }
@@ -985,8 +985,8 @@ func (c *fieldIssuesCols) append(rows []FieldIssuesRow, l *Lineage) {
 // exportErrorsCols are the column accumulators of table export_errors.
 type exportErrorsCols struct {
 	c0 stringColumn       // job_id
-	c1 stringColumn       // load_id
-	c2 stringColumn       // source_file
+	c1 loadColumn         // load_id
+	c2 loadColumn         // source_file
 	c3 fixedColumn[int64] // source_line
 	c4 fixedColumn[int64] // source_entry
 	c5 stringColumn       // severity
