@@ -37,10 +37,10 @@ type Stage struct {
 	// key is the load's key in schema.LoadKeys.
 	sourceFile string
 	key        int64
-	tables    []*tableWriter // per Parquet table, in catalog order
-	codes     *codesWriter
-	codesFile string // the staged codes, once FinishCodes wrote them
-	finished  bool
+	tables     []*tableWriter // per Parquet table, in catalog order
+	codes      *codesWriter
+	codesFile  string // the staged codes, once FinishCodes wrote them
+	finished   bool
 	// The load's transaction, begun by the first Ingest (or by Commit),
 	// and the parts it holds, per table. Only the goroutine that ingests
 	// and commits uses them.
