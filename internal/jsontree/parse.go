@@ -43,6 +43,12 @@ type Parser struct {
 	kva  []kv     // the members of the parsed objects
 	ela  []*Value // the elements of the parsed arrays
 	text []byte   // unescaped strings and keys
+
+	// esc is the position of the first backslash in the document at or
+	// after the string str parsed last, len(document) when there is none;
+	// -1 before the first string. Most documents have few escapes or none,
+	// so most strings need no search for one.
+	esc int
 }
 
 // Parse parses the JSON document b. The values returned alias b, which
@@ -55,6 +61,7 @@ func (p *Parser) Parse(b []byte) (*Value, error) {
 	p.blk, p.bi, p.vi = nil, 0, 0
 	p.kvs, p.els = p.kvs[:0], p.els[:0]
 	p.kva, p.ela, p.text = p.kva[:0], p.ela[:0], p.text[:0]
+	p.esc = -1
 	v, i := p.value(b, skip(b, 0), 0)
 	if p.err != nil {
 		return nil, p.err
@@ -203,11 +210,18 @@ func (p *Parser) str(b []byte, start int) (s, raw []byte, end int) {
 		p.errorf(start, "a string is not closed")
 		return nil, nil, -1
 	}
-	esc := bytes.IndexByte(rest[:n], '\\')
-	if esc < 0 {
+	if p.esc < start { // the backslash found last is behind: find the next
+		if e := bytes.IndexByte(rest, '\\'); e >= 0 {
+			p.esc = start + e
+		} else {
+			p.esc = len(b)
+		}
+	}
+	if p.esc >= start+n { // none before the quote
 		s = rest[:n:n]
 		return s, s, start + n + 1
 	}
+	esc := p.esc - start
 	// An escape: find the quote that no backslash escapes.
 	for n = esc; ; {
 		m := bytes.IndexByte(rest[n:], '"')

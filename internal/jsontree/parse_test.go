@@ -86,6 +86,10 @@ var docs = []string{
 	`[[[[]]],[{}]]`,
 	`{"s":"\"quoted\" \\ \/ \b\f\n\r\t"}`,
 	`{"k\"ey":"v","k\\":"w"}`,
+	// Plain strings and keys before, between and after escaped ones (the
+	// parser remembers where the next backslash is).
+	`{"a":"plain","b":"x\ny","c":"plain","d":["p","q\"","r"],"e\/":"s","f":"t\\","g":"end"}`,
+	`["a","b","c","d\te"]`, `["\u0041","b","c"]`,
 	`"\u00e9\u20ac\ud83d\ude00"`,
 	`"\ud83d"`, `"\ud83dx"`, `"\ud83d\u0041"`, `"\ud83d\uzzzz"`, `"\u12"`, `"\uzzzz"`, `"\q"`,
 	`"a\\"`, `"a\\\\"`, `"\\\""`, `"é"`,
