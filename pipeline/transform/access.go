@@ -499,12 +499,18 @@ func (f *Flattener) in(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
+	slot := &f.inCache[(uint(len(b))*31+uint(b[0])*7+uint(b[len(b)-1]))%uint(len(f.inCache))]
+	if *slot == string(b) {
+		return *slot
+	}
 	if s, ok := f.tbl[string(b)]; ok {
+		*slot = s
 		return s
 	}
 	s := string(b)
 	if len(f.tbl) < maxIntern {
 		f.tbl[s] = s
+		*slot = s
 	}
 	return s
 }

@@ -71,6 +71,10 @@ type Flattener struct {
 	buf    []byte            // scratch for building strings (diagnosis types)
 	lnk    []int64           // scratch: care-team sequences linked from items
 	tbl    map[string]string // interned strings
+	// inCache holds interned strings met last, by their length and first
+	// and last bytes: most are found here with one comparison, without
+	// hashing them for tbl (see in).
+	inCache [256]string
 	mem    []byte            // arena for the strings of the records, see copyString
 
 	// The codings walk (see codings): the tree of the paths of object keys
