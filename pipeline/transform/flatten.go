@@ -75,7 +75,7 @@ type Flattener struct {
 	// and last bytes: most are found here with one comparison, without
 	// hashing them for tbl (see in).
 	inCache [256]string
-	mem    []byte            // arena for the strings of the records, see copyString
+	mem     []byte // arena for the strings of the records, see copyString
 
 	// The codings walk (see codings): the tree of the paths of object keys
 	// it has met, its size, and a hash table of the codings of the EOB
