@@ -192,8 +192,15 @@ func (r *LineReader) readLine() ([]byte, error) {
 	r.line++
 	r.buf = r.buf[:0]
 	tooLong := false
-	for {
+	var data []byte // the line: in r.buf, or in the reader's buffer when it was whole there
+	for first := true; ; first = false {
 		chunk, err := r.br.ReadSlice('\n')
+		if first && err == nil && len(chunk) <= r.max+2 {
+			// The whole line is in the reader's buffer: no copy. It stays
+			// valid until the next read, as Next promises.
+			data = chunk
+			break
+		}
 		if !tooLong {
 			if len(r.buf)+len(chunk) > r.max+2 { // +2: the line ending is not content
 				tooLong = true
@@ -217,7 +224,10 @@ func (r *LineReader) readLine() ([]byte, error) {
 		}
 		break
 	}
-	line := bytes.TrimRight(r.buf, "\r\n")
+	if data == nil {
+		data = r.buf
+	}
+	line := bytes.TrimRight(data, "\r\n")
 	if !tooLong && len(line) > r.max {
 		tooLong = true
 		r.excerpt = append(r.excerpt[:0], line[:min(len(line), ExcerptLen)]...)

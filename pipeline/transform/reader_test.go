@@ -73,6 +73,8 @@ func TestLineReader(t *testing.T) {
 		{"too long line over bufio's buffer", []byte("a\n" + strings.Repeat("y", 3<<20) + "\nb\n"), 1 << 20, false,
 			[]readLine{{1, "a", false}, {2, strings.Repeat("y", ExcerptLen), true}, {3, "b", false}}},
 		{"line of exactly the limit", []byte("abcd\r\n"), 4, false, []readLine{{1, "abcd", false}}},
+		{"line over bufio's buffer, within the limit, between short ones", []byte("a\n" + strings.Repeat("z", 3<<20) + "\nb\n"), 4 << 20, false,
+			[]readLine{{1, "a", false}, {2, strings.Repeat("z", 3<<20), false}, {3, "b", false}}},
 		{"whole document", []byte("{\n \"a\": 1\n}\n"), 0, true, []readLine{{1, "{\n \"a\": 1\n}\n", false}}},
 		{"whole document gzip", gz(t, "{\n}"), 0, true, []readLine{{1, "{\n}", false}}},
 		{"whole document too long", []byte(long), 250, true, []readLine{{1, long[:ExcerptLen], true}}},
