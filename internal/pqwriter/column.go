@@ -241,14 +241,9 @@ func (c *column) putAll(a arrow.Array, from, to int) {
 			c.st.string(v)
 		}
 	case *array.Int64:
-		c.putInt64s(x.Int64Values()[from:to])
+		putInt64s(c, x.Int64Values()[from:to])
 	case *array.Timestamp:
-		vs := x.TimestampValues()[from:to]
-		c.plain = slices.Grow(c.plain, 8*len(vs))
-		for _, v := range vs {
-			c.plain = binary.LittleEndian.AppendUint64(c.plain, uint64(v))
-			c.st.int(int64(v))
-		}
+		putInt64s(c, x.TimestampValues()[from:to])
 	case *array.Date32:
 		vs := x.Date32Values()[from:to]
 		c.plain = slices.Grow(c.plain, 4*len(vs))
@@ -265,12 +260,12 @@ func (c *column) putAll(a arrow.Array, from, to int) {
 	}
 }
 
-// putInt64s puts PLAIN int64 values.
-func (c *column) putInt64s(vs []int64) {
+// putInt64s puts PLAIN int64 values: BIGINTs or timestamps.
+func putInt64s[T ~int64](c *column, vs []T) {
 	c.plain = slices.Grow(c.plain, 8*len(vs))
 	for _, v := range vs {
 		c.plain = binary.LittleEndian.AppendUint64(c.plain, uint64(v))
-		c.st.int(v)
+		c.st.int(int64(v))
 	}
 }
 
