@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/ab2d-etl/ab2d-etl/schema"
 )
@@ -27,7 +28,7 @@ func (w *Warehouse) comment(ctx context.Context, tx *sql.Tx) error {
 			stmts = append(stmts, fmt.Sprintf("COMMENT ON %s %s IS %s", kind, object, quote(text)))
 		}
 	}
-	for _, t := range append(w.cat.Tables, schema.LoadKeys()) {
+	for _, t := range slices.Concat(w.cat.Tables, []schema.Table{schema.LoadKeys()}) {
 		kind := "TABLE"
 		if t.Keyed() { // the view of its stored rows
 			// The stored table's columns go without comments: readers

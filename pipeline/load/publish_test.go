@@ -367,7 +367,7 @@ FROM duckdb_columns() WHERE database_name = current_database()`)
 		t.Fatal(err)
 	}
 	want := map[string]string{}
-	for _, tb := range append(wh.cat.Tables, schema.LoadKeys()) {
+	for _, tb := range slices.Concat(wh.cat.Tables, []schema.Table{schema.LoadKeys()}) {
 		want[tb.Name] = tb.Description
 		for _, c := range tb.Columns {
 			want[tb.Name+"."+c.Name] = c.Description
