@@ -204,7 +204,7 @@ func (t Table) CreateSQL() string {
 // storage.<table> with the load's load_key instead; the view <table> in the
 // main schema joins them back, so that readers see the table's columns as
 // the catalog lists them. Storing the strings in every row was a fifth of
-// DuckDB's work in a load (2 GB of NDJSON: 9.7–11.0 → 7.9–8.8 CPU-s,
+// DuckDB's work in a load (2 GB of NDJSON: 10.3–11.4 → 8.4–8.9 CPU-s,
 // DuckDB alone).
 const (
 	// StorageSchema is the DuckDB schema of the keyed tables' rows and of
