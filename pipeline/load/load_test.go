@@ -153,3 +153,34 @@ FROM claims`).Scan(&s); err != nil {
 		t.Errorf("claims after a load:\n got %s\nwant %s", got, want)
 	}
 }
+
+// TestBeginFailureRestoresMemoryLimit: a load whose transaction cannot
+// begin (here: its load key cannot be written) gives DuckDB back the
+// memory limit it had, which the ingest lowers for its connection's
+// database.
+func TestBeginFailureRestoresMemoryLimit(t *testing.T) {
+	wh := openWH(t, "")
+	limit := func() string {
+		t.Helper()
+		var s string
+		if err := wh.DB().QueryRow("SELECT current_setting('memory_limit')").Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := limit()
+	if _, err := wh.DB().Exec("DROP TABLE storage.load_keys"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := wh.NewStage("L", "f.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Abort()
+	if err := wh.Ingest(context.Background(), st, 0, filepath.Join(t.TempDir(), "part.parquet")); err == nil {
+		t.Fatal("the load began without its load key")
+	}
+	if after := limit(); after != before {
+		t.Errorf("memory limit %s after the failed begin, want %s as before", after, before)
+	}
+}

@@ -189,15 +189,21 @@ func (w *Warehouse) begin(ctx context.Context, s *Stage) error {
 	if _, err := conn.ExecContext(ctx, "SET memory_limit = '"+ingestMemoryLimit+"'"); err != nil {
 		return errors.Join(fmt.Errorf("merge load %s: %w", s.LoadID, err), conn.Close())
 	}
+	// failed gives the database its limit back (it is the database's, not
+	// the connection's) and the connection, after an error.
+	failed := func(err error, undo ...error) error {
+		_, lerr := conn.ExecContext(context.WithoutCancel(ctx), "SET memory_limit = '"+duckMemoryLimit+"'")
+		return errors.Join(append([]error{fmt.Errorf("merge load %s: %w", s.LoadID, err), lerr, conn.Close()}, undo...)...)
+	}
 	// The transaction outlives this call: it ends with Commit or Abort,
 	// not with the context of the Ingest that began it (a cancelled call
 	// interrupts its own statement).
 	tx, err := conn.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
-		return errors.Join(fmt.Errorf("merge load %s: %w", s.LoadID, err), conn.Close())
+		return failed(err)
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO "+schema.LoadKeys().Name+" VALUES (?, ?, ?)", s.key, s.LoadID, s.sourceFile); err != nil {
-		return errors.Join(fmt.Errorf("merge load %s: %w", s.LoadID, err), tx.Rollback(), conn.Close())
+		return failed(err, tx.Rollback())
 	}
 	s.conn, s.tx = conn, tx
 	return nil
