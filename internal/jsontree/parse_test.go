@@ -137,7 +137,8 @@ var loneSurrogate = map[string]bool{`"\ud83d"`: true, `"\ud83dx"`: true, `"\ud83
 func TestStandardJSON(t *testing.T) {
 	var p Parser
 	compared := 0
-	for _, doc := range append(docs, `{"a":[1,{"b":"\u00e9"}],"c":{"d":[]},"e":-0.25}`) {
+	for _, doc := range append(docs, `{"a":[1,{"b":"\u00e9"}],"c":{"d":[]},"e":-0.25}`,
+		`{"k\u0007\u001f\n\t\"\\\u00e9y":{"\u2028":"v"}}`) { // keys with escapes, control characters among them
 		if !json.Valid([]byte(doc)) || loneSurrogate[doc] {
 			continue
 		}
@@ -155,6 +156,12 @@ func TestStandardJSON(t *testing.T) {
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("Parse(%q) = %v, encoding/json %v", doc, got, want)
+		}
+		// MarshalTo writes JSON that encoding/json reads as the same value.
+		out := v.MarshalTo(nil)
+		var back any
+		if err := json.Unmarshal(out, &back); err != nil || fmt.Sprint(back) != fmt.Sprint(want) {
+			t.Fatalf("MarshalTo(Parse(%q)) = %s: %v, encoding/json reads %v", doc, out, err, back)
 		}
 		compared++
 	}

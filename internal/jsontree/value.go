@@ -251,9 +251,35 @@ func (o *Object) MarshalTo(dst []byte) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = strconv.AppendQuote(dst, string(o.kvs[i].k))
+		dst = appendQuoted(dst, o.kvs[i].k)
 		dst = append(dst, ':')
 		dst = o.kvs[i].v.MarshalTo(dst)
 	}
 	return append(dst, '}')
+}
+
+// appendQuoted appends the unescaped key k as a JSON string: quotes,
+// backslashes and control characters escaped, the rest as it is (the
+// document was UTF-8). strconv.AppendQuote, which fastjson uses, writes
+// Go escapes such as \a and \x1f that JSON does not have.
+func appendQuoted(dst, k []byte) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for _, c := range k {
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c == '\n':
+			dst = append(dst, '\\', 'n')
+		case c == '\r':
+			dst = append(dst, '\\', 'r')
+		case c == '\t':
+			dst = append(dst, '\\', 't')
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
 }
