@@ -157,7 +157,7 @@ func (p *Parser) value(b []byte, i, depth int) (*Value, int) {
 		return p.literal(b, i, "false", TypeFalse)
 	case 'n':
 		if bytes.HasPrefix(b[i:], []byte("null")) {
-			return p.literal(b, i, "null", TypeNull)
+			return p.newValue(TypeNull), i + len("null")
 		}
 	}
 	return p.number(b, i)
