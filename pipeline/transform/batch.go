@@ -251,17 +251,24 @@ func notCode(system string) bool {
 // its arena, so a new key or display is copied.
 func (s CodeSet) add(cs []Coding) {
 	for i := range cs {
-		c := &cs[i]
-		if notCode(c.System) {
-			continue
+		if e := s.entry(&cs[i]); e != nil {
+			s.seen(e, &cs[i])
 		}
-		e, ok := s[CodeKey{c.System, c.Code}]
-		if !ok {
-			e = &CodeSeen{}
-			s[CodeKey{strings.Clone(c.System), strings.Clone(c.Code)}] = e
-		}
-		s.seen(e, c)
 	}
+}
+
+// entry returns the entry of c's code, added when new, or nil for a
+// system that is not one of codes (notCode).
+func (s CodeSet) entry(c *Coding) *CodeSeen {
+	if notCode(c.System) {
+		return nil
+	}
+	e, ok := s[CodeKey{c.System, c.Code}]
+	if !ok {
+		e = &CodeSeen{}
+		s[CodeKey{strings.Clone(c.System), strings.Clone(c.Code)}] = e
+	}
+	return e
 }
 
 // seen records in e a coding of its code: its display when e has none yet,
@@ -276,19 +283,15 @@ func (CodeSet) seen(e *CodeSeen, c *Coding) {
 }
 
 // addCodes is codes.add for codings whose hashes the flattener gave,
-// looking them up in codeCache first.
+// looking their entries up in codeCache first.
 func (b *Builder) addCodes(cs []Coding, hashes []uint64) {
 	for i := range cs {
 		c := &cs[i]
 		slot := &b.codeCache[hashes[i]%uint64(len(b.codeCache))]
 		if slot.seen == nil || slot.hash != hashes[i] || slot.code != c.Code || slot.system != c.System {
-			if notCode(c.System) {
+			e := b.codes.entry(c)
+			if e == nil {
 				continue
-			}
-			e, ok := b.codes[CodeKey{c.System, c.Code}]
-			if !ok {
-				e = &CodeSeen{}
-				b.codes[CodeKey{strings.Clone(c.System), strings.Clone(c.Code)}] = e
 			}
 			*slot = codeCacheEntry{hash: hashes[i], system: c.System, code: c.Code, seen: e}
 		}

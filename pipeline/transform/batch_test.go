@@ -74,3 +74,38 @@ func TestBuilderBatch(t *testing.T) {
 	}
 	r.Release()
 }
+
+// TestBuilderCodesLikeCodeSet: the codes a Builder gathers through its
+// cache (Builder.addCodes) are those CodeSet.add gathers from the same
+// codings without it: the same codes, displays and elements, batch after
+// batch (the cache starts afresh at each Flush).
+func TestBuilderCodesLikeCodeSet(t *testing.T) {
+	single, sample := loadFixtures(t)
+	b := NewBuilder(memory.DefaultAllocator, schema.Warehouse())
+	defer b.Release()
+	f := NewFlattener()
+	var rec Record
+	for _, batch := range [][]fixture{sample[:250], append(single, sample[250:]...)} {
+		want := CodeSet{}
+		for _, fx := range batch {
+			if err := f.Flatten(fx.data, &rec); err != nil {
+				t.Fatalf("%s:%d: %v", fx.file, fx.line, err)
+			}
+			if len(rec.codingHashes) != len(rec.Codings) {
+				t.Fatalf("%s:%d: %d hashes for %d codings", fx.file, fx.line, len(rec.codingHashes), len(rec.Codings))
+			}
+			want.add(rec.Codings)
+			b.Add(&rec, &Lineage{LoadID: "L", SourceFile: fx.file, SourceLine: int64(fx.line)})
+		}
+		got := b.Flush()
+		if len(got.Codes) != len(want) || len(want) < 50 {
+			t.Errorf("%d codes, CodeSet.add %d", len(got.Codes), len(want))
+		}
+		for k, w := range want {
+			if g := got.Codes[k]; g == nil || g.Display != w.Display || !slices.Equal(g.Elements, w.Elements) {
+				t.Errorf("%v: %+v, CodeSet.add %+v", k, g, w)
+			}
+		}
+		got.Release()
+	}
+}
