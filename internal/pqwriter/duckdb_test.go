@@ -22,30 +22,17 @@ import (
 // the statistics (row groups skipped by min and max) lose no row.
 func TestDuckDBReads(t *testing.T) {
 	enc := testZstd(t)
-	path := filepath.Join(t.TempDir(), "t.parquet")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := NewWriter(f, testSchema, Options{Zstd: enc, Dictionary: []string{"kind", "note"}, RowGroupRows: 700, PageBytes: 2000, DictBytes: 300})
-	if err != nil {
-		t.Fatal(err)
-	}
 	recs := randomBatches(11, 10, 300)
 	want := map[string]string{} // id -> the row as DuckDB prints it
 	for _, r := range recs {
 		defer r.Release()
-		if err := w.Write(r); err != nil {
-			t.Fatal(err)
-		}
 		for i := range int(r.NumRows()) {
 			want[r.Column(0).(*array.String).Value(i)] = rowString(r, i)
 		}
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	path := filepath.Join(t.TempDir(), "t.parquet")
+	data := writeFile(t, testSchema, Options{Zstd: enc, Dictionary: []string{"kind", "note"}, RowGroupRows: 700, PageBytes: 2000, DictBytes: 300}, recs...)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// The file has what the test is for: chunks of note whose dictionary

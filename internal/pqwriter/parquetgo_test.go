@@ -18,26 +18,17 @@ import (
 // logical types.
 func TestParquetGoReads(t *testing.T) {
 	enc := testZstd(t)
-	var buf bytes.Buffer
-	w, err := NewWriter(&buf, testSchema, Options{Zstd: enc, Dictionary: []string{"kind", "note"}, RowGroupRows: 500, PageBytes: 3000, DictBytes: 400})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := randomBatches(13, 8, 300)
 	var want []string // each row as printed below
-	for _, r := range randomBatches(13, 8, 300) {
+	for _, r := range recs {
 		defer r.Release()
-		if err := w.Write(r); err != nil {
-			t.Fatal(err)
-		}
 		for i := range int(r.NumRows()) {
 			want = append(want, r.Column(0).(*array.String).Value(i)+"|"+rowString(r, i))
 		}
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	data := writeFile(t, testSchema, Options{Zstd: enc, Dictionary: []string{"kind", "note"}, RowGroupRows: 500, PageBytes: 3000, DictBytes: 400}, recs...)
 
-	f, err := parquetgo.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	f, err := parquetgo.OpenFile(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,6 +96,26 @@ func testZstd(tb testing.TB) *zstd.Encoder {
 	return enc
 }
 
+// writeFile writes recs with a Writer of schema s and opts, and returns
+// the file.
+func writeFile(tb testing.TB, s *arrow.Schema, opts Options, recs ...arrow.RecordBatch) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, s, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, r := range recs {
+		if err := w.Write(r); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 // readBack reads a Parquet file with arrow-go, as one record.
 func readBack(t *testing.T, data []byte) (arrow.Table, *file.Reader) {
 	t.Helper()
@@ -149,23 +169,12 @@ func TestRoundTrip(t *testing.T) {
 			whole := randomBatches(8, 1, 100)[0]
 			recs = append(recs, whole.NewSlice(3, whole.NumRows()-5))
 			whole.Release()
-			var buf bytes.Buffer
-			w, err := NewWriter(&buf, testSchema, tc.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
 			var rows int64
 			for _, r := range recs {
 				defer r.Release()
-				if err := w.Write(r); err != nil {
-					t.Fatal(err)
-				}
 				rows += r.NumRows()
 			}
-			if err := w.Close(); err != nil {
-				t.Fatal(err)
-			}
-			tbl, pf := readBack(t, buf.Bytes())
+			tbl, pf := readBack(t, writeFile(t, testSchema, tc.opts, recs...))
 			defer tbl.Release()
 			sameFields(t, tbl.Schema())
 			if tbl.NumRows() != rows || pf.NumRows() != rows {
@@ -407,23 +416,9 @@ func BenchmarkWrite(b *testing.B) {
 		defer r.Release()
 		rows += r.NumRows()
 	}
-	var buf bytes.Buffer
 	b.ReportAllocs()
 	for b.Loop() {
-		buf.Reset()
-		w, err := NewWriter(&buf, testSchema, Options{Zstd: enc, Dictionary: []string{"kind", "note"}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, r := range recs {
-			if err := w.Write(r); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := w.Close(); err != nil {
-			b.Fatal(err)
-		}
-		size = int64(buf.Len())
+		size = int64(len(writeFile(b, testSchema, Options{Zstd: enc, Dictionary: []string{"kind", "note"}}, recs...)))
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(size), "file-bytes")
@@ -448,20 +443,7 @@ func TestHugeValues(t *testing.T) {
 	small := rec.NewSlice(2, 4) // a second row group of small values
 	defer small.Release()
 
-	var buf bytes.Buffer
-	w, err := NewWriter(&buf, s, Options{Dictionary: []string{"kind"}, RowGroupRows: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range []arrow.RecordBatch{rec, small} {
-		if err := w.Write(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	tbl, pf := readBack(t, buf.Bytes())
+	tbl, pf := readBack(t, writeFile(t, s, Options{Dictionary: []string{"kind"}, RowGroupRows: 2}, rec, small))
 	defer tbl.Release()
 	want := array.NewTableFromRecords(s, []arrow.RecordBatch{rec, small})
 	defer want.Release()
@@ -497,18 +479,7 @@ func TestZeroBounds(t *testing.T) {
 	b.Field(0).(*array.Float64Builder).AppendValues([]float64{0, 1.5, -2, math.Copysign(0, -1)}, nil)
 	rec := b.NewRecordBatch()
 	defer rec.Release()
-	var buf bytes.Buffer
-	w, err := NewWriter(&buf, s, Options{RowGroupRows: 2}) // [0, 1.5], then [-2, -0]
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(rec); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	tbl, pf := readBack(t, buf.Bytes())
+	tbl, pf := readBack(t, writeFile(t, s, Options{RowGroupRows: 2}, rec)) // [0, 1.5], then [-2, -0]
 	defer tbl.Release()
 	for g, want := range [][2]float64{{math.Copysign(0, -1), 1.5}, {-2, 0}} {
 		cc, err := pf.MetaData().RowGroup(g).ColumnChunk(0)
@@ -551,14 +522,11 @@ func TestDictionaryArrays(t *testing.T) {
 		}
 		batches = append(batches, vs)
 	}
-	write := func(s *arrow.Schema, opts Options) []byte {
+	// records returns the batches as records of schema s, whose one
+	// column is strings or a dictionary of them.
+	records := func(s *arrow.Schema) []arrow.RecordBatch {
 		t.Helper()
-		var buf bytes.Buffer
-		opts.Zstd, opts.RowGroupRows = enc, 700
-		w, err := NewWriter(&buf, s, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
+		var recs []arrow.RecordBatch
 		for _, vs := range batches {
 			b := array.NewRecordBuilder(memory.DefaultAllocator, s)
 			for _, v := range vs {
@@ -577,21 +545,18 @@ func TestDictionaryArrays(t *testing.T) {
 					}
 				}
 			}
-			rec := b.NewRecordBatch()
+			recs = append(recs, b.NewRecordBatch())
 			b.Release()
-			if err := w.Write(rec); err != nil {
-				t.Fatal(err)
-			}
-			rec.Release()
 		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return buf.Bytes()
+		return recs
+	}
+	strs, dicts := records(plain), records(dict)
+	for _, r := range append(strs, dicts...) {
+		defer r.Release()
 	}
 	for _, dictBytes := range []int{0, 200} { // 0: the default, 200: falls back
-		want := write(plain, Options{Dictionary: []string{"v"}, DictBytes: dictBytes})
-		got := write(dict, Options{DictBytes: dictBytes})
+		want := writeFile(t, plain, Options{Zstd: enc, RowGroupRows: 700, Dictionary: []string{"v"}, DictBytes: dictBytes}, strs...)
+		got := writeFile(t, dict, Options{Zstd: enc, RowGroupRows: 700, DictBytes: dictBytes}, dicts...)
 		if !bytes.Equal(got, want) {
 			t.Errorf("DictBytes %d: the dictionary arrays' file differs from the strings' (%d and %d bytes)", dictBytes, len(got), len(want))
 		}
