@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
 
 	"github.com/ab2d-etl/ab2d-etl/pipeline/transform"
+	"github.com/ab2d-etl/ab2d-etl/schema"
 )
 
 func TestMain(m *testing.M) {
@@ -182,5 +184,23 @@ func TestBeginFailureRestoresMemoryLimit(t *testing.T) {
 	}
 	if after := limit(); after != before {
 		t.Errorf("memory limit %s after the failed begin, want %s as before", after, before)
+	}
+}
+
+// TestStoredSelect: the columns read from a load's Parquet part into a
+// keyed table are those DuckDB stores, the load's key in place of its
+// load_id and source_file; a table without lineage is read as it is.
+func TestStoredSelect(t *testing.T) {
+	cat := schema.Warehouse()
+	claims := storedSelect(cat.Table(schema.Claims), 7)
+	if !strings.Contains(claims, "7 AS "+schema.LoadKey) || strings.Contains(claims, "load_id") || strings.Contains(claims, "source_file") {
+		t.Errorf("claims: %s", claims)
+	}
+	if got, want := strings.Count(claims, ",")+1, len(cat.Table(schema.Claims).Stored().Columns); got != want {
+		t.Errorf("claims: %d columns, want %d", got, want)
+	}
+	loads := cat.Table(schema.Loads)
+	if got, want := storedSelect(loads, 7), columnList(loads); got != want {
+		t.Errorf("loads: %s, want %s", got, want)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -540,8 +541,8 @@ func columnList(t schema.Table) string { return strings.Join(t.ColumnNames(), ",
 // key is key: the key in place of the load's load_id and source_file.
 func storedSelect(t schema.Table, key int64) string {
 	names := t.Stored().ColumnNames()
-	if t.Keyed() {
-		names[len(names)-1] = fmt.Sprintf("%d AS %s", key, schema.LoadKey)
+	if i := slices.Index(names, schema.LoadKey); i >= 0 && t.Keyed() {
+		names[i] = fmt.Sprintf("%d AS %s", key, schema.LoadKey)
 	}
 	return strings.Join(names, ", ")
 }
