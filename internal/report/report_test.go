@@ -673,7 +673,7 @@ func TestFieldIssues(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range []string{"a.ndjson", "b.ndjson"} {
-			if _, err := db.Exec(`INSERT INTO `+keys+` SELECT max(load_key) + 1, ?, ? FROM `+keys, loadID, f); err != nil {
+			if _, err := db.Exec(`INSERT INTO `+keys+` SELECT coalesce(max(load_key), 0) + 1, ?, ? FROM `+keys, loadID, f); err != nil {
 				t.Fatal(err)
 			}
 		}
