@@ -24,6 +24,20 @@ die() {
 say() { echo "[$BENCH_SELF] $*"; }
 warn() { echo "[$BENCH_SELF] warning: $*" >&2; }
 
+# machine: one line on the machine the figures come from: CPU model,
+# family and model numbers (the same "AMD EPYC" name covers several
+# generations, which run the same load at different speeds), cores, memory
+# and the load average before the run.
+machine() {
+  local name fam mod
+  name=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+  fam=$(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+  mod=$(sed -n 's/^model[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+  echo "${name:-unknown CPU} (family ${fam:-?}, model ${mod:-?}), $(nproc) cores," \
+    "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null)," \
+    "load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+}
+
 # need_gnu_time: /usr/bin/time must be GNU time (for -v and -o).
 need_gnu_time() {
   [ -x "$TIME" ] || die "$TIME not found: install GNU time (Debian/Ubuntu: apt-get install time)"

@@ -156,6 +156,7 @@ for size in "${sizes[@]}"; do
 
   echo
   say "$size: $(printf '%.1f' "$mb") MB, shape $BENCH_SHAPE, $BENCH_RUNS round(s), peer threads $PEER_THREADS"
+  say "machine: $(machine)"
   printf '%-7s %5s %-11s %8s %8s %9s %10s %7s %8s\n' size round engine seconds MB/s EOBs/s rows/s CPU_s RSS_MB
   etl_secs=() etl_cpu=() etl_rss=() peer_secs=() peer_cpu=() peer_rss=() peer_walls=() ratios=()
   rows_total=
@@ -202,6 +203,7 @@ for size in "${sizes[@]}"; do
     "$(calc "$eobs / $esecs")" "$(calc "$rows_total / $esecs")" "$ecpu" "$(calc "$erss / 1024")"
   result "load.$size.shape" "$BENCH_SHAPE"
   result "load.$size.runs" "$BENCH_RUNS"
+  result "load.$size.machine" "$(machine)"
   result "load.$size.mb" "$mb"
   result "load.$size.eobs" "$eobs"
   result "load.$size.rows" "$rows_total"

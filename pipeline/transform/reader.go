@@ -3,13 +3,14 @@ package transform
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // DefaultMaxLine is the default bound on the size of one input line.
