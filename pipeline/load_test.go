@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -294,6 +295,53 @@ func TestInputs(t *testing.T) {
 	empty := t.TempDir()
 	if _, err := Inputs([]string{empty}); !errors.Is(err, ErrNoInput) {
 		t.Errorf("empty folder: %v, want ErrNoInput", err)
+	}
+}
+
+// TestGzipNDJSONBytes: a gzip file is counted as stored (Bytes, which the
+// ledger keeps) and by the NDJSON it held (NDJSON, which the summary's
+// speed is of); a plain file's two are the same.
+func TestGzipNDJSONBytes(t *testing.T) {
+	plain := filepath.Join(fixtures(t), "stu3", "CMSgov-ab2d-website__sample-data-stu3.ndjson")
+	raw, err := os.ReadFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	packed := filepath.Join(t.TempDir(), "Z0000_0001.ndjson.gz")
+	f, err := os.Create(packed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := gzip.NewWriter(f)
+	if _, err := zw.Write(raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(zw.Close(), f.Close()); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(packed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path          string
+		bytes, ndjson int64
+	}{
+		{plain, int64(len(raw)), int64(len(raw))},
+		{packed, fi.Size(), int64(len(raw))},
+	} {
+		res := loadFile(t, openWH(t, ""), tc.path, LoadConfig{})
+		if res.Bytes != tc.bytes || res.NDJSON != tc.ndjson || res.EOBs != 500 {
+			t.Errorf("%s: %d bytes, %d of NDJSON, %d EOBs; want %d, %d, 500", filepath.Base(tc.path), res.Bytes, res.NDJSON, res.EOBs, tc.bytes, tc.ndjson)
+		}
+		sum := Summary{Files: []FileResult{res}}
+		want := fmt.Sprintf("1 file, %.1f MB, 500 EOBs", float64(tc.bytes)/1e6)
+		if tc.ndjson != tc.bytes {
+			want = fmt.Sprintf("1 file, %.1f MB (%.1f MB of NDJSON), 500 EOBs", float64(tc.bytes)/1e6, float64(tc.ndjson)/1e6)
+		}
+		if got := sum.Counts(); !strings.HasPrefix(got, want) {
+			t.Errorf("%s: Counts() = %q, want it to start %q", filepath.Base(tc.path), got, want)
+		}
 	}
 }
 

@@ -88,6 +88,9 @@ type FileResult struct {
 	Skipped bool   // already loaded (same sha256) and not forced
 	SHA256  string
 	Bytes   int64 // bytes of the file as stored
+	// NDJSON is the bytes of NDJSON read: Bytes, or more for a gzip file,
+	// once read to its end (0 for a file skipped or not read to its end).
+	NDJSON  int64
 	EOBs    int64 // ExplanationOfBenefit lines accepted
 	Issues  int64 // OperationOutcome lines accepted
 	Rejects int64 // lines rejected (the rejects table)
@@ -127,6 +130,7 @@ func (s Summary) Totals() FileResult {
 	t := FileResult{Rows: map[string]int64{}}
 	for _, f := range s.Files {
 		t.Bytes += f.Bytes
+		t.NDJSON += f.NDJSON
 		t.EOBs += f.EOBs
 		t.Issues += f.Issues
 		t.Rejects += f.Rejects

@@ -444,6 +444,10 @@ func (l *loader) readFile(ctx context.Context, src source, seq *int, out chan<- 
 			if err := lr.Close(); err != nil {
 				return l.mismatch(ctx, fl, check, fmt.Errorf("%s: corrupt gzip: %w", src.path, err), end)
 			}
+			fl.res.NDJSON = fl.res.Bytes
+			if lr.Gzip() {
+				fl.res.NDJSON = lr.Decompressed()
+			}
 			if h != nil {
 				// Hash what the reader left unread (e.g. gzip trailer padding).
 				if _, err := io.Copy(h, f); err != nil {

@@ -9,15 +9,21 @@ import (
 )
 
 // describe is the text of a summary line: what was moved, how fast, where.
+// The speed is of the NDJSON: a gzip file's decompressed bytes, which are
+// what the load works through.
 func describe(sum pipeline.Summary, dur time.Duration, out string) string {
-	mb := float64(sum.Totals().Bytes) / 1e6
-	return fmt.Sprintf("%s in %s (%.1f MB/s) into %s", sum.Counts(), dur.Round(time.Millisecond), mb/max(dur.Seconds(), 1e-3), out)
+	t := sum.Totals()
+	rate := fmt.Sprintf("%.1f MB/s", float64(t.Bytes)/1e6/max(dur.Seconds(), 1e-3))
+	if t.NDJSON > t.Bytes {
+		rate = fmt.Sprintf("%.1f MB/s of NDJSON", float64(t.NDJSON)/1e6/max(dur.Seconds(), 1e-3))
+	}
+	return fmt.Sprintf("%s in %s (%s) into %s", sum.Counts(), dur.Round(time.Millisecond), rate, out)
 }
 
 // summaryAttrs are the fields of a summary as a JSON log record.
 func summaryAttrs(command, status string, sum pipeline.Summary, dur time.Duration) []any {
 	t := sum.Totals()
-	attrs := []any{"command", command, "status", status, "run_id", sum.RunID, "files", len(sum.Files), "bytes", t.Bytes,
+	attrs := []any{"command", command, "status", status, "run_id", sum.RunID, "files", len(sum.Files), "bytes", t.Bytes, "ndjson_bytes", t.NDJSON,
 		"eobs", t.EOBs, "export_errors", t.Issues, "rejects", t.Rejects, "field_issues", t.Fields,
 		"seconds", dur.Seconds()}
 	if sum.Job != nil {

@@ -37,6 +37,7 @@ func (e *LineTooLongError) Error() string {
 type LineReader struct {
 	br      *bufio.Reader
 	gz      *gzip.Reader
+	guard   *bombGuard // counts what gz gives
 	max     int
 	buf     []byte
 	line    int64
@@ -78,7 +79,8 @@ func newLineReader(r io.Reader, maxLine int, whole, digest bool) (*LineReader, e
 			return nil, fmt.Errorf("corrupt gzip header: %w", err)
 		}
 		lr.gz = gz
-		content = &bombGuard{r: gz, in: in}
+		lr.guard = &bombGuard{r: gz, in: in}
+		content = lr.guard
 	}
 	if digest {
 		lr.digest = &digestReader{r: content, h: sha256.New()}
@@ -160,6 +162,16 @@ func (r *LineReader) Peek(n int) []byte {
 
 // Gzip reports whether the input was gzip-compressed.
 func (r *LineReader) Gzip() bool { return r.gz != nil }
+
+// Decompressed returns how many bytes gzip input has decompressed to so
+// far: the NDJSON's size once Next has returned io.EOF. It is 0 for input
+// that is not gzip, whose size is the file's.
+func (r *LineReader) Decompressed() int64 {
+	if r.guard == nil {
+		return 0
+	}
+	return r.guard.out
+}
 
 // Next returns the next non-blank line (without its line ending) and its
 // 1-based number. The returned slice is valid until the next call. At the end
