@@ -26,6 +26,10 @@
 #   BENCH_PARITY  0 skips the row-for-row comparison of the peer's tables
 #                 with ab2d-etl's (default 1)
 #   PEER_THREADS  DuckDB threads of the peer (default 2)
+#   BENCH_GZIP    1 gives both engines the input gzip-compressed (gzip -6,
+#                 the level of Java's GZIPOutputStream, with which AB2D
+#                 stores its files), as an AB2D export lands; MB/s stay of
+#                 the NDJSON (default 0)
 #
 # Disk: the input and both outputs of the size at hand (about 2.5x SIZE);
 # inputs are cached in BENCH_DIR, keyed by shape, seed and generator source.
@@ -58,8 +62,11 @@ BENCH_RUNS=${BENCH_RUNS:-3}
 BENCH_PEER=${BENCH_PEER:-1}
 BENCH_PARITY=${BENCH_PARITY:-1}
 PEER_THREADS=${PEER_THREADS:-2}
+BENCH_GZIP=${BENCH_GZIP:-0}
 [[ $BENCH_RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
 [[ $BENCH_SHAPE =~ ^[a-z0-9-]+$ ]] || die "invalid BENCH_SHAPE '$BENCH_SHAPE'"
+[[ $BENCH_GZIP =~ ^[01]$ ]] || die "BENCH_GZIP must be 0 or 1"
+[ "$BENCH_GZIP" = 0 ] || need_cmd gzip gzip
 
 need_gnu_time
 need_binary
@@ -81,7 +88,7 @@ ensure_input() {
   local size=$1 file=$2 old
   [ -s "$file" ] && return 0
   for old in "$BENCH_DIR"/r4-"$BENCH_SHAPE"-"$size"-seed"$SEED"-*.ndjson; do
-    [ -e "$old" ] && [ "$old" != "$file" ] && rm -f "$old" && say "removed stale input $old"
+    [ -e "$old" ] && [ "$old" != "$file" ] && rm -f "$old" "$old.gz" && say "removed stale input $old"
   done
   say "generating $file ($size, shape $BENCH_SHAPE, seed $SEED)..."
   "$gen" -seed "$SEED" -shape "$BENCH_SHAPE" -size "$size" -o "$file" || die "generating $size failed"
@@ -150,12 +157,21 @@ for size in "${sizes[@]}"; do
   ensure_input "$size" "$input"
   bytes=$(stat -c %s "$input")
   mb=$(calc "$bytes / 1e6")
+  run_input=$input form=NDJSON
+  if [ "$BENCH_GZIP" = 1 ]; then
+    run_input=$input.gz
+    if [ ! -s "$run_input" ]; then
+      say "compressing $input (gzip -6)..."
+      gzip -6 -c "$input" >"$run_input.tmp" && mv "$run_input.tmp" "$run_input" || die "compressing $input failed"
+    fi
+    form="gzip NDJSON ($(printf '%.1f' "$(calc "$(stat -c %s "$run_input") / 1e6")") MB)"
+  fi
   if [ "$(free_gb "$BENCH_DIR" | cut -d. -f1)" -lt "$(calc "2 * $bytes / 1e9 + 1" | cut -d. -f1)" ]; then
     warn "$size: only $(free_gb "$BENCH_DIR") GB free in $BENCH_DIR; the outputs need about $(calc "2 * $bytes / 1e9") GB"
   fi
 
   echo
-  say "$size: $(printf '%.1f' "$mb") MB, shape $BENCH_SHAPE, $BENCH_RUNS round(s), peer threads $PEER_THREADS"
+  say "$size: $(printf '%.1f' "$mb") MB, shape $BENCH_SHAPE, read as $form, $BENCH_RUNS round(s), peer threads $PEER_THREADS"
   say "machine: $(machine)"
   printf '%-7s %5s %-11s %8s %8s %9s %10s %7s %8s\n' size round engine seconds MB/s EOBs/s rows/s CPU_s RSS_MB
   etl_secs=() etl_cpu=() etl_rss=() peer_secs=() peer_cpu=() peer_rss=() peer_walls=() ratios=()
@@ -166,12 +182,12 @@ for size in "${sizes[@]}"; do
     [ "$BENCH_PEER" != 0 ] || order=(etl)
     for engine in "${order[@]}"; do
       if [ "$engine" = etl ]; then
-        run_etl "$size" "$round" "$input" "$wh"
+        run_etl "$size" "$round" "$run_input" "$wh"
         etl_secs+=("$secs") etl_cpu+=("$cpu") etl_rss+=("$rss_kb")
         [ -n "$eobs" ] || eobs=$(wc -l <"$input")
         name=ab2d-etl
       else
-        run_peer "$size" "$round" "$input" "$pout"
+        run_peer "$size" "$round" "$run_input" "$pout"
         peer_secs+=("$secs") peer_cpu+=("$cpu") peer_rss+=("$rss_kb") peer_walls+=("$pwall")
         duckdb_version=$(kv "$peer_out" duckdb_version)
         name=duckdb-peer
@@ -203,6 +219,7 @@ for size in "${sizes[@]}"; do
     "$(calc "$eobs / $esecs")" "$(calc "$rows_total / $esecs")" "$ecpu" "$(calc "$erss / 1024")"
   result "load.$size.shape" "$BENCH_SHAPE"
   result "load.$size.runs" "$BENCH_RUNS"
+  result "load.$size.gzip" "$BENCH_GZIP"
   result "load.$size.machine" "$(machine)"
   result "load.$size.mb" "$mb"
   result "load.$size.eobs" "$eobs"
