@@ -124,11 +124,16 @@ func (s Summary) Failed() []FileResult {
 	return out
 }
 
-// Totals adds up the files' results: bytes, EOBs, export errors, rejects,
-// field issues and rows per table.
+// Totals adds up the results of the files that did not fail: bytes,
+// EOBs, export errors, rejects, field issues and rows per table. Nothing
+// of a failed file was loaded, so what was read of it before it failed
+// does not count.
 func (s Summary) Totals() FileResult {
 	t := FileResult{Rows: map[string]int64{}}
 	for _, f := range s.Files {
+		if f.Err != nil {
+			continue
+		}
 		t.Bytes += f.Bytes
 		t.NDJSON += f.NDJSON
 		t.EOBs += f.EOBs

@@ -35,14 +35,19 @@ func (s Summary) ExportErrorsText() string {
 // Counts describes what was moved: "2 files, 1.5 MB, 1 EOB, 0 export
 // errors, 0 rejects, 0 field issues". Gzip files are counted as stored,
 // with the NDJSON they held beside: "1 file, 72.3 MB (2000.0 MB of
-// NDJSON), …".
+// NDJSON), …". Failed files are counted as files only (see Totals): "2
+// files (1 failed, not loaded), …".
 func (s Summary) Counts() string {
 	t := s.Totals()
+	files := plural(int64(len(s.Files)), "file")
+	if n := len(s.Failed()); n > 0 {
+		files += fmt.Sprintf(" (%d failed, not loaded)", n)
+	}
 	size := fmt.Sprintf("%.1f MB", float64(t.Bytes)/1e6)
 	if t.NDJSON > t.Bytes {
 		size += fmt.Sprintf(" (%.1f MB of NDJSON)", float64(t.NDJSON)/1e6)
 	}
-	return fmt.Sprintf("%s, %s, %s, %s, %s, %s", plural(int64(len(s.Files)), "file"), size,
+	return fmt.Sprintf("%s, %s, %s, %s, %s, %s", files, size,
 		plural(t.EOBs, "EOB"), plural(t.Issues, "export error"), plural(t.Rejects, "reject"), plural(t.Fields, "field issue"))
 }
 
