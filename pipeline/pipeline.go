@@ -88,8 +88,9 @@ type FileResult struct {
 	Skipped bool   // already loaded (same sha256) and not forced
 	SHA256  string
 	Bytes   int64 // bytes of the file as stored
-	// NDJSON is the bytes of NDJSON read: Bytes, or more for a gzip file,
-	// once read to its end (0 for a file skipped or not read to its end).
+	// NDJSON is the bytes of NDJSON read once the file was read to its
+	// end: Bytes, or what a gzip file decompressed to (0 for a file
+	// skipped or not read to its end).
 	NDJSON  int64
 	EOBs    int64 // ExplanationOfBenefit lines accepted
 	Issues  int64 // OperationOutcome lines accepted
@@ -124,14 +125,14 @@ func (s Summary) Failed() []FileResult {
 	return out
 }
 
-// Totals adds up the results of the files that did not fail: bytes,
-// EOBs, export errors, rejects, field issues and rows per table. Nothing
-// of a failed file was loaded, so what was read of it before it failed
-// does not count.
+// Totals adds up the results of the files loaded: bytes, EOBs, export
+// errors, rejects, field issues and rows per table. A file that failed or
+// was skipped (loaded before) added nothing to the warehouse, so what was
+// read of it does not count.
 func (s Summary) Totals() FileResult {
 	t := FileResult{Rows: map[string]int64{}}
 	for _, f := range s.Files {
-		if f.Err != nil {
+		if f.Err != nil || f.Skipped {
 			continue
 		}
 		t.Bytes += f.Bytes

@@ -1,6 +1,9 @@
 package pipeline
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // ExportErrors returns the error files of the export's manifest and the
 // OperationOutcome lines loaded from them.
@@ -35,16 +38,33 @@ func (s Summary) ExportErrorsText() string {
 // Counts describes what was moved: "2 files, 1.5 MB, 1 EOB, 0 export
 // errors, 0 rejects, 0 field issues". Gzip files are counted as stored,
 // with the NDJSON they held beside: "1 file, 72.3 MB (2000.0 MB of
-// NDJSON), …". Failed files are counted as files only (see Totals): "2
-// files (1 failed, not loaded), …".
+// NDJSON), …". Files that failed or were skipped are counted as files
+// only (see Totals): "3 files (1 failed, not loaded; 1 skipped, loaded
+// before), …".
 func (s Summary) Counts() string {
 	t := s.Totals()
+	var failed, skipped int
+	for _, f := range s.Files {
+		switch {
+		case f.Err != nil:
+			failed++
+		case f.Skipped:
+			skipped++
+		}
+	}
+	var not []string
+	if failed > 0 {
+		not = append(not, fmt.Sprintf("%d failed, not loaded", failed))
+	}
+	if skipped > 0 {
+		not = append(not, fmt.Sprintf("%d skipped, loaded before", skipped))
+	}
 	files := plural(int64(len(s.Files)), "file")
-	if n := len(s.Failed()); n > 0 {
-		files += fmt.Sprintf(" (%d failed, not loaded)", n)
+	if len(not) > 0 {
+		files += " (" + strings.Join(not, "; ") + ")"
 	}
 	size := fmt.Sprintf("%.1f MB", float64(t.Bytes)/1e6)
-	if t.NDJSON > t.Bytes {
+	if t.NDJSON != t.Bytes {
 		size += fmt.Sprintf(" (%.1f MB of NDJSON)", float64(t.NDJSON)/1e6)
 	}
 	return fmt.Sprintf("%s, %s, %s, %s, %s, %s", files, size,

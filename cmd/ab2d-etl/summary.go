@@ -13,11 +13,11 @@ import (
 // what the load works through.
 func describe(sum pipeline.Summary, dur time.Duration, out string) string {
 	t := sum.Totals()
-	rate := fmt.Sprintf("%.1f MB/s", float64(t.Bytes)/1e6/max(dur.Seconds(), 1e-3))
-	if t.NDJSON > t.Bytes {
-		rate = fmt.Sprintf("%.1f MB/s of NDJSON", float64(t.NDJSON)/1e6/max(dur.Seconds(), 1e-3))
+	unit := "MB/s"
+	if t.NDJSON != t.Bytes {
+		unit = "MB/s of NDJSON"
 	}
-	return fmt.Sprintf("%s in %s (%s) into %s", sum.Counts(), dur.Round(time.Millisecond), rate, out)
+	return fmt.Sprintf("%s in %s (%.1f %s) into %s", sum.Counts(), dur.Round(time.Millisecond), float64(t.NDJSON)/1e6/max(dur.Seconds(), 1e-3), unit, out)
 }
 
 // summaryAttrs are the fields of a summary as a JSON log record.
